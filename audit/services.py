@@ -1,0 +1,39 @@
+"""The one way to write an audit event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+import json
+
+from .models import AuditEvent
+
+
+def _jsonable(value: Any) -> Any:
+    # Decimals, dates and UUIDs become the strings the API shows for them.
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    object_type: str,
+    object_id: Any,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+) -> AuditEvent:
+    """Insert one audit event. Call it inside the transaction of the change it records."""
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        before=_jsonable(before),
+        after=_jsonable(after),
+        reason=reason or "",
+    )

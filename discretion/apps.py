@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DiscretionConfig(AppConfig):
+    name = "discretion"
+    verbose_name = "Discretion"

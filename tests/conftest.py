@@ -1,0 +1,49 @@
+"""Shared fixtures. Tests run against PostgreSQL (``DATABASE_URL``), see README."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def api():
+    """An API client; ``api.as_user(user)`` authenticates with a real token."""
+
+    client = APIClient()
+
+    def as_user(user):
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    client.as_user = as_user
+    return client
+
+
+@pytest.fixture
+def agent(db):
+    return factories.UserFactory(role="agent", tier=factories.tier("standard"))
+
+
+@pytest.fixture
+def supervisor(db):
+    return factories.UserFactory(role="supervisor", tier=factories.tier("senior"))
+
+
+@pytest.fixture
+def admin_user(db):
+    return factories.UserFactory(role="admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def case(db):
+    return factories.CaseFactory()
