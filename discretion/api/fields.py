@@ -1,0 +1,47 @@
+"""Serializer fields shared by every API module."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from rest_framework import serializers
+
+TWO_PLACES = Decimal("0.01")
+
+
+class MoneyField(serializers.DecimalField):
+    """A money amount: a decimal string with exactly two places, 0 ≤ x ≤ DISCRETION_MAX_AMOUNT.
+
+    More than two decimals, negatives, NaN/Infinity, non-numbers and amounts above the
+    maximum are 400s naming the field. Output is always a string with two places.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("min_value", Decimal("0.00"))
+        kwargs.setdefault("max_value", Decimal(settings.DISCRETION_MAX_AMOUNT))
+        kwargs.setdefault("coerce_to_string", True)
+        super().__init__(**kwargs)
+        self.error_messages["min_value"] = "Amounts cannot be negative."
+        self.error_messages["max_value"] = (
+            "Amounts cannot be above {max_value} (DISCRETION_MAX_AMOUNT)."
+        )
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        value = super().to_internal_value(data)
+        return value.quantize(TWO_PLACES)
+
+
+def money(value: Decimal | None) -> str | None:
+    """Format an amount the way the API does ("25.00"); None stays None."""
+    if value is None:
+        return None
+    return str(Decimal(value).quantize(TWO_PLACES))
+
+
+def currency() -> str:
+    return settings.DISCRETION_CURRENCY
