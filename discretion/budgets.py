@@ -1,0 +1,86 @@
+"""Budget windows: lock, then spend with a conditional UPDATE.
+
+Concurrency rule (README, "Concurrency"): a request locks its case row first, then the
+user's day and month windows for the remedy type, in primary-key order. Approvals lock
+the escalation, then the case, and never touch budgets. No other code path locks these
+rows, so there is no lock cycle. On SQLite, which has no row locks, every transaction
+starts with BEGIN IMMEDIATE (settings) and so holds the database write lock throughout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import F, Q
+
+from cases.models import RemedyType
+
+from .models import BudgetWindow, User
+
+
+class BudgetExceeded(Exception):
+    """The conditional UPDATE found no room: a cap would have been exceeded."""
+
+
+@dataclass(frozen=True)
+class LockedWindows:
+    day: BudgetWindow
+    month: BudgetWindow
+
+
+def budget_windows_lock(*, user: User, remedy_type: RemedyType, day: date) -> LockedWindows:
+    """Lock (creating them if needed) the user's day and month windows for a remedy type.
+
+    Must run inside a transaction; the locks are held until it ends.
+    """
+    month = day.replace(day=1)
+    wanted = Q(period=BudgetWindow.Period.DAY, starts_on=day) | Q(
+        period=BudgetWindow.Period.MONTH, starts_on=month
+    )
+    # FOR UPDATE in pk order: two requests of one user wait for each other here instead
+    # of both reading the same 'used' (and no two lockers ever cross).
+    query = (
+        BudgetWindow.objects.select_for_update()
+        .filter(wanted, user=user, remedy_type=remedy_type)
+        .order_by("pk")
+    )
+    rows = list(query)
+    if len(rows) < 2:
+        # ON CONFLICT DO NOTHING: a concurrent first request of the day may insert too.
+        BudgetWindow.objects.bulk_create(
+            [
+                BudgetWindow(user=user, remedy_type=remedy_type, period=period, starts_on=start)
+                for period, start in (
+                    (BudgetWindow.Period.DAY, day),
+                    (BudgetWindow.Period.MONTH, month),
+                )
+            ],
+            ignore_conflicts=True,
+        )
+        rows = list(query)
+    by_period = {row.period: row for row in rows}
+    return LockedWindows(
+        day=by_period[BudgetWindow.Period.DAY], month=by_period[BudgetWindow.Period.MONTH]
+    )
+
+
+def budget_spend(
+    *,
+    windows: LockedWindows,
+    amount: Decimal,
+    daily_max: Decimal | None,
+    monthly_max: Decimal | None,
+) -> None:
+    """Add ``amount`` to both windows, each only if it stays within its cap.
+
+    The caller holds the window locks and has already decided; the WHERE clause is the
+    belt to that pair of braces, and the CHECK constraint on the table the last line.
+    """
+    for window, cap in ((windows.day, daily_max), (windows.month, monthly_max)):
+        rows = BudgetWindow.objects.filter(pk=window.pk)
+        if cap is not None:
+            rows = rows.filter(used__lte=cap - amount)
+        if rows.update(used=F("used") + amount, cap=cap) != 1:
+            raise BudgetExceeded(f"{window.period} budget has no room for {amount}")
