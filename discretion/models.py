@@ -211,7 +211,9 @@ class OnCallShift(models.Model):
         ordering = ["starts_at", "level", "id"]
         indexes = [models.Index(fields=["level", "starts_at", "ends_at"], name="oncall_window_idx")]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="oncall_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="oncall_ends_after_start"
+            ),
             models.CheckConstraint(condition=Q(level__gte=1), name="oncall_level_positive"),
         ]
 

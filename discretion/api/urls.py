@@ -1,10 +1,16 @@
-"""The discretion API: each module owns its own paths."""
+"""The discretion API: each module owns its own paths.
+
+- resolutions: cases/{id}/resolutions/, cases/{id}/resolutions/preview/, resolutions/
+- escalations: escalations/, oncall-shifts/, oncall/, escalation-policy/, notifications/
+- backtest: policy-rules/backtest/ (before policies' policy-rules/{id}/)
+- users: auth/token/, agents/, trust-tiers/, trust-limits/, remedy-types/, me/
+"""
 
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("discretion.api.resolutions")),   # cases/{id}/resolutions/, resolutions/
-    path("", include("discretion.api.escalations")),   # escalations/, oncall*, escalation-policy/, notifications/
-    path("", include("discretion.api.backtest")),      # policy-rules/backtest/
-    path("", include("discretion.api.users")),         # auth/token/, agents/, trust-tiers/, trust-limits/, remedy-types/, me/
+    path("", include("discretion.api.resolutions")),
+    path("", include("discretion.api.escalations")),
+    path("", include("discretion.api.backtest")),
+    path("", include("discretion.api.users")),
 ]

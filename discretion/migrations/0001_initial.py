@@ -10,249 +10,622 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('cases', '0001_initial'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("cases", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EscalationPolicy',
+            name="EscalationPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('levels', models.JSONField(default=list)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("levels", models.JSONField(default=list)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='TrustTier',
+            name="TrustTier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True)),
-                ('name', models.CharField(max_length=80)),
-                ('description', models.TextField(blank=True, default='')),
-                ('rank', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True)),
+                ("name", models.CharField(max_length=80)),
+                ("description", models.TextField(blank=True, default="")),
+                ("rank", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'ordering': ['rank', 'code'],
+                "ordering": ["rank", "code"],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('role', models.CharField(choices=[('agent', 'Agent'), ('supervisor', 'Supervisor'), ('admin', 'Admin')], default='agent', max_length=16)),
-                ('display_name', models.CharField(blank=True, default='', max_length=150)),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='members', to='discretion.team')),
-                ('tier', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='members', to='discretion.trusttier')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="first name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="last name"),
+                ),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="email address"),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("agent", "Agent"),
+                            ("supervisor", "Supervisor"),
+                            ("admin", "Admin"),
+                        ],
+                        default="agent",
+                        max_length=16,
+                    ),
+                ),
+                ("display_name", models.CharField(blank=True, default="", max_length=150)),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="members",
+                        to="discretion.team",
+                    ),
+                ),
+                (
+                    "tier",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="discretion.trusttier",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['username'],
+                "ordering": ["username"],
             },
             managers=[
-                ('objects', discretion.models.DiscretionUserManager()),
+                ("objects", discretion.models.DiscretionUserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='Escalation',
+            name="Escalation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('approved', 'Approved'), ('denied', 'Denied')], default='pending', max_length=16)),
-                ('level', models.PositiveSmallIntegerField(default=1)),
-                ('policy_levels', models.JSONField(default=list)),
-                ('due_at', models.DateTimeField(blank=True, null=True)),
-                ('routed_at', models.DateTimeField(blank=True, null=True)),
-                ('overdue', models.BooleanField(default=False)),
-                ('version', models.PositiveIntegerField(default=0)),
-                ('decision_note', models.TextField(blank=True, default='')),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('assigned_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_escalations', to=settings.AUTH_USER_MODEL)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='decided_escalations', to=settings.AUTH_USER_MODEL)),
-                ('resolution', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='escalation', to='cases.resolution')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("approved", "Approved"),
+                            ("denied", "Denied"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("level", models.PositiveSmallIntegerField(default=1)),
+                ("policy_levels", models.JSONField(default=list)),
+                ("due_at", models.DateTimeField(blank=True, null=True)),
+                ("routed_at", models.DateTimeField(blank=True, null=True)),
+                ("overdue", models.BooleanField(default=False)),
+                ("version", models.PositiveIntegerField(default=0)),
+                ("decision_note", models.TextField(blank=True, default="")),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "assigned_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assigned_escalations",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="decided_escalations",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "resolution",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="escalation",
+                        to="cases.resolution",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='EscalationEvent',
+            name="EscalationEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('event', models.CharField(max_length=32)),
-                ('level', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('note', models.TextField(blank=True, default='')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('assigned_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('escalation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='history', to='discretion.escalation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("event", models.CharField(max_length=32)),
+                ("level", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("note", models.TextField(blank=True, default="")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "assigned_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "escalation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="history",
+                        to="discretion.escalation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='IdempotencyKey',
+            name="IdempotencyKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=255)),
-                ('fingerprint', models.CharField(max_length=64)),
-                ('state', models.CharField(choices=[('in_flight', 'In flight'), ('done', 'Done')], default='in_flight', max_length=16)),
-                ('response_status', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('response_body', models.JSONField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='idempotency_keys', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=255)),
+                ("fingerprint", models.CharField(max_length=64)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("in_flight", "In flight"), ("done", "Done")],
+                        default="in_flight",
+                        max_length=16,
+                    ),
+                ),
+                ("response_status", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("response_body", models.JSONField(blank=True, null=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="idempotency_keys",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=40)),
-                ('title', models.CharField(max_length=200)),
-                ('body', models.TextField(blank=True, default='')),
-                ('link', models.CharField(blank=True, default='', max_length=300)),
-                ('dedupe_key', models.CharField(max_length=120)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('emailed_at', models.DateTimeField(blank=True, null=True)),
-                ('escalation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='discretion.escalation')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=40)),
+                ("title", models.CharField(max_length=200)),
+                ("body", models.TextField(blank=True, default="")),
+                ("link", models.CharField(blank=True, default="", max_length=300)),
+                ("dedupe_key", models.CharField(max_length=120)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                ("emailed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "escalation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to="discretion.escalation",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='OnCallShift',
+            name="OnCallShift",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.PositiveSmallIntegerField(default=1)),
-                ('starts_at', models.DateTimeField()),
-                ('ends_at', models.DateTimeField()),
-                ('supervisor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='oncall_shifts', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("level", models.PositiveSmallIntegerField(default=1)),
+                ("starts_at", models.DateTimeField()),
+                ("ends_at", models.DateTimeField()),
+                (
+                    "supervisor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="oncall_shifts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['starts_at', 'level', 'id'],
+                "ordering": ["starts_at", "level", "id"],
             },
         ),
         migrations.CreateModel(
-            name='TrustLimit',
+            name="TrustLimit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('per_remedy_max', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('per_case_max', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
-                ('daily_max', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
-                ('monthly_max', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
-                ('approval_max', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('agent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='trust_limits', to=settings.AUTH_USER_MODEL)),
-                ('remedy_type', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='trust_limits', to='cases.remedytype')),
-                ('tier', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='limits', to='discretion.trusttier')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("per_remedy_max", models.DecimalField(decimal_places=2, max_digits=14)),
+                (
+                    "per_case_max",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True),
+                ),
+                (
+                    "daily_max",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True),
+                ),
+                (
+                    "monthly_max",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True),
+                ),
+                (
+                    "approval_max",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="trust_limits",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "remedy_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="trust_limits",
+                        to="cases.remedytype",
+                    ),
+                ),
+                (
+                    "tier",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="limits",
+                        to="discretion.trusttier",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='BudgetWindow',
+            name="BudgetWindow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.CharField(choices=[('day', 'Day'), ('month', 'Month')], max_length=8)),
-                ('starts_on', models.DateField()),
-                ('used', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=14)),
-                ('cap', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
-                ('remedy_type', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.remedytype')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='budget_windows', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "period",
+                    models.CharField(choices=[("day", "Day"), ("month", "Month")], max_length=8),
+                ),
+                ("starts_on", models.DateField()),
+                (
+                    "used",
+                    models.DecimalField(decimal_places=2, default=Decimal("0.00"), max_digits=14),
+                ),
+                (
+                    "cap",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True),
+                ),
+                (
+                    "remedy_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="cases.remedytype",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="budget_windows",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'remedy_type', 'period', 'starts_on'), name='budget_window_unique'), models.CheckConstraint(condition=models.Q(('used__gte', 0)), name='budget_used_nonnegative'), models.CheckConstraint(condition=models.Q(('cap__isnull', True), ('used__lte', models.F('cap')), _connector='OR'), name='budget_used_within_cap')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "remedy_type", "period", "starts_on"),
+                        name="budget_window_unique",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("used__gte", 0)), name="budget_used_nonnegative"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("cap__isnull", True), ("used__lte", models.F("cap")), _connector="OR"
+                        ),
+                        name="budget_used_within_cap",
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='escalation',
-            index=models.Index(fields=['status', 'due_at'], name='escalation_status_due_idx'),
+            model_name="escalation",
+            index=models.Index(fields=["status", "due_at"], name="escalation_status_due_idx"),
         ),
         migrations.AddIndex(
-            model_name='escalation',
-            index=models.Index(fields=['status', 'routed_at'], name='escalation_status_routed_idx'),
+            model_name="escalation",
+            index=models.Index(fields=["status", "routed_at"], name="escalation_status_routed_idx"),
         ),
         migrations.AddIndex(
-            model_name='escalation',
-            index=models.Index(fields=['assigned_to', 'status'], name='escalation_assignee_idx'),
+            model_name="escalation",
+            index=models.Index(fields=["assigned_to", "status"], name="escalation_assignee_idx"),
         ),
         migrations.AddConstraint(
-            model_name='escalation',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'pending'), ('decided_by__isnull', False), _connector='OR'), name='escalation_decided_has_decider'),
+            model_name="escalation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "pending"), ("decided_by__isnull", False), _connector="OR"
+                ),
+                name="escalation_decided_has_decider",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='idempotencykey',
-            constraint=models.UniqueConstraint(fields=('user', 'key'), name='idempotency_key_unique_per_user'),
+            model_name="idempotencykey",
+            constraint=models.UniqueConstraint(
+                fields=("user", "key"), name="idempotency_key_unique_per_user"
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['recipient', 'read_at'], name='notification_unread_idx'),
+            model_name="notification",
+            index=models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
         ),
         migrations.AddConstraint(
-            model_name='notification',
-            constraint=models.UniqueConstraint(fields=('recipient', 'dedupe_key'), name='notification_once_per_recipient'),
+            model_name="notification",
+            constraint=models.UniqueConstraint(
+                fields=("recipient", "dedupe_key"), name="notification_once_per_recipient"
+            ),
         ),
         migrations.AddIndex(
-            model_name='oncallshift',
-            index=models.Index(fields=['level', 'starts_at', 'ends_at'], name='oncall_window_idx'),
+            model_name="oncallshift",
+            index=models.Index(fields=["level", "starts_at", "ends_at"], name="oncall_window_idx"),
         ),
         migrations.AddConstraint(
-            model_name='oncallshift',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='oncall_ends_after_start'),
+            model_name="oncallshift",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gt", models.F("starts_at"))),
+                name="oncall_ends_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='oncallshift',
-            constraint=models.CheckConstraint(condition=models.Q(('level__gte', 1)), name='oncall_level_positive'),
+            model_name="oncallshift",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("level__gte", 1)), name="oncall_level_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trustlimit',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('agent__isnull', True), ('tier__isnull', False)), models.Q(('agent__isnull', False), ('tier__isnull', True)), _connector='OR'), name='trustlimit_exactly_one_scope'),
+            model_name="trustlimit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("agent__isnull", True), ("tier__isnull", False)),
+                    models.Q(("agent__isnull", False), ("tier__isnull", True)),
+                    _connector="OR",
+                ),
+                name="trustlimit_exactly_one_scope",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trustlimit',
-            constraint=models.UniqueConstraint(condition=models.Q(('tier__isnull', False)), fields=('tier', 'remedy_type'), name='trustlimit_unique_tier_remedy'),
+            model_name="trustlimit",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("tier__isnull", False)),
+                fields=("tier", "remedy_type"),
+                name="trustlimit_unique_tier_remedy",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trustlimit',
-            constraint=models.UniqueConstraint(condition=models.Q(('agent__isnull', False)), fields=('agent', 'remedy_type'), name='trustlimit_unique_agent_remedy'),
+            model_name="trustlimit",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("agent__isnull", False)),
+                fields=("agent", "remedy_type"),
+                name="trustlimit_unique_agent_remedy",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trustlimit',
-            constraint=models.CheckConstraint(condition=models.Q(('per_remedy_max__gte', 0), models.Q(('per_case_max__isnull', True), ('per_case_max__gte', 0), _connector='OR'), models.Q(('daily_max__isnull', True), ('daily_max__gte', 0), _connector='OR'), models.Q(('monthly_max__isnull', True), ('monthly_max__gte', 0), _connector='OR'), models.Q(('approval_max__isnull', True), ('approval_max__gte', 0), _connector='OR')), name='trustlimit_caps_nonnegative'),
+            model_name="trustlimit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("per_remedy_max__gte", 0),
+                    models.Q(
+                        ("per_case_max__isnull", True), ("per_case_max__gte", 0), _connector="OR"
+                    ),
+                    models.Q(("daily_max__isnull", True), ("daily_max__gte", 0), _connector="OR"),
+                    models.Q(
+                        ("monthly_max__isnull", True), ("monthly_max__gte", 0), _connector="OR"
+                    ),
+                    models.Q(
+                        ("approval_max__isnull", True), ("approval_max__gte", 0), _connector="OR"
+                    ),
+                ),
+                name="trustlimit_caps_nonnegative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(('is_superuser', False), ('role', 'admin'), _connector='OR'), name='user_superuser_is_admin'),
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("is_superuser", False), ("role", "admin"), _connector="OR"),
+                name="user_superuser_is_admin",
+            ),
         ),
     ]

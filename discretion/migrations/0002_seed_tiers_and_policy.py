@@ -1,7 +1,12 @@
 from django.db import migrations
 
 TIERS = [
-    ("new", "New", "First months on the job: small remedies on their own, the rest with a supervisor.", 1),
+    (
+        "new",
+        "New",
+        "First months on the job: small remedies on their own, the rest with a supervisor.",
+        1,
+    ),
     ("standard", "Standard", "A track record: most everyday remedies without asking.", 2),
     ("senior", "Senior", "Trusted with the larger, rarer remedies.", 3),
 ]
