@@ -1,0 +1,226 @@
+"""On-call shifts and the escalation policy: who answers, and how long each level waits.
+
+Services write (atomic, keyword-only ``acting_user``, audit row in the same transaction);
+the selectors below are what routing and the API read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from audit.models import ObjectType
+from audit.services import audit_record
+
+from .models import Escalation, EscalationPolicy, OnCallShift, Role, User
+
+SHIFT_FIELDS = ("supervisor", "level", "starts_at", "ends_at")
+
+
+class OnCallError(ValidationError):
+    """A change refused for a business reason; ``message_dict`` names the fields."""
+
+
+# --- on-call shifts -------------------------------------------------------------------
+
+
+def _shift_snapshot(shift: OnCallShift) -> dict[str, Any]:
+    return {
+        "supervisor": shift.supervisor_id,
+        "level": shift.level,
+        "starts_at": shift.starts_at.isoformat() if shift.starts_at else None,
+        "ends_at": shift.ends_at.isoformat() if shift.ends_at else None,
+    }
+
+
+def _shift_validate(shift: OnCallShift) -> None:
+    errors: dict[str, list[str]] = {}
+    supervisor = shift.supervisor
+    if supervisor.role not in (Role.SUPERVISOR, Role.ADMIN) and not supervisor.is_superuser:
+        errors["supervisor"] = [
+            f"{supervisor.username} is an agent: only supervisors and admins can be on call."
+        ]
+    elif not supervisor.is_active:
+        errors["supervisor"] = [f"{supervisor.username} is deactivated."]
+    if shift.level < 1:
+        errors["level"] = ["Levels start at 1."]
+    if shift.ends_at <= shift.starts_at:
+        errors["ends_at"] = ["A shift must end after it starts."]
+    if errors:
+        raise OnCallError(errors)
+
+
+@transaction.atomic
+def oncall_shift_create(
+    *, acting_user: User, supervisor: User, level: int, starts_at: datetime, ends_at: datetime
+) -> OnCallShift:
+    shift = OnCallShift(supervisor=supervisor, level=level, starts_at=starts_at, ends_at=ends_at)
+    _shift_validate(shift)
+    shift.save()
+    audit_record(
+        actor=acting_user,
+        action="oncall_shift.create",
+        object_type=ObjectType.ONCALL_SHIFT,
+        object_id=shift.pk,
+        before=None,
+        after=_shift_snapshot(shift),
+    )
+    return shift
+
+
+@transaction.atomic
+def oncall_shift_update(
+    *, acting_user: User, shift: OnCallShift, changes: dict[str, Any]
+) -> OnCallShift:
+    # Lock so two admins editing the same shift write two coherent before/after pairs.
+    shift = OnCallShift.objects.select_for_update().select_related("supervisor").get(pk=shift.pk)
+    before = _shift_snapshot(shift)
+    for field in SHIFT_FIELDS:
+        if field in changes:
+            setattr(shift, field, changes[field])
+    _shift_validate(shift)
+    shift.save()
+    after = _shift_snapshot(shift)
+    if after != before:
+        audit_record(
+            actor=acting_user,
+            action="oncall_shift.update",
+            object_type=ObjectType.ONCALL_SHIFT,
+            object_id=shift.pk,
+            before=before,
+            after=after,
+        )
+    return shift
+
+
+@transaction.atomic
+def oncall_shift_delete(*, acting_user: User, shift: OnCallShift) -> None:
+    before = _shift_snapshot(shift)
+    shift_id = shift.pk
+    shift.delete()
+    audit_record(
+        actor=acting_user,
+        action="oncall_shift.delete",
+        object_type=ObjectType.ONCALL_SHIFT,
+        object_id=shift_id,
+        before=before,
+        after=None,
+    )
+
+
+def oncall_shift_list() -> QuerySet[OnCallShift]:
+    return OnCallShift.objects.select_related("supervisor").order_by("starts_at", "level", "id")
+
+
+def oncall_supervisors_at(*, level: int, at: datetime | None = None) -> list[User]:
+    """Active supervisors/admins on call at ``level`` at ``at``, least loaded first.
+
+    Load is the number of pending escalations assigned to them; a tie goes to the lowest
+    id, so routing is deterministic. One query.
+    """
+    at = at or timezone.now()
+    return list(
+        User.objects.filter(
+            is_active=True,
+            oncall_shifts__level=level,
+            oncall_shifts__starts_at__lte=at,
+            oncall_shifts__ends_at__gt=at,
+        )
+        .filter(Q(role__in=[Role.SUPERVISOR, Role.ADMIN]) | Q(is_superuser=True))
+        .distinct()
+        .annotate(
+            open_escalations=Count(
+                "assigned_escalations",
+                filter=Q(assigned_escalations__status=Escalation.Status.PENDING),
+                distinct=True,
+            )
+        )
+        .order_by("open_escalations", "id")
+    )
+
+
+def oncall_now(*, at: datetime | None = None) -> dict[str, Any]:
+    """Who is on call at every level of the current policy (and any level with a shift)."""
+    at = at or timezone.now()
+    shifts = (
+        OnCallShift.objects.filter(starts_at__lte=at, ends_at__gt=at, supervisor__is_active=True)
+        .select_related("supervisor")
+        .order_by("level", "supervisor_id")
+    )
+    by_level: dict[int, list[User]] = {
+        entry["level"]: [] for entry in escalation_policy_get().levels
+    }
+    for shift in shifts:
+        people = by_level.setdefault(shift.level, [])
+        if all(person.pk != shift.supervisor_id for person in people):
+            people.append(shift.supervisor)
+    return {
+        "at": at,
+        "levels": [{"level": level, "supervisors": by_level[level]} for level in sorted(by_level)],
+    }
+
+
+# --- escalation policy ----------------------------------------------------------------
+
+
+def escalation_policy_get() -> EscalationPolicy:
+    """The one policy row (pk=1); recreated with the default levels if it went missing."""
+    policy, _ = EscalationPolicy.objects.get_or_create(
+        pk=1, defaults={"levels": EscalationPolicy.DEFAULT_LEVELS}
+    )
+    if not policy.levels:
+        policy.levels = list(EscalationPolicy.DEFAULT_LEVELS)
+    return policy
+
+
+def policy_levels_validate(levels: Iterable[Any]) -> list[dict[str, int]]:
+    """Levels numbered 1..n in order, each with a whole number of seconds ≥ 1."""
+    if not isinstance(levels, list | tuple) or not levels:
+        raise OnCallError({"levels": ["Give at least one level."]})
+    clean: list[dict[str, int]] = []
+    for index, entry in enumerate(levels, start=1):
+        if not isinstance(entry, dict):
+            raise OnCallError({"levels": [f"Level {index}: expected {{level, timeout_seconds}}."]})
+        level, timeout = entry.get("level"), entry.get("timeout_seconds")
+        if isinstance(level, bool) or not isinstance(level, int) or level != index:
+            raise OnCallError(
+                {
+                    "levels": [
+                        f"Levels must be numbered 1, 2, 3… in order; entry {index} is {level!r}."
+                    ]
+                }
+            )
+        if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1:
+            raise OnCallError(
+                {"levels": [f"Level {index}: timeout_seconds must be a whole number ≥ 1."]}
+            )
+        if timeout > 7 * 24 * 3600:
+            raise OnCallError({"levels": [f"Level {index}: timeout_seconds is at most a week."]})
+        clean.append({"level": level, "timeout_seconds": timeout})
+    return clean
+
+
+@transaction.atomic
+def escalation_policy_update(*, acting_user: User, levels: list[Any]) -> EscalationPolicy:
+    """Replace the levels. Escalations already open keep the levels they were created with."""
+    clean = policy_levels_validate(levels)
+    escalation_policy_get()
+    policy = EscalationPolicy.objects.select_for_update().get(pk=1)
+    before = {"levels": policy.levels}
+    policy.levels = clean
+    policy.save()
+    audit_record(
+        actor=acting_user,
+        action="escalation_policy.update",
+        object_type=ObjectType.ESCALATION_POLICY,
+        object_id=policy.pk,
+        before=before,
+        after={"levels": clean},
+    )
+    return policy
