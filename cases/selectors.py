@@ -1,0 +1,22 @@
+"""Reads of cases and their timelines, each with the joins its callers need."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .models import Case, CaseEvent
+
+
+def case_list() -> QuerySet[Case]:
+    """Every case, newest first; one query for any number of rows (customer joined)."""
+    return Case.objects.select_related("customer").order_by("-created_at", "-id")
+
+
+def case_get(*, case_id: int) -> Case:
+    """Raises Case.DoesNotExist."""
+    return Case.objects.select_related("customer").get(pk=case_id)
+
+
+def case_timeline(*, case: Case) -> QuerySet[CaseEvent]:
+    """Every event of the case, oldest first, with each actor joined (for actor_name)."""
+    return CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id")

@@ -1,0 +1,156 @@
+"""Write services for customers, cases and the case timeline.
+
+Each public function is atomic and keyword-only; the timeline event of a change is
+written in the same transaction as the change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from .models import Case, CaseEvent, Customer
+
+User = get_user_model()
+
+
+def _actor_label(user: Any) -> str:
+    if user is None:
+        return "the system"
+    return getattr(user, "label", None) or str(user)
+
+
+def case_event_add(
+    *,
+    case: Case,
+    kind: str,
+    actor: Any | None,
+    summary: str,
+    data: dict[str, Any] | None = None,
+) -> CaseEvent:
+    """Append one line to a case's timeline. Call inside the transaction of what it records."""
+    return CaseEvent.objects.create(
+        case=case,
+        kind=kind,
+        actor=actor if getattr(actor, "pk", None) else None,
+        summary=summary,
+        data=data or {},
+    )
+
+
+def customer_get_or_create(*, external_id: str, name: str = "", email: str = "") -> Customer:
+    """The customer with this external id, created if new.
+
+    An existing customer is used as it is: a case form must not silently rename a
+    customer that other cases point at. Concurrent creates of the same id both succeed
+    (the loser of the unique constraint reads the winner's row).
+    """
+    customer = Customer.objects.filter(external_id=external_id).first()
+    if customer is not None:
+        return customer
+    if not name:
+        raise ValidationError({"customer": [f"Customer '{external_id}' is new: give their name."]})
+    try:
+        with transaction.atomic():
+            return Customer.objects.create(external_id=external_id, name=name, email=email)
+    except IntegrityError:
+        return Customer.objects.get(external_id=external_id)
+
+
+@transaction.atomic
+def case_create(
+    *,
+    acting_user: Any,
+    subject: str,
+    category: str,
+    customer: dict[str, str],
+    description: str = "",
+    external_ref: str = "",
+    assignee: Any | None = None,
+) -> Case:
+    record = customer_get_or_create(
+        external_id=customer["external_id"],
+        name=customer.get("name", ""),
+        email=customer.get("email", ""),
+    )
+    case = Case.objects.create(
+        subject=subject,
+        description=description,
+        category=category,
+        customer=record,
+        assignee=assignee,
+        created_by=acting_user if getattr(acting_user, "pk", None) else None,
+        external_ref=external_ref,
+    )
+    case_event_add(
+        case=case,
+        kind="created",
+        actor=acting_user,
+        summary=f"{_actor_label(acting_user)} opened the case ({category}).",
+        data={"category": category, "customer": record.external_id},
+    )
+    if assignee is not None:
+        case_event_add(
+            case=case,
+            kind="assigned",
+            actor=acting_user,
+            summary=f"Assigned to {_actor_label(assignee)}.",
+            data={"from": None, "to": assignee.pk},
+        )
+    return case
+
+
+@transaction.atomic
+def case_update(
+    *,
+    acting_user: Any,
+    case: Case,
+    status: str | None = None,
+    assignee: Any | None = None,
+    unassign: bool = False,
+) -> Case:
+    """Change a case's status and/or assignee, with a timeline event per change.
+
+    ``assignee=None`` leaves the assignee alone; ``unassign=True`` clears it. The case
+    row is locked so the "from" of each event is the value actually replaced.
+    """
+    # Row lock: resolutions move remedies_total under the same lock.
+    case = Case.objects.select_for_update(of=("self",)).select_related("customer").get(pk=case.pk)
+    fields: list[str] = []
+    if status is not None and status != case.status:
+        previous = case.status
+        case.status = status
+        fields.append("status")
+        case_event_add(
+            case=case,
+            kind="status_changed",
+            actor=acting_user,
+            summary=f"{_actor_label(acting_user)} changed the status from {previous} to {status}.",
+            data={"from": previous, "to": status},
+        )
+    new_assignee_id = (
+        None if unassign else (assignee.pk if assignee is not None else case.assignee_id)
+    )
+    if new_assignee_id != case.assignee_id:
+        previous_id = case.assignee_id
+        case.assignee = None if unassign else assignee
+        fields.append("assignee")
+        if case.assignee is None:
+            summary = f"{_actor_label(acting_user)} unassigned the case."
+        else:
+            summary = (
+                f"{_actor_label(acting_user)} assigned the case to {_actor_label(case.assignee)}."
+            )
+        case_event_add(
+            case=case,
+            kind="assigned",
+            actor=acting_user,
+            summary=summary,
+            data={"from": previous_id, "to": new_assignee_id},
+        )
+    if fields:
+        case.save(update_fields=[*fields, "updated_at"])
+    return case

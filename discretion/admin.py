@@ -1,0 +1,185 @@
+"""The Django admin for discretion's models.
+
+Changes that the audit trail must record (users' role/team/tier/active flag, trust tiers,
+trust limits) go through ``discretion.trust`` services, so the admin writes the same
+audit events as the API. Models whose changes belong to a service with its own audit and
+side effects (escalations, on-call, budgets, idempotency keys) are read-only here.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
+
+from . import trust
+from .models import (
+    BudgetWindow,
+    Escalation,
+    EscalationEvent,
+    EscalationPolicy,
+    Notification,
+    OnCallShift,
+    Team,
+    TrustLimit,
+    TrustTier,
+    User,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    actions = None
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "display_name", "email", "role", "team", "tier", "is_active"]
+    list_filter = ["role", "tier", "team", "is_active", "is_superuser"]
+    list_select_related = ["team", "tier"]
+    search_fields = ["username", "display_name", "email"]
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        ("Discretion", {"fields": ("display_name", "role", "team", "tier")}),
+    )
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        ("Discretion", {"fields": ("display_name", "email", "role", "team", "tier")}),
+    )
+    actions = None  # no bulk delete: users are referenced by audit events (PROTECT)
+
+    def save_model(self, request, obj, form, change):
+        # The admin's change view already runs in a transaction; the audit row joins it.
+        with transaction.atomic():
+            if change:
+                current = User.objects.select_related("team", "tier").get(pk=obj.pk)
+                before = trust.user_snapshot(current)
+                super().save_model(request, obj, form, change)
+                trust.user_audit_change(acting_user=request.user, before=before, user=obj)
+            else:
+                super().save_model(request, obj, form, change)
+                trust.user_audit_change(acting_user=request.user, before=None, user=obj)
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]
+
+
+@admin.register(TrustTier)
+class TrustTierAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "rank"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj else []  # the code is the tier's identity (API lookups)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # users and limits point at tiers; deletions are not audited
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            changes = {
+                f: form.cleaned_data[f]
+                for f in form.changed_data
+                if f in trust.TIER_EDITABLE_FIELDS
+            }
+            trust.trust_tier_update(acting_user=request.user, tier=obj, changes=changes)
+        else:
+            saved = trust.trust_tier_create(
+                acting_user=request.user,
+                code=obj.code,
+                name=obj.name,
+                description=obj.description,
+                rank=obj.rank,
+            )
+            obj.pk = saved.pk
+
+
+@admin.register(TrustLimit)
+class TrustLimitAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "tier",
+        "agent",
+        "remedy_type",
+        "per_remedy_max",
+        "per_case_max",
+        "daily_max",
+        "monthly_max",
+        "approval_max",
+    ]
+    list_filter = ["tier", "remedy_type"]
+    list_select_related = ["tier", "agent", "remedy_type"]
+    raw_id_fields = ["agent"]
+    actions = None  # bulk delete would bypass the audit trail
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            changes = {
+                f: form.cleaned_data[f] for f in form.changed_data if f in trust.LIMIT_FIELDS
+            }
+            trust.trust_limit_update(acting_user=request.user, trust_limit=obj, changes=changes)
+        else:
+            saved = trust.trust_limit_create(
+                acting_user=request.user, **{f: getattr(obj, f) for f in trust.LIMIT_FIELDS}
+            )
+            obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        trust.trust_limit_delete(acting_user=request.user, trust_limit=obj)
+
+    def delete_queryset(self, request, queryset):
+        for limit in queryset:
+            trust.trust_limit_delete(acting_user=request.user, trust_limit=limit)
+
+
+@admin.register(BudgetWindow)
+class BudgetWindowAdmin(ReadOnlyAdmin):
+    list_display = ["user", "remedy_type", "period", "starts_on", "used", "cap"]
+    list_filter = ["period", "remedy_type"]
+    list_select_related = ["user", "remedy_type"]
+
+
+@admin.register(EscalationPolicy)
+class EscalationPolicyAdmin(ReadOnlyAdmin):
+    list_display = ["id", "levels", "updated_at"]
+
+
+@admin.register(OnCallShift)
+class OnCallShiftAdmin(ReadOnlyAdmin):
+    list_display = ["supervisor", "level", "starts_at", "ends_at"]
+    list_select_related = ["supervisor"]
+
+
+class EscalationEventInline(admin.TabularInline):
+    model = EscalationEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "event", "actor", "level", "assigned_to", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Escalation)
+class EscalationAdmin(ReadOnlyAdmin):
+    list_display = ["id", "resolution", "status", "level", "assigned_to", "due_at", "overdue"]
+    list_filter = ["status", "overdue", "level"]
+    list_select_related = ["resolution", "assigned_to"]
+    inlines = [EscalationEventInline]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["recipient", "kind", "title", "created_at", "read_at"]
+    list_select_related = ["recipient"]
