@@ -1,3 +1,9 @@
 from django.urls import path
 
-urlpatterns: list = []
+from .health import healthz
+
+# Both spellings: load balancers are configured by hand and one of them will drop the slash.
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("healthz/", healthz),
+]

@@ -1,0 +1,489 @@
+"""``manage.py seed_demo``: the demo data ``./dev run`` starts with.
+
+Idempotent: everything is looked up by its natural key (username, tier + remedy type,
+agent + remedy type, case ``external_ref``) and only created when missing, so running it
+twice changes nothing. It never updates or deletes what is already there: an admin who
+edited a demo limit keeps the edit.
+
+Everything goes through the app's own services, so the demo starts with the audit
+trail, case timelines, budgets and escalations a real deployment would have. The one
+exception is the first admin, created like ``createsuperuser`` does (unaudited: there
+is nobody yet to act), and the back-dating of demo cases (a bootstrap-only touch so
+case ages look real).
+
+``--logins`` prints the demo logins and seeds nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from cases.models import Case, CaseEvent, RemedyType, Resolution
+from cases.services import case_create
+from discretion.models import OnCallShift, Role, TrustLimit, TrustTier, User
+from discretion.oncall import oncall_shift_create
+from discretion.trust import team_get_or_create, trust_limit_create, user_create
+
+DEMO_PASSWORD = "discretion-demo"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    display_name: str
+    role: str
+    tier: str | None
+    team: str | None
+    note: str
+
+
+USERS: tuple[DemoUser, ...] = (
+    DemoUser("admin", "Ada Admin", Role.ADMIN, "senior", None, "admin: limits, tiers, rules"),
+    DemoUser("pam", "Pam Beesly", Role.SUPERVISOR, "senior", "Returns", "supervisor, on call L1"),
+    DemoUser("sam", "Sam Rivera", Role.SUPERVISOR, "senior", "Billing", "supervisor, on call L2"),
+    DemoUser("nina", "Nina Patel", Role.AGENT, "new", "Returns", "agent, tier new"),
+    DemoUser("rosa", "Rosa Diaz", Role.AGENT, "standard", "Returns", "agent, tier standard"),
+    DemoUser("omar", "Omar Haddad", Role.AGENT, "standard", "Billing", "agent, tier standard"),
+    DemoUser("lee", "Lee Chen", Role.AGENT, "senior", "Billing", "agent, tier senior"),
+)
+
+# (per_remedy_max, per_case_max, daily_max, monthly_max) per tier and monetary remedy type.
+_Caps = tuple[str, str | None, str | None, str | None]
+TIER_LIMITS: dict[str, dict[str, _Caps]] = {
+    "new": {
+        "refund": ("25.00", "50.00", "100.00", "500.00"),
+        "store_credit": ("40.00", "75.00", "150.00", "750.00"),
+        "replacement": ("50.00", "100.00", "150.00", "800.00"),
+        "goodwill_gesture": ("10.00", "20.00", "40.00", "200.00"),
+        "fee_waiver": ("15.00", "30.00", "60.00", "300.00"),
+        "expedited_shipping": ("20.00", "40.00", "80.00", "400.00"),
+    },
+    "standard": {
+        "refund": ("100.00", "150.00", "400.00", "2000.00"),
+        "store_credit": ("150.00", "200.00", "600.00", "3000.00"),
+        "replacement": ("150.00", "250.00", "600.00", "3000.00"),
+        "goodwill_gesture": ("30.00", "50.00", "150.00", "750.00"),
+        "fee_waiver": ("50.00", "75.00", "200.00", "1000.00"),
+        "expedited_shipping": ("40.00", "60.00", "200.00", "1000.00"),
+    },
+    "senior": {
+        "refund": ("300.00", "500.00", "1500.00", "6000.00"),
+        "store_credit": ("400.00", "600.00", "2000.00", "8000.00"),
+        "replacement": ("400.00", "600.00", "2000.00", "8000.00"),
+        "goodwill_gesture": ("75.00", "100.00", "400.00", "2000.00"),
+        "fee_waiver": ("150.00", "200.00", "600.00", "3000.00"),
+        "expedited_shipping": ("80.00", "120.00", "400.00", "2000.00"),
+    },
+}
+
+# Supervisors and the admin approve escalations up to approval_max. A personal row
+# replaces the tier's row for that remedy type, so it repeats the senior caps.
+APPROVERS: dict[str, str] = {"pam": "1000.00", "sam": "5000.00", "admin": "10000.00"}
+
+# Personal overrides of agents: (username, remedy code) -> caps.
+AGENT_OVERRIDES: dict[tuple[str, str], _Caps] = {
+    ("lee", "refund"): ("400.00", "500.00", "1500.00", "6000.00"),
+}
+
+# The on-call chain: (supervisor, level).
+ONCALL: tuple[tuple[str, int], ...] = (("pam", 1), ("sam", 2))
+ONCALL_DAYS = 90
+
+
+@dataclass(frozen=True)
+class DemoCase:
+    ref: str
+    subject: str
+    description: str
+    category: str
+    customer: tuple[str, str, str]  # external_id, name, email
+    assignee: str
+    age_hours: int
+
+
+CASES: tuple[DemoCase, ...] = (
+    DemoCase(
+        "DEMO-1001",
+        "Birthday present arrived four days late",
+        "Order #58213 was promised for Friday with paid express delivery and arrived the "
+        "following Tuesday, after the party. The customer wants the express fee back.",
+        "complaint",
+        ("C-20417", "Maria Gonzalez", "maria.gonzalez@example.com"),
+        "nina",
+        30,
+    ),
+    DemoCase(
+        "DEMO-1002",
+        "'Waterproof' jacket soaked through on first hike",
+        "Trailhead Shell jacket, sold as fully waterproof. Customer sent photos of the "
+        "lining wet through after an hour of light rain. Asks for a refund or a better jacket.",
+        "complaint",
+        ("C-18830", "Jonas Berg", "jonas.berg@example.com"),
+        "lee",
+        52,
+    ),
+    DemoCase(
+        "DEMO-1003",
+        "Charged twice for the same order",
+        "Card statement shows two identical charges of 129.00 for order #57702 on the "
+        "same day. Payment provider confirms both were captured.",
+        "complaint",
+        ("C-11092", "Priya Raman", "priya.raman@example.com"),
+        "omar",
+        20,
+    ),
+    DemoCase(
+        "DEMO-1004",
+        "Internet outage for three days in Riverside",
+        "Fibre outage affecting the Riverside area from Monday to Wednesday. Customer works "
+        "from home and lost three working days; many similar contacts are coming in.",
+        "crisis",
+        ("C-30215", "Daniel Okafor", "daniel.okafor@example.com"),
+        "lee",
+        8,
+    ),
+    DemoCase(
+        "DEMO-1005",
+        "Dining table arrived with a cracked leg",
+        "Oak table delivered yesterday; one leg is split along the grain. Photos attached. "
+        "The customer would accept a replacement leg or a partial refund.",
+        "complaint",
+        ("C-24561", "Sophie Martin", "sophie.martin@example.com"),
+        "rosa",
+        26,
+    ),
+    DemoCase(
+        "DEMO-1006",
+        "Technician missed the installation appointment",
+        "Customer took a day off for the 8-12 installation slot; nobody came and nobody "
+        "called. A new appointment is booked for next week.",
+        "complaint",
+        ("C-30988", "Ahmed Karimi", "ahmed.karimi@example.com"),
+        "omar",
+        5,
+    ),
+    DemoCase(
+        "DEMO-1007",
+        "Late-payment fee on an invoice that was paid on time",
+        "Invoice INV-88412 was paid on the 3rd (bank confirmation attached) but a 15.00 "
+        "late-payment fee was added on the next bill.",
+        "complaint",
+        ("C-11540", "Laura Schmidt", "laura.schmidt@example.com"),
+        "omar",
+        70,
+    ),
+    DemoCase(
+        "DEMO-1008",
+        "Subscription cancelled in March, still being charged",
+        "Customer cancelled the premium plan on 14 March (confirmation e-mail attached) and "
+        "has been charged 19.99 each month since.",
+        "complaint",
+        ("C-09871", "Tom Becker", "tom.becker@example.com"),
+        "rosa",
+        45,
+    ),
+    DemoCase(
+        "DEMO-1009",
+        "Running shoes: wrong size delivered",
+        "Ordered size 42, received size 44. The customer needs them for a race on Sunday "
+        "and asks whether an exchange can be sent express.",
+        "question",
+        ("C-27734", "Emma Wilson", "emma.wilson@example.com"),
+        "nina",
+        3,
+    ),
+    DemoCase(
+        "DEMO-1010",
+        "Parcel marked delivered but never arrived",
+        "Tracking says delivered on Tuesday at 14:02; the customer was home and nothing "
+        "came. Neighbours have not seen it. Order value 86.50.",
+        "complaint",
+        ("C-15520", "Lucas Moreau", "lucas.moreau@example.com"),
+        "nina",
+        18,
+    ),
+    DemoCase(
+        "DEMO-1011",
+        "Courier was rude and threw the parcel over the fence",
+        "Doorbell camera footage shows the courier throwing the parcel over the garden "
+        "fence after an argument. Contents (ceramic mugs) are intact but the customer is upset.",
+        "complaint",
+        ("C-22109", "Hannah Fischer", "hannah.fischer@example.com"),
+        "rosa",
+        12,
+    ),
+    DemoCase(
+        "DEMO-1012",
+        "Cannot log in to the app since this morning's update",
+        "Login fails with 'session expired' for many customers on Android since the 7am "
+        "release. Customer asks when it will be fixed and whether the missed booking counts.",
+        "crisis",
+        ("C-31002", "Noah Andersen", "noah.andersen@example.com"),
+        "lee",
+        2,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DemoResolution:
+    case_ref: str
+    agent: str
+    remedy: str
+    amount: str
+    reason: str
+    customer_message: str
+
+
+# A few decisions so the history, budgets and supervisor queue are not empty: two within
+# limits, two over them (escalated to the on-call supervisor) and one apology.
+RESOLUTIONS: tuple[DemoResolution, ...] = (
+    DemoResolution(
+        "DEMO-1001",
+        "nina",
+        "refund",
+        "12.50",
+        "Refund of the express delivery fee: the parcel arrived four days late.",
+        "We're sorry your present arrived late. We've refunded the 12.50 express fee.",
+    ),
+    DemoResolution(
+        "DEMO-1007",
+        "omar",
+        "fee_waiver",
+        "15.00",
+        "Payment was on time (bank confirmation on file); the late fee was our error.",
+        "You paid on time and the late fee was our mistake: we've removed it.",
+    ),
+    DemoResolution(
+        "DEMO-1003",
+        "omar",
+        "refund",
+        "129.00",
+        "Duplicate capture confirmed by the payment provider; refund the second charge.",
+        "You were charged twice for order #57702. We're refunding the duplicate 129.00.",
+    ),
+    DemoResolution(
+        "DEMO-1010",
+        "nina",
+        "replacement",
+        "86.50",
+        "Parcel lost after a false 'delivered' scan; courier claim opened.",
+        "We're sending a replacement for your missing parcel right away.",
+    ),
+    DemoResolution(
+        "DEMO-1011",
+        "rosa",
+        "apology",
+        "0.00",
+        "Courier behaviour confirmed on video; complaint forwarded to the courier.",
+        "We're sorry about how our courier behaved. We've raised it with them.",
+    ),
+)
+
+
+class Command(BaseCommand):
+    help = "Load the demo users, limits, on-call shifts, cases and a few decisions (idempotent)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--logins", action="store_true", help="Print the demo logins and seed nothing."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["logins"]:
+            width = max(len(u.username) for u in USERS)
+            for user in USERS:
+                self.stdout.write(f"{user.username:<{width}}  {user.display_name:<12}  {user.note}")
+            return
+        created = {
+            "users": self._users(),
+            "trust limits": self._limits(),
+            "on-call shifts": self._oncall(),
+            "cases": self._cases(),
+            "resolutions": self._resolutions(),
+        }
+        summary = ", ".join(f"{count} {name}" for name, count in created.items())
+        self.stdout.write(f"Demo data ready (created now: {summary}).")
+
+    # --- users ---------------------------------------------------------------------
+
+    def _admin(self) -> User:
+        return User.objects.get(username="admin")
+
+    def _users(self) -> int:
+        created = 0
+        with transaction.atomic():
+            if not User.objects.filter(username="admin").exists():
+                # Like ``createsuperuser``: the first admin has nobody to be audited as.
+                User.objects.create_superuser(
+                    "admin",
+                    "admin@example.com",
+                    DEMO_PASSWORD,
+                    display_name="Ada Admin",
+                    tier=TrustTier.objects.get(code="senior"),
+                )
+                created += 1
+            admin = self._admin()
+            for spec in USERS:
+                if User.objects.filter(username=spec.username).exists():
+                    continue
+                user_create(
+                    acting_user=admin,
+                    username=spec.username,
+                    password=DEMO_PASSWORD,
+                    display_name=spec.display_name,
+                    email=f"{spec.username}@example.com",
+                    role=spec.role,
+                    team=team_get_or_create(name=spec.team) if spec.team else None,
+                    tier=TrustTier.objects.get(code=spec.tier) if spec.tier else None,
+                )
+                created += 1
+        return created
+
+    # --- limits --------------------------------------------------------------------
+
+    def _limits(self) -> int:
+        created = 0
+        admin = self._admin()
+        remedies = {r.code: r for r in RemedyType.objects.all()}
+        with transaction.atomic():
+            for tier_code, rows in TIER_LIMITS.items():
+                tier = TrustTier.objects.get(code=tier_code)
+                for remedy_code, caps in rows.items():
+                    remedy = remedies[remedy_code]
+                    if TrustLimit.objects.filter(tier=tier, remedy_type=remedy).exists():
+                        continue
+                    trust_limit_create(
+                        acting_user=admin,
+                        tier=tier,
+                        remedy_type=remedy,
+                        **_caps(caps),
+                        reason="Demo data",
+                    )
+                    created += 1
+            personal: dict[tuple[str, str], tuple[_Caps, str | None]] = {}
+            for username, approval_max in APPROVERS.items():
+                for remedy_code, caps in TIER_LIMITS["senior"].items():
+                    personal[(username, remedy_code)] = (caps, approval_max)
+            for key, caps in AGENT_OVERRIDES.items():
+                personal[key] = (caps, None)
+            for (username, remedy_code), (caps, approval_max) in personal.items():
+                agent = User.objects.get(username=username)
+                remedy = remedies[remedy_code]
+                if TrustLimit.objects.filter(agent=agent, remedy_type=remedy).exists():
+                    continue
+                trust_limit_create(
+                    acting_user=admin,
+                    agent=agent,
+                    remedy_type=remedy,
+                    **_caps(caps),
+                    approval_max=_decimal(approval_max),
+                    reason="Demo data",
+                )
+                created += 1
+        return created
+
+    # --- on call -------------------------------------------------------------------
+
+    def _oncall(self) -> int:
+        """Someone is on call at every level now and for at least 30 more days.
+
+        A new 90-day shift is added only when the supervisor has none covering the next
+        30 days, so reruns do not pile up shifts.
+        """
+        created = 0
+        admin = self._admin()
+        now = timezone.now()
+        for username, level in ONCALL:
+            supervisor = User.objects.get(username=username)
+            covered = OnCallShift.objects.filter(
+                supervisor=supervisor,
+                level=level,
+                starts_at__lte=now,
+                ends_at__gte=now + timedelta(days=30),
+            ).exists()
+            if covered:
+                continue
+            oncall_shift_create(
+                acting_user=admin,
+                supervisor=supervisor,
+                level=level,
+                starts_at=now - timedelta(hours=1),
+                ends_at=now + timedelta(days=ONCALL_DAYS),
+            )
+            created += 1
+        return created
+
+    # --- cases ---------------------------------------------------------------------
+
+    def _cases(self) -> int:
+        created = 0
+        admin = self._admin()
+        now = timezone.now()
+        for spec in CASES:
+            if Case.objects.filter(external_ref=spec.ref).exists():
+                continue
+            with transaction.atomic():
+                external_id, name, email = spec.customer
+                case = case_create(
+                    acting_user=admin,
+                    subject=spec.subject,
+                    description=spec.description,
+                    category=spec.category,
+                    customer={"external_id": external_id, "name": name, "email": email},
+                    external_ref=spec.ref,
+                    assignee=User.objects.get(username=spec.assignee),
+                )
+                # Bootstrap only: back-date the case and its opening events so the
+                # demo's case ages look like a real inbox.
+                opened = now - timedelta(hours=spec.age_hours)
+                Case.objects.filter(pk=case.pk).update(created_at=opened)
+                CaseEvent.objects.filter(case=case).update(at=opened)
+            created += 1
+        return created
+
+    # --- resolutions ---------------------------------------------------------------
+
+    def _resolutions(self) -> int:
+        # The lead's decision service is the only way a resolution is made: it decides,
+        # spends the budget and opens the escalation exactly as the API would.
+        from discretion.decisions import resolution_request
+
+        created = 0
+        for spec in RESOLUTIONS:
+            case = Case.objects.get(external_ref=spec.case_ref)
+            agent = User.objects.get(username=spec.agent)
+            remedy = RemedyType.objects.get(code=spec.remedy)
+            if Resolution.objects.filter(case=case, agent=agent, remedy_type=remedy).exists():
+                continue
+            resolution_request(
+                case_id=case.pk,
+                acting_user=agent,
+                remedy_type=remedy,
+                amount=Decimal(spec.amount),
+                reason=spec.reason,
+                customer_message=spec.customer_message,
+            )
+            created += 1
+        return created
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _caps(caps: _Caps) -> dict[str, Decimal | None]:
+    per_remedy, per_case, daily, monthly = caps
+    return {
+        "per_remedy_max": Decimal(per_remedy),
+        "per_case_max": _decimal(per_case),
+        "daily_max": _decimal(daily),
+        "monthly_max": _decimal(monthly),
+    }
