@@ -22,10 +22,16 @@ class PolicyRule(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Rules are never deleted from the table: past decisions name (id, version) and must
+    # stay explainable. A deleted rule is disabled, hidden from the API, and keeps its
+    # versions.
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["priority", "id"]
-        constraints = [models.CheckConstraint(condition=Q(version__gte=1), name="policyrule_version_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(version__gte=1), name="policyrule_version_positive")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} (v{self.version})"

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,44 +15,90 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='PolicyRule',
+            name="PolicyRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('description', models.TextField(blank=True, default='')),
-                ('expression', models.TextField()),
-                ('effect', models.CharField(choices=[('deny', 'Deny'), ('require_approval', 'Require approval')], max_length=20)),
-                ('message', models.TextField()),
-                ('priority', models.IntegerField(default=100)),
-                ('enabled', models.BooleanField(default=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("description", models.TextField(blank=True, default="")),
+                ("expression", models.TextField()),
+                (
+                    "effect",
+                    models.CharField(
+                        choices=[("deny", "Deny"), ("require_approval", "Require approval")],
+                        max_length=20,
+                    ),
+                ),
+                ("message", models.TextField()),
+                ("priority", models.IntegerField(default=100)),
+                ("enabled", models.BooleanField(default=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['priority', 'id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('version__gte', 1)), name='policyrule_version_positive')],
+                "ordering": ["priority", "id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("version__gte", 1)), name="policyrule_version_positive"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PolicyRuleVersion',
+            name="PolicyRuleVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('name', models.CharField(max_length=120)),
-                ('description', models.TextField(blank=True, default='')),
-                ('expression', models.TextField()),
-                ('effect', models.CharField(choices=[('deny', 'Deny'), ('require_approval', 'Require approval')], max_length=20)),
-                ('message', models.TextField()),
-                ('priority', models.IntegerField()),
-                ('enabled', models.BooleanField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('rule', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='policies.policyrule')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                ("name", models.CharField(max_length=120)),
+                ("description", models.TextField(blank=True, default="")),
+                ("expression", models.TextField()),
+                (
+                    "effect",
+                    models.CharField(
+                        choices=[("deny", "Deny"), ("require_approval", "Require approval")],
+                        max_length=20,
+                    ),
+                ),
+                ("message", models.TextField()),
+                ("priority", models.IntegerField()),
+                ("enabled", models.BooleanField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="policies.policyrule",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['rule_id', 'version'],
-                'constraints': [models.UniqueConstraint(fields=('rule', 'version'), name='policyruleversion_unique')],
+                "ordering": ["rule_id", "version"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("rule", "version"), name="policyruleversion_unique"
+                    )
+                ],
             },
         ),
     ]

@@ -1,0 +1,299 @@
+"""Compile and check CEL rule expressions.
+
+``cel`` (cel-rust bindings) parses and evaluates but has no type checker and only reports
+top-level variable names. So a rule is checked in three steps at save time:
+
+1. CEL parses it (its error carries line, column and a caret line);
+2. a small tokenizer walks the identifier chains (``customer.remedies_30d_count``) and
+   refuses names outside the documented context, pointing at them;
+3. it is evaluated on the empty-default context and a few realistic samples: any
+   non-boolean result or evaluation error (type mismatch, division by zero) refuses it.
+
+Compiling is the slow part (tens of microseconds); evaluation is cheap, so a compiled
+rule is cached per (rule id, version) by ``policies.evaluation``.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import cel
+
+from .context import LEAVES, NAMESPACES, ROOTS, empty_context
+
+MAX_EXPRESSION_LENGTH = 4000
+
+# CEL names that may appear as bare identifiers without being context variables.
+_KEYWORDS = frozenset({"true", "false", "null", "in"})
+_TYPE_NAMES = frozenset(
+    {"int", "uint", "double", "bool", "string", "bytes", "list", "map", "null_type", "type", "dyn"}
+)
+_MACROS_BINDING = frozenset({"all", "exists", "exists_one", "map", "filter"})
+
+_TOKEN = re.compile(
+    r"""
+    (?P<string>(?:[rR][bB]?|[bB][rR]?)?
+        (?:\"\"\"(?:\\.|[^\\])*?\"\"\"|'''(?:\\.|[^\\])*?'''|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'))
+    |(?P<number>0[xX][0-9a-fA-F]+[uU]?|\d+(?:\.\d+)?(?:[eE][+-]?\d+)?[uU]?)
+    |(?P<ident>[A-Za-z_][A-Za-z0-9_]*)
+    |(?P<space>\s+|//[^\n]*)
+    |(?P<op>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+class ExpressionError(ValueError):
+    """Why an expression is refused, with the place when one is known (1-based)."""
+
+    def __init__(self, message: str, *, line: int | None = None, column: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@dataclass(frozen=True)
+class CompiledExpression:
+    source: str
+    program: Any  # cel.Program
+    variables: frozenset[str]  # dotted context variables it reads
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str
+    text: str
+    offset: int
+
+
+def _tokens(source: str) -> list[_Token]:
+    out = []
+    for match in _TOKEN.finditer(source):
+        kind = match.lastgroup or "op"
+        if kind != "space":
+            out.append(_Token(kind, match.group(), match.start()))
+    return out
+
+
+def _where(source: str, offset: int) -> tuple[int, int, str]:
+    line = source.count("\n", 0, offset) + 1
+    line_start = source.rfind("\n", 0, offset) + 1
+    line_end = source.find("\n", offset)
+    text = source[line_start : line_end if line_end != -1 else len(source)]
+    column = offset - line_start + 1
+    caret = f"| {text}\n| {'.' * (column - 1)}^"
+    return line, column, caret
+
+
+def _located(source: str, offset: int, message: str) -> ExpressionError:
+    line, column, caret = _where(source, offset)
+    return ExpressionError(
+        f"Line {line}, column {column}: {message}\n{caret}", line=line, column=column
+    )
+
+
+def _unknown(name: str) -> str:
+    known = ", ".join(
+        sorted(LEAVES) + [f"{ns}.{f}" for ns in sorted(NAMESPACES) for f in sorted(NAMESPACES[ns])]
+    )
+    return f"unknown variable {name} (the context has: {known})."
+
+
+def analyse_variables(source: str) -> frozenset[str]:
+    """The dotted context variables ``source`` reads; raises ExpressionError on unknown ones.
+
+    A namespace used as a whole (``size(customer)``, ``customer[key]``) counts as using
+    all of its fields.
+    """
+    tokens = _tokens(source)
+    bound: set[str] = set()
+    for i in range(len(tokens) - 4):
+        a, b, c, d, e = tokens[i : i + 5]
+        if (
+            a.text == "."
+            and b.kind == "ident"
+            and b.text in _MACROS_BINDING
+            and c.text == "("
+            and d.kind == "ident"
+            and e.text == ","
+        ):
+            bound.add(d.text)
+
+    used: set[str] = set()
+    n = len(tokens)
+    for i, tok in enumerate(tokens):
+        if tok.kind != "ident":
+            continue
+        prev = tokens[i - 1] if i else None
+        nxt = tokens[i + 1] if i + 1 < n else None
+        if prev is not None and prev.text == ".":
+            continue  # a field or method: handled with the chain's root
+        if nxt is not None and nxt.text == "(":
+            continue  # a global function call: size(...), has(...), double(...)
+        if tok.text in _KEYWORDS or tok.text in _TYPE_NAMES or tok.text in bound:
+            continue
+        if tok.text not in ROOTS:
+            raise _located(source, tok.offset, _unknown(tok.text))
+        if tok.text in LEAVES:
+            used.add(tok.text)
+            if nxt is not None and nxt.text == "." and i + 2 < n:
+                field, after = tokens[i + 2], tokens[i + 3] if i + 3 < n else None
+                if field.kind == "ident" and not (after is not None and after.text == "("):
+                    raise _located(source, field.offset, _unknown(f"{tok.text}.{field.text}"))
+            continue
+        fields = NAMESPACES[tok.text]
+        whole = {f"{tok.text}.{f}" for f in fields}
+        if nxt is not None and nxt.text == "." and i + 2 < n and tokens[i + 2].kind == "ident":
+            field = tokens[i + 2]
+            after = tokens[i + 3] if i + 3 < n else None
+            if after is not None and after.text == "(":
+                used |= whole  # a method on the map itself
+            elif field.text in fields:
+                used.add(f"{tok.text}.{field.text}")
+            else:
+                raise _located(source, field.offset, _unknown(f"{tok.text}.{field.text}"))
+        elif (
+            nxt is not None
+            and nxt.text == "["
+            and i + 3 < n
+            and tokens[i + 2].kind == "string"
+            and tokens[i + 3].text == "]"
+        ):
+            key_token = tokens[i + 2]
+            key = key_token.text.lstrip("rRbB")[1:-1].strip("'\"")
+            if key in fields:
+                used.add(f"{tok.text}.{key}")
+            else:
+                raise _located(source, key_token.offset, _unknown(f"{tok.text}.{key}"))
+        else:
+            used |= whole
+    return frozenset(used)
+
+
+_PARSE_POSITION = re.compile(r"ERROR: <input>:(\d+):(\d+): ")
+
+
+def _parse_error(source: str, exc: Exception) -> ExpressionError:
+    text = str(exc)
+    start = text.find("ERROR: <input>:")
+    if start == -1:
+        return ExpressionError(f"The expression does not parse: {text}")
+    detail = text[start:]
+    first = _PARSE_POSITION.search(detail)
+    detail = _PARSE_POSITION.sub(lambda m: f"Line {m.group(1)}, column {m.group(2)}: ", detail)
+    return ExpressionError(
+        detail.strip(),
+        line=int(first.group(1)) if first else None,
+        column=int(first.group(2)) if first else None,
+    )
+
+
+def compile_expression(source: str) -> CompiledExpression:
+    """Parse ``source`` and resolve its variables. No evaluation: use ``check_expression``
+    at save time. Raises ExpressionError."""
+    if not isinstance(source, str) or not source.strip():
+        raise ExpressionError("The expression is empty.")
+    if len(source) > MAX_EXPRESSION_LENGTH:
+        raise ExpressionError(f"The expression is longer than {MAX_EXPRESSION_LENGTH} characters.")
+    try:
+        program = cel.compile(source)
+    except Exception as exc:  # cel raises ValueError, be safe with others
+        raise _parse_error(source, exc) from exc
+    variables = analyse_variables(source)
+    # Belt and braces: whatever CEL itself says the expression reads must be known.
+    bound_or_types = _TYPE_NAMES | _KEYWORDS
+    for name in program.variables():
+        if name not in ROOTS and name not in bound_or_types and not _is_bound(source, name):
+            raise ExpressionError(_unknown(name))
+    return CompiledExpression(source=source, program=program, variables=variables)
+
+
+def _is_bound(source: str, name: str) -> bool:
+    return (
+        re.search(rf"\.\s*(?:{'|'.join(_MACROS_BINDING)})\s*\(\s*{re.escape(name)}\s*,", source)
+        is not None
+    )
+
+
+def cel_type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "double"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (list, tuple)):
+        return "list"
+    if isinstance(value, dict):
+        return "map"
+    if value is None:
+        return "null"
+    return type(value).__name__
+
+
+def _samples() -> list[tuple[str, dict[str, Any]]]:
+    empty = empty_context()
+    typical = copy.deepcopy(empty)
+    typical.update(amount=250.0, remedy="refund")
+    typical["case"].update(category="complaint", age_hours=30.5, remedies_total=120.0)
+    typical["customer"].update(
+        external_id="CUST-00042", remedies_30d_total=400.0, remedies_30d_count=5
+    )
+    typical["agent"].update(role="agent", tier="standard", team="Returns", tenure_days=400)
+    small = copy.deepcopy(empty)
+    small.update(amount=10.0, remedy="goodwill_gesture")
+    small["case"].update(category="crisis", age_hours=0.5, remedies_total=0.0)
+    small["customer"].update(
+        external_id="CUST-00007", remedies_30d_total=10.0, remedies_30d_count=1
+    )
+    small["agent"].update(role="supervisor", tier="new", team="Escalations", tenure_days=3)
+    return [
+        ('the empty context (all 0, 0.0 and "")', empty),
+        ("a typical refund of 250.0", typical),
+        ("a small goodwill gesture of 10.0 on a crisis case", small),
+    ]
+
+
+_SAMPLES = _samples()
+
+
+def run(program: Any, context: Any) -> Any:
+    """Execute a compiled program; returns the value or raises the CEL error."""
+    return program.execute(context)
+
+
+def error_text(exc: BaseException) -> str:
+    if isinstance(exc, KeyError):
+        return f"no such key {exc}"
+    text = str(exc) or type(exc).__name__
+    return text.split(". CEL does not coerce")[0]
+
+
+def check_expression(source: str) -> CompiledExpression:
+    """Everything the save path requires: parses, known variables, boolean on samples."""
+    compiled = compile_expression(source)
+    for label, sample in _SAMPLES:
+        try:
+            value = compiled.program.execute(cel.Context(variables=sample))
+        except Exception as exc:  # any CEL failure refuses the rule
+            hint = (
+                " Check the types: amounts and hours are doubles (write 100.0 in arithmetic),"
+                " counts and days are ints; CEL does not convert between them."
+                if isinstance(exc, TypeError)
+                else ""
+            )
+            raise ExpressionError(
+                f"The expression fails to evaluate on {label}: {error_text(exc)}.{hint}"
+            ) from exc
+        if not isinstance(value, bool):
+            raise ExpressionError(
+                f"The expression is not boolean: it gives a {cel_type_name(value)} "
+                f"({value!r} on {label}). A rule must give true or false, e.g. `amount > 100`."
+            )
+    return compiled
