@@ -59,7 +59,7 @@ def budget_windows_lock(*, user: User, remedy_type: RemedyType, day: date) -> Lo
             ],
             ignore_conflicts=True,
         )
-        rows = list(query)
+        rows = list(query.all())  # a fresh query: the first one's result is cached
     by_period = {row.period: row for row in rows}
     return LockedWindows(
         day=by_period[BudgetWindow.Period.DAY], month=by_period[BudgetWindow.Period.MONTH]

@@ -1,1 +1,359 @@
-urlpatterns: list = []
+"""The discretion decision over HTTP: request, preview and read resolutions.
+
+One view per operation; the views validate, call ``discretion.decisions`` and shape the
+output. Output is built as plain dicts: this is the hot path of the app.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cases.models import Case, RemedyType, Resolution
+
+from ..decisions import CaseClosed, decision_payload, resolution_preview, resolution_request
+from ..engine import Decision
+from ..idempotency import idempotent
+from ..models import Escalation
+from .fields import MoneyField, money
+
+ZERO = "0.00"
+
+
+class RemedyCodeField(serializers.Field):
+    """A remedy type code; unknown or disabled codes are a 400 that lists the valid ones."""
+
+    def to_internal_value(self, data: Any) -> RemedyType:
+        if not isinstance(data, str) or not data.strip():
+            raise serializers.ValidationError('Give a remedy type code, e.g. "refund".')
+        remedy = RemedyType.objects.filter(code=data.strip()).first()
+        if remedy is None or not remedy.enabled:
+            known = ", ".join(
+                RemedyType.objects.filter(enabled=True).values_list("code", flat=True)
+            )
+            state = "is disabled" if remedy else "is not a remedy type"
+            raise serializers.ValidationError(f'"{data}" {state}. Use one of: {known}.')
+        return remedy
+
+    def to_representation(self, value: RemedyType) -> str:
+        return value.code
+
+
+class ResolutionInput(serializers.Serializer):
+    remedy_type = RemedyCodeField()
+    amount = MoneyField(required=False)
+    reason = serializers.CharField(max_length=4000)
+    customer_message = serializers.CharField(
+        max_length=8000, required=False, allow_blank=True, default=""
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        remedy: RemedyType = attrs["remedy_type"]
+        amount = attrs.get("amount")
+        if remedy.monetary and amount is None:
+            raise serializers.ValidationError({"amount": ["This field is required."]})
+        if not remedy.monetary:
+            if amount is not None and amount != 0:
+                raise serializers.ValidationError(
+                    {"amount": [f"{remedy.name} is not a money remedy: its amount is 0.00."]}
+                )
+            attrs["amount"] = Decimal(ZERO)
+        return attrs
+
+
+class PreviewInput(ResolutionInput):
+    # A preview can be asked before the reason is typed.
+    reason = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+
+
+CHECK_SCHEMA = inline_serializer(
+    "DecisionCheck",
+    {
+        "name": serializers.CharField(),
+        "limit": serializers.CharField(allow_null=True),
+        "used": serializers.CharField(),
+        "requested": serializers.CharField(),
+        "passed": serializers.BooleanField(),
+    },
+)
+RULE_SCHEMA = inline_serializer(
+    "DecisionRule",
+    {
+        "id": serializers.IntegerField(),
+        "name": serializers.CharField(),
+        "effect": serializers.ChoiceField(["deny", "require_approval"]),
+        "message": serializers.CharField(),
+        "version": serializers.IntegerField(),
+        "error": serializers.CharField(allow_null=True),
+    },
+)
+DECISION_SCHEMA = inline_serializer(
+    "Decision",
+    {
+        "outcome": serializers.ChoiceField(["apply", "escalate", "reject"]),
+        "summary": serializers.CharField(),
+        "checks": CHECK_SCHEMA.__class__(many=True),
+        "rules": RULE_SCHEMA.__class__(many=True),
+    },
+)
+RESOLUTION_SCHEMA = inline_serializer(
+    "Resolution",
+    {
+        "id": serializers.IntegerField(),
+        "case": serializers.IntegerField(),
+        "agent": serializers.IntegerField(),
+        "remedy_type": serializers.CharField(),
+        "amount": serializers.CharField(),
+        "requested_amount": serializers.CharField(),
+        "currency": serializers.CharField(),
+        "reason": serializers.CharField(),
+        "customer_message": serializers.CharField(),
+        "status": serializers.ChoiceField([s for s, _ in Resolution.Status.choices]),
+        "created_at": serializers.DateTimeField(),
+        "applied_at": serializers.DateTimeField(allow_null=True),
+        "decision": DECISION_SCHEMA.__class__(),
+        "escalation": inline_serializer(
+            "ResolutionEscalation",
+            {
+                "id": serializers.IntegerField(),
+                "status": serializers.CharField(),
+                "level": serializers.IntegerField(),
+                "assigned_to": serializers.IntegerField(allow_null=True),
+                "due_at": serializers.DateTimeField(allow_null=True),
+            },
+            allow_null=True,
+        ),
+    },
+)
+
+
+def _iso(value) -> str | None:
+    return serializers.DateTimeField().to_representation(value) if value else None
+
+
+_LOADED = object()
+
+
+def resolution_data(resolution: Resolution, escalation: Any = _LOADED) -> dict[str, Any]:
+    """The contract's resolution body. Expects ``remedy_type`` and ``escalation`` loaded
+    (select_related), or the escalation passed in."""
+    stored = resolution.decision or {}
+    if escalation is _LOADED:
+        try:
+            escalation = resolution.escalation
+        except Escalation.DoesNotExist:
+            escalation = None
+    return {
+        "id": resolution.pk,
+        "case": resolution.case_id,
+        "agent": resolution.agent_id,
+        "remedy_type": resolution.remedy_type.code,
+        "amount": money(resolution.amount),
+        "requested_amount": money(resolution.requested_amount),
+        "currency": settings.DISCRETION_CURRENCY,
+        "reason": resolution.reason,
+        "customer_message": resolution.customer_message,
+        "status": resolution.status,
+        "created_at": _iso(resolution.created_at),
+        "applied_at": _iso(resolution.applied_at),
+        "decision": {
+            "outcome": stored.get("outcome"),
+            "summary": stored.get("summary"),
+            "checks": stored.get("checks", []),
+            "rules": stored.get("rules", []),
+        },
+        "escalation": (
+            {
+                "id": escalation.pk,
+                "status": escalation.status,
+                "level": escalation.level,
+                "assigned_to": escalation.assigned_to_id,
+                "due_at": _iso(escalation.due_at),
+            }
+            if escalation
+            else None
+        ),
+    }
+
+
+def _resolutions():
+    return Resolution.objects.select_related("remedy_type", "escalation")
+
+
+def _not_found(case_id: int) -> Response:
+    return Response({"detail": f"No case #{case_id}."}, status=404)
+
+
+@extend_schema(tags=["resolutions"])
+class CaseResolutionsView(GenericAPIView):
+    """Request a remedy on a case (the discretion decision), or list the case's resolutions."""
+
+    serializer_class = ResolutionInput
+
+    @extend_schema(
+        operation_id="resolution_request",
+        summary="Request a remedy: applied at once within limits, escalated over them",
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="Repeat a request safely: the first response is returned again.",
+            )
+        ],
+        request=ResolutionInput,
+        responses={
+            201: RESOLUTION_SCHEMA,
+            400: OpenApiResponse(description="A field is invalid; the body names it."),
+            401: OpenApiResponse(description="No credentials."),
+            404: OpenApiResponse(description="No such case."),
+            409: OpenApiResponse(
+                description="The case is closed, or this Idempotency-Key is still in flight."
+            ),
+            422: OpenApiResponse(description="Idempotency-Key reused with a different body."),
+        },
+    )
+    def post(self, request: Request, case_id: int) -> Response:
+        return idempotent(request, "resolution_request", lambda: self._request(request, case_id))
+
+    def _request(self, request: Request, case_id: int) -> Response:
+        data = ResolutionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            resolution = resolution_request(
+                case_id=case_id,
+                acting_user=request.user,
+                remedy_type=data.validated_data["remedy_type"],
+                amount=data.validated_data["amount"],
+                reason=data.validated_data["reason"],
+                customer_message=data.validated_data["customer_message"],
+            )
+        except Case.DoesNotExist:
+            return _not_found(case_id)
+        except CaseClosed as closed:
+            return Response({"detail": str(closed)}, status=409)
+        # Only a pending resolution has an escalation yet (the service cached it).
+        pending = resolution.status == Resolution.Status.PENDING_APPROVAL
+        return Response(
+            resolution_data(resolution, escalation=resolution.escalation if pending else None),
+            status=201,
+        )
+
+    @extend_schema(
+        operation_id="case_resolutions_list",
+        summary="A case's resolutions, newest first",
+        responses={200: RESOLUTION_SCHEMA, 404: OpenApiResponse(description="No such case.")},
+    )
+    def get(self, request: Request, case_id: int) -> Response:
+        if not Case.objects.filter(pk=case_id).exists():
+            return _not_found(case_id)
+        page = self.paginate_queryset(_resolutions().filter(case_id=case_id))
+        return self.get_paginated_response([resolution_data(r) for r in page])
+
+
+@extend_schema(tags=["resolutions"])
+class ResolutionPreviewView(APIView):
+    @extend_schema(
+        operation_id="resolution_preview",
+        summary="What a request would get now; records and spends nothing",
+        request=PreviewInput,
+        responses={
+            200: inline_serializer("PreviewResponse", {"decision": DECISION_SCHEMA.__class__()}),
+            400: OpenApiResponse(description="A field is invalid; the body names it."),
+            404: OpenApiResponse(description="No such case."),
+        },
+    )
+    def post(self, request: Request, case_id: int) -> Response:
+        data = PreviewInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            decision: Decision = resolution_preview(
+                case_id=case_id,
+                acting_user=request.user,
+                remedy_type=data.validated_data["remedy_type"],
+                amount=data.validated_data["amount"],
+            )
+        except Case.DoesNotExist:
+            return _not_found(case_id)
+        return Response({"decision": decision_payload(decision)})
+
+
+@extend_schema(tags=["resolutions"])
+class ResolutionDetailView(APIView):
+    @extend_schema(
+        operation_id="resolution_get",
+        responses={200: RESOLUTION_SCHEMA, 404: OpenApiResponse(description="No such resolution.")},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        resolution = _resolutions().filter(pk=pk).first()
+        if resolution is None:
+            return Response({"detail": f"No resolution #{pk}."}, status=404)
+        return Response(resolution_data(resolution))
+
+
+@extend_schema(tags=["resolutions"])
+class ResolutionListView(GenericAPIView):
+    """All resolutions, newest first; ``?agent=me|<id>&status=&case=``."""
+
+    @extend_schema(
+        operation_id="resolutions_list",
+        parameters=[
+            OpenApiParameter("agent", OpenApiTypes.STR, description="me or a user id"),
+            OpenApiParameter("status", OpenApiTypes.STR),
+            OpenApiParameter("case", OpenApiTypes.INT),
+        ],
+        responses={200: RESOLUTION_SCHEMA, 400: OpenApiResponse(description="Bad filter.")},
+    )
+    def get(self, request: Request) -> Response:
+        rows = _resolutions()
+        agent = request.query_params.get("agent")
+        if agent:
+            if agent == "me":
+                rows = rows.filter(agent=request.user)
+            elif agent.isdigit():
+                rows = rows.filter(agent_id=int(agent))
+            else:
+                return Response({"agent": ['Use "me" or a user id.']}, status=400)
+        status = request.query_params.get("status")
+        if status:
+            if status not in Resolution.Status.values:
+                return Response(
+                    {"status": [f"Use one of: {', '.join(Resolution.Status.values)}."]}, status=400
+                )
+            rows = rows.filter(status=status)
+        case = request.query_params.get("case")
+        if case:
+            if not case.isdigit():
+                return Response({"case": ["Use a case id."]}, status=400)
+            rows = rows.filter(case_id=int(case))
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response([resolution_data(r) for r in page])
+
+
+urlpatterns = [
+    path(
+        "cases/<int:case_id>/resolutions/", CaseResolutionsView.as_view(), name="case-resolutions"
+    ),
+    path(
+        "cases/<int:case_id>/resolutions/preview/",
+        ResolutionPreviewView.as_view(),
+        name="case-resolutions-preview",
+    ),
+    path("resolutions/", ResolutionListView.as_view(), name="resolutions"),
+    path("resolutions/<int:pk>/", ResolutionDetailView.as_view(), name="resolution-detail"),
+]
