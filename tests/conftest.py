@@ -47,3 +47,7 @@ def admin_user(db):
 @pytest.fixture
 def case(db):
     return factories.CaseFactory()
+
+
+# A real Celery worker subprocess for tests that go through Celery (see tests/worker.py).
+from tests.worker import celery_worker, worker_factory  # noqa: E402, F401

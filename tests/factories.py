@@ -7,7 +7,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from cases.models import Case, Customer, RemedyType
+from cases.models import Case, Customer, RemedyType, Resolution
 from discretion.models import Team, TrustLimit, TrustTier
 
 
@@ -73,3 +73,18 @@ class TrustLimitFactory(factory.django.DjangoModelFactory):
     daily_max = None
     monthly_max = None
     approval_max = None
+
+
+class ResolutionFactory(factory.django.DjangoModelFactory):
+    """A resolution record as the decision service writes it (default: pending approval)."""
+
+    class Meta:
+        model = Resolution
+
+    case = factory.SubFactory(CaseFactory)
+    agent = factory.SubFactory(UserFactory)
+    remedy_type = factory.LazyFunction(lambda: remedy("refund"))
+    requested_amount = Decimal("150.00")
+    amount = factory.LazyAttribute(lambda r: r.requested_amount)
+    reason = "Parcel arrived three weeks late."
+    status = "pending_approval"
