@@ -32,6 +32,7 @@ PostgreSQL is required (SQLite's in-memory test database cannot be shared).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -181,10 +182,8 @@ class CeleryWorker:
         """SIGKILL the worker and every child at once: no cleanup, no acks."""
         if self.process is None:
             return
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self._reap()
 
     def _reap(self) -> None:
@@ -212,10 +211,8 @@ class CeleryWorker:
         with app.connection_for_write() as conn:
             channel = conn.default_channel
             for queue in QUEUES.split(","):
-                try:
+                with contextlib.suppress(Exception):
                     purged += channel.queue_purge(queue) or 0
-                except Exception:
-                    pass
         return purged
 
 
@@ -231,7 +228,7 @@ def worker_factory(transactional_db) -> Iterator[Callable[..., CeleryWorker]]:
 
     yield make
     for worker in workers:
-        worker.kill() if worker.running else None
+        worker.kill()
 
 
 @pytest.fixture
