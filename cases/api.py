@@ -103,7 +103,7 @@ class CaseEventOutput(serializers.ModelSerializer):
 class CustomerInput(serializers.Serializer):
     external_id = serializers.CharField(max_length=100)
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    email = serializers.EmailField(required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
 
 
 class CaseCreateInput(serializers.Serializer):

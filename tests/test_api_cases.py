@@ -305,3 +305,25 @@ def test_case_create_service_is_atomic(agent, monkeypatch):
             customer={"external_id": "C-5", "name": "N"},
         )
     assert not Case.objects.exists() and not Customer.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/cases/?assignee=99999999999999999999999",
+        "/api/v1/cases/99999999999999999999999/",
+        "/api/v1/cases/99999999999999999999999/timeline/",
+    ],
+)
+def test_huge_ids_are_not_500(api, agent, path):
+    response = api.as_user(agent).get(path)
+    assert response.status_code in (200, 404)
+
+
+def test_overlong_customer_fields_400(api, agent):
+    body = case_body(
+        customer={"external_id": "C-" + "9" * 200, "name": "N" * 300, "email": "a" * 250 + "@x.com"}
+    )
+    response = api.as_user(agent).post("/api/v1/cases/", body, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["customer"]) == {"external_id", "name", "email"}

@@ -656,3 +656,41 @@ def test_me_shows_agent_fields_and_discretion(api, agent):
     assert refund["daily_remaining"] == "100.00"
     assert refund["monthly_max"] is None and refund["monthly_remaining"] is None
     assert "apology" in rows
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/agents/99999999999999999999999/",
+        "/api/v1/trust-limits/99999999999999999999999/",
+        "/api/v1/trust-limits/?agent=99999999999999999999999",
+        "/api/v1/audit-events/?actor=99999999999999999999999",
+        "/api/v1/audit-events/99999999999999999999999/",
+    ],
+)
+def test_huge_ids_are_not_500(api, admin_user, path):
+    response = api.as_user(admin_user).get(path)
+    assert response.status_code in (200, 400, 404)
+
+
+def test_overlong_agent_fields_400(api, admin_user):
+    response = api.as_user(admin_user).post(
+        "/api/v1/agents/",
+        {
+            "username": "u" * 151,
+            "password": "a-long-password",
+            "email": "a" * 250 + "@x.com",
+            "display_name": "d" * 151,
+            "team": "t" * 101,
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert set(response.json()) == {"username", "email", "display_name", "team"}
+
+
+def test_limit_for_huge_agent_id_400(api, admin_user):
+    response = api.as_user(admin_user).post(
+        "/api/v1/trust-limits/", limit_body(tier=None, agent=10**30), format="json"
+    )
+    assert response.status_code == 400 and "agent" in response.json()

@@ -132,7 +132,7 @@ class AgentOutput(serializers.ModelSerializer):
 
 class AgentPatchInput(serializers.Serializer):
     display_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    email = serializers.EmailField(required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     role = serializers.ChoiceField(choices=Role.choices, required=False)
     team = serializers.CharField(max_length=100, required=False, allow_null=True, allow_blank=True)
     tier = TierCodeField(required=False, allow_null=True)
