@@ -51,3 +51,28 @@ def case(db):
 
 # A real Celery worker subprocess for tests that go through Celery (see tests/worker.py).
 from tests.worker import celery_worker, worker_factory  # noqa: E402, F401
+
+
+def seed_reference_data() -> None:
+    """Re-run the seed migrations' data functions (idempotent get_or_create).
+
+    A transactional test ends with a TRUNCATE of every table, seeds included; the next
+    transactional test gets them back from here.
+    """
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    for module in (
+        "cases.migrations.0003_seed_remedy_types",
+        "discretion.migrations.0002_seed_tiers_and_policy",
+    ):
+        importlib.import_module(module).seed(django_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reseed_transactional_tests(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        seed_reference_data()
