@@ -1,0 +1,1 @@
+"""The browser app (server-rendered, htmx). Views call services and selectors only."""

@@ -1,0 +1,3 @@
+"""Agent workspace: login, home, cases, case page with the resolve panel."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Supervisor queue, admin screens and the dashboard."""
+
+urlpatterns: list = []
