@@ -1,0 +1,59 @@
+"""In-app notifications: own only, unread filter, mark read; the e-mail copy once."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+from discretion.models import Notification
+from discretion.notifications import notification_create, notification_deliver
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def notify(user, key, **kwargs):
+    with transaction.atomic():
+        return notification_create(
+            recipient=user, kind="test", title=f"Hello {key}", dedupe_key=key, **kwargs
+        )
+
+
+def test_list_own_unread_and_mark_read(api, agent, supervisor):
+    first, second = notify(agent, "a"), notify(agent, "b")
+    notify(supervisor, "c")
+    assert notify(agent, "a") is None  # deduplicated
+    client = api.as_user(agent)
+    body = client.get("/api/v1/notifications/").json()
+    assert body["count"] == 2 and {n["id"] for n in body["results"]} == {first.pk, second.pk}
+
+    read = client.post(f"/api/v1/notifications/{first.pk}/read/")
+    assert read.status_code == 200 and read.json()["read"] is True
+    unread = client.get("/api/v1/notifications/?unread=true").json()
+    assert [n["id"] for n in unread["results"]] == [second.pk]
+    assert client.get("/api/v1/notifications/?unread=maybe").status_code == 400
+
+    other = Notification.objects.get(recipient=supervisor)
+    assert client.post(f"/api/v1/notifications/{other.pk}/read/").status_code == 404
+
+    assert client.post("/api/v1/notifications/read-all/").json() == {"marked": 1}
+    assert client.get("/api/v1/notifications/?unread=true").json()["count"] == 0
+    assert Notification.objects.get(recipient=supervisor).read_at is None
+
+
+def test_email_copy_is_sent_once(mailoutbox):
+    user = factories.UserFactory(email="ana@example.com")
+    note = notify(user, "x", body="Please decide.", link="/escalations/1/")
+    assert notification_deliver(notification_id=note.pk) is True
+    assert notification_deliver(notification_id=note.pk) is False
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["ana@example.com"] and "Hello x" in mailoutbox[0].subject
+    assert "Please decide." in mailoutbox[0].body
+
+
+def test_no_email_address_is_handled_without_sending(mailoutbox):
+    user = factories.UserFactory(email="")
+    note = notify(user, "y")
+    assert notification_deliver(notification_id=note.pk) is False
+    note.refresh_from_db()
+    assert note.emailed_at is not None and mailoutbox == []
