@@ -327,3 +327,13 @@ def test_overlong_customer_fields_400(api, agent):
     response = api.as_user(agent).post("/api/v1/cases/", body, format="json")
     assert response.status_code == 400
     assert set(response.json()["customer"]) == {"external_id", "name", "email"}
+
+
+def test_case_update_keeps_remedies_total_moved_meanwhile(agent):
+    """A stale case instance must not write back an old remedies_total."""
+    case = factories.CaseFactory()
+    stale = Case.objects.get(pk=case.pk)
+    Case.objects.filter(pk=case.pk).update(remedies_total=Decimal("42.00"))
+    services.case_update(acting_user=agent, case=stale, status="resolved")
+    fresh = Case.objects.get(pk=case.pk)
+    assert fresh.status == "resolved" and fresh.remedies_total == Decimal("42.00")
