@@ -151,3 +151,51 @@ def test_duplicate_deliveries_are_harmless(celery_worker):
     assert [e for e, _ in events(escalation)] == ["created", "assigned"]
     assert Notification.objects.filter(escalation=escalation).count() == 1
     assert fresh(escalation).version == 1
+
+
+def test_over_limit_request_through_the_api_end_to_end(celery_worker, api):
+    from decimal import Decimal
+
+    agent = factories.UserFactory(role="agent")
+    factories.TrustLimitFactory(agent=agent, per_remedy_max=Decimal("50.00"))
+    boss = factories.UserFactory(role="supervisor")
+    factories.TrustLimitFactory(
+        agent=boss, per_remedy_max=Decimal("50.00"), approval_max=Decimal("500.00")
+    )
+    on_call(boss)
+    case = factories.CaseFactory()
+
+    response = api.as_user(agent).post(
+        f"/api/v1/cases/{case.pk}/resolutions/",
+        {"remedy_type": "refund", "amount": "150.00", "reason": "Jacket leaks in light rain."},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["status"] == "pending_approval" and body["escalation"]["status"] == "pending"
+    escalation_id = body["escalation"]["id"]
+    started = time.monotonic()
+    wait_for(
+        lambda: api.get(f"/api/v1/resolutions/{body['id']}/").json()["escalation"]["assigned_to"],
+        timeout=2,
+    )
+    assert time.monotonic() - started < 2
+
+    client = api.as_user(boss)
+    queue = client.get("/api/v1/escalations/?status=pending&assigned_to=me").json()
+    assert [e["id"] for e in queue["results"]] == [escalation_id]
+    approved = client.post(
+        f"/api/v1/escalations/{escalation_id}/approve/",
+        {"amount": "120.00", "note": "Goodwill for a loyal customer"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="approve-1",
+    )
+    assert approved.status_code == 200, approved.json()
+    resolution = api.as_user(agent).get(f"/api/v1/resolutions/{body['id']}/").json()
+    assert resolution["status"] == "applied" and resolution["amount"] == "120.00"
+    assert api.get(f"/api/v1/cases/{case.pk}/").json()["remedies_total"] == "120.00"
+    told = api.get("/api/v1/notifications/?unread=true").json()["results"]
+    assert told[0]["kind"] == "escalation_approved"
+    assert "Goodwill for a loyal customer" in told[0]["body"]
+    kinds = [e["kind"] for e in api.get(f"/api/v1/cases/{case.pk}/timeline/").json()["results"]]
+    assert {"escalation_created", "escalation_assigned", "escalation_approved"} <= set(kinds)
