@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 # An e-mail not sent this long after its notification was committed is re-enqueued.
 EMAIL_RETRY_AFTER = timedelta(seconds=30)
+# ...for a day; after that the in-app notification is all there is.
+EMAIL_GIVE_UP_AFTER = timedelta(days=1)
 
 
 def notification_create(
@@ -97,9 +99,13 @@ def notification_deliver(*, notification_id: int) -> bool:
 
 def notification_undelivered_ids(*, limit: int = 100) -> list[int]:
     """Notifications whose e-mail should have gone out by now (for the sweeper)."""
-    cutoff = timezone.now() - EMAIL_RETRY_AFTER
+    now = timezone.now()
     return list(
-        Notification.objects.filter(emailed_at__isnull=True, created_at__lte=cutoff)
+        Notification.objects.filter(
+            emailed_at__isnull=True,
+            created_at__lte=now - EMAIL_RETRY_AFTER,
+            created_at__gte=now - EMAIL_GIVE_UP_AFTER,
+        )
         .order_by("id")
         .values_list("id", flat=True)[:limit]
     )

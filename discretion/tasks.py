@@ -37,16 +37,23 @@ def route_escalation(escalation_id: int) -> bool:
 
 @app.task(name="discretion.sweep_escalations", **RETRY)
 def sweep_escalations() -> int:
-    """Move every unrouted or past-due escalation; re-enqueue e-mails that were lost.
+    """Move every unrouted or past-due escalation.
 
     Beat may fire while a previous sweep still runs, or two beats may run: the sweep's
     FOR UPDATE SKIP LOCKED batch and conditional UPDATEs make that harmless.
     """
     close_old_connections()
-    moved = escalation_sweep()
-    for notification_id in notification_undelivered_ids():
+    return escalation_sweep()
+
+
+@app.task(name="discretion.redeliver_notifications", **RETRY)
+def redeliver_notifications() -> int:
+    """Re-enqueue e-mails whose message was lost or whose send failed (once a minute, so
+    a mail server outage does not flood the queue)."""
+    ids = notification_undelivered_ids()
+    for notification_id in ids:
         deliver_notification.delay(notification_id)
-    return moved
+    return len(ids)
 
 
 @app.task(name="discretion.deliver_notification", **RETRY)
@@ -66,5 +73,10 @@ app.conf.beat_schedule = {
             "queue": "escalations",
             "expires": max(float(settings.DISCRETION_SWEEP_SECONDS) * 2, 1.0),
         },
+    },
+    "discretion-redeliver-notifications": {
+        "task": "discretion.redeliver_notifications",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
     },
 }

@@ -57,3 +57,22 @@ def test_no_email_address_is_handled_without_sending(mailoutbox):
     assert notification_deliver(notification_id=note.pk) is False
     note.refresh_from_db()
     assert note.emailed_at is not None and mailoutbox == []
+
+
+def test_lost_emails_are_found_for_redelivery():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from discretion.notifications import notification_undelivered_ids
+
+    user = factories.UserFactory()
+    fresh, lost, ancient, sent = (notify(user, key) for key in "flas")
+    now = timezone.now()
+    Notification.objects.filter(pk=lost.pk).update(created_at=now - timedelta(seconds=31))
+    Notification.objects.filter(pk=ancient.pk).update(created_at=now - timedelta(days=2))
+    Notification.objects.filter(pk=sent.pk).update(
+        created_at=now - timedelta(seconds=31), emailed_at=now
+    )
+    assert notification_undelivered_ids() == [lost.pk]
+    assert fresh
