@@ -1,0 +1,132 @@
+"""Agent workspace: the case lists (mine / team's open) with filters and search; new case."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from cases import services as case_services
+from cases.models import Case
+from cases.selectors import case_list
+
+PAGE_SIZE = 50
+
+
+class CaseFilterForm(forms.Form):
+    tab = forms.ChoiceField(
+        choices=[("mine", "My cases"), ("team", "Team's open cases")], required=False
+    )
+    status = forms.ChoiceField(choices=[("", "Any status"), *Case.Status.choices], required=False)
+    category = forms.ChoiceField(
+        choices=[("", "Any category"), *Case.Category.choices], required=False
+    )
+    q = forms.CharField(max_length=200, required=False, strip=True)
+
+
+class CaseCreateForm(forms.Form):
+    subject = forms.CharField(max_length=200)
+    category = forms.ChoiceField(choices=Case.Category.choices)
+    description = forms.CharField(widget=forms.Textarea, required=False, max_length=10_000)
+    customer_external_id = forms.CharField(
+        label="Customer id",
+        max_length=100,
+        help_text="The customer's id in your CRM, e.g. C-1042.",
+    )
+    customer_name = forms.CharField(
+        label="Customer name", max_length=200, required=False, help_text="Needed for a new customer."
+    )
+    customer_email = forms.EmailField(label="Customer email", max_length=254, required=False)
+    assign_to_me = forms.BooleanField(label="Assign to me", required=False, initial=True)
+
+
+def cases_for(*, user, tab: str, status: str, category: str, q: str) -> QuerySet[Case]:
+    """The rows of one tab of the workspace, one query (customer and assignee joined)."""
+    qs = case_list().select_related("assignee")
+    if tab == "team":
+        team_scope = Q(assignee__isnull=True)
+        if user.team_id:
+            team_scope |= Q(assignee__team_id=user.team_id)
+        else:
+            team_scope |= Q(assignee=user)
+        qs = qs.filter(team_scope)
+        if not status:
+            qs = qs.filter(status=Case.Status.OPEN)
+    else:
+        qs = qs.filter(assignee=user)
+    if status:
+        qs = qs.filter(status=status)
+    if category:
+        qs = qs.filter(category=category)
+    if q:
+        search = Q(subject__icontains=q) | Q(customer__name__icontains=q)
+        search |= Q(customer__external_id__icontains=q) | Q(customer__email__icontains=q)
+        if q.lstrip("#").isdigit() and len(q) < 12:
+            search |= Q(pk=int(q.lstrip("#")))
+        qs = qs.filter(search)
+    return qs
+
+
+@login_required
+@require_http_methods(["GET"])
+def case_list_view(request: HttpRequest) -> HttpResponse:
+    form = CaseFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    tab = data.get("tab") or "mine"
+    status = data.get("status") or ""
+    category = data.get("category") or ""
+    q = data.get("q") or ""
+    rows = list(
+        cases_for(user=request.user, tab=tab, status=status, category=category, q=q)[
+            : PAGE_SIZE + 1
+        ]
+    )
+    context = {
+        "form": form if form.is_bound else CaseFilterForm(initial={"tab": tab}),
+        "cases": rows[:PAGE_SIZE],
+        "truncated": len(rows) > PAGE_SIZE,
+        "tab": tab,
+        "status": status,
+        "category": category,
+        "q": q,
+        "statuses": Case.Status.choices,
+        "categories": Case.Category.choices,
+    }
+    template = "agent/_case_rows.html" if request.htmx and not request.htmx.boosted else None
+    if template and request.htmx.target == "case-results":
+        return render(request, template, context)
+    return render(request, "agent/case_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_new_view(request: HttpRequest) -> HttpResponse:
+    form = CaseCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = case_services.case_create(
+                acting_user=request.user,
+                subject=data["subject"],
+                category=data["category"],
+                description=data["description"],
+                customer={
+                    "external_id": data["customer_external_id"],
+                    "name": data["customer_name"],
+                    "email": data["customer_email"] or "",
+                },
+                assignee=request.user if data["assign_to_me"] else None,
+            )
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                target = "customer_name" if field == "customer" else None
+                for message in messages:
+                    form.add_error(target, message)
+        else:
+            return redirect("agent-case", case_id=case.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "agent/case_new.html", {"form": form}, status=status)
