@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from audit.models import ObjectType
 from audit.services import audit_record
-from cases.models import Case, CaseEvent, RemedyType, Resolution
+from cases.models import Case, RemedyType, Resolution
+from cases.services import case_event_add
 from policies.evaluation import current_ruleset
 
 from . import engine
@@ -121,9 +122,8 @@ def resolution_request(
         if status == Resolution.Status.PENDING_APPROVAL:
             # Cached on the instance, so callers show it without a query.
             resolution.escalation = escalation_open(resolution=resolution, acting_user=acting_user)
-        CaseEvent.objects.create(
+        case_event_add(
             case=case,
-            at=now,
             kind=f"resolution_{decision.outcome}",
             actor=acting_user,
             summary=decision.summary,
