@@ -14,10 +14,22 @@ from audit.models import AuditEvent
 from cases.models import Case, CaseEvent, Customer, RemedyType, Resolution
 from discretion.management.commands import seed_demo
 from discretion.models import Escalation, OnCallShift, Role, Team, TrustLimit, User
+from policies.models import PolicyRule
 
 pytestmark = pytest.mark.django_db
 
-MODELS = (User, Team, TrustLimit, OnCallShift, Customer, Case, CaseEvent, Resolution, Escalation)
+MODELS = (
+    User,
+    Team,
+    TrustLimit,
+    OnCallShift,
+    Customer,
+    Case,
+    CaseEvent,
+    PolicyRule,
+    Resolution,
+    Escalation,
+)
 
 
 def seed() -> str:
@@ -43,9 +55,10 @@ def test_running_twice_changes_nothing():
     assert counts() == first
     # Quiet: one summary line each time.
     assert len(first_output.strip().splitlines()) == 1
-    assert "created now: 0 users, 0 trust limits, 0 on-call shifts, 0 cases, 0 resolutions" in (
+    assert "created now: 0 users, 0 trust limits, 0 on-call shifts, 0 cases, 0 policy rules, " in (
         second_output
     )
+    assert second_output.rstrip().endswith(" 0 resolutions).")
 
 
 def test_demo_users_log_in_with_the_demo_password_and_have_their_roles():
@@ -154,3 +167,12 @@ def test_logins_prints_the_table_and_seeds_nothing():
     lines = out.getvalue().strip().splitlines()
     assert [line.split()[0] for line in lines] == [u.username for u in seed_demo.USERS]
     assert not User.objects.exists()
+
+
+def test_two_example_policy_rules_are_enabled_one_deny_one_approval():
+    seed()
+    rules = {rule.effect: rule for rule in PolicyRule.objects.all()}
+    assert set(rules) == {"deny", "require_approval"}
+    assert all(rule.enabled and rule.version == 1 for rule in rules.values())
+    assert rules["deny"].versions.count() == 1
+    assert AuditEvent.objects.filter(object_type="policy_rule").count() == 2

@@ -30,6 +30,9 @@ from cases.services import case_create
 from discretion.models import OnCallShift, Role, TrustLimit, TrustTier, User
 from discretion.oncall import oncall_shift_create
 from discretion.trust import team_get_or_create, trust_limit_create, user_create
+from policies.examples import EXAMPLE_RULES
+from policies.models import PolicyRule
+from policies.services import policy_rule_create
 
 DEMO_PASSWORD = "discretion-demo"
 
@@ -91,6 +94,13 @@ APPROVERS: dict[str, str] = {"pam": "1000.00", "sam": "5000.00", "admin": "10000
 AGENT_OVERRIDES: dict[tuple[str, str], _Caps] = {
     ("lee", "refund"): ("400.00", "500.00", "1500.00", "6000.00"),
 }
+
+# Two rules from the documented example library (docs/policy-rules.md): one deny, one
+# require_approval. None of the demo decisions below trips them.
+POLICY_RULES: tuple[str, ...] = (
+    "No cash refunds over 1000",
+    "Crisis cases: approval for anything over 200",
+)
 
 # The on-call chain: (supervisor, level).
 ONCALL: tuple[tuple[str, int], ...] = (("pam", 1), ("sam", 2))
@@ -307,6 +317,7 @@ class Command(BaseCommand):
             "trust limits": self._limits(),
             "on-call shifts": self._oncall(),
             "cases": self._cases(),
+            "policy rules": self._rules(),
             "resolutions": self._resolutions(),
         }
         summary = ", ".join(f"{count} {name}" for name, count in created.items())
@@ -446,6 +457,28 @@ class Command(BaseCommand):
                 opened = now - timedelta(hours=spec.age_hours)
                 Case.objects.filter(pk=case.pk).update(created_at=opened)
                 CaseEvent.objects.filter(case=case).update(at=opened)
+            created += 1
+        return created
+
+    # --- policy rules --------------------------------------------------------------
+
+    def _rules(self) -> int:
+        created = 0
+        admin = self._admin()
+        examples = {rule["name"]: rule for rule in EXAMPLE_RULES}
+        for name in POLICY_RULES:
+            if PolicyRule.objects.filter(name=name).exists():
+                continue
+            example = examples[name]
+            policy_rule_create(
+                acting_user=admin,
+                name=example["name"],
+                description=example["description"],
+                expression=example["expression"],
+                effect=example["effect"],
+                message=example["message"],
+                priority=example["priority"],
+            )
             created += 1
         return created
 
