@@ -243,6 +243,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "cases.models.Case.Status",
+        "PolicyRuleEffectEnum": "policies.models.Effect",
+    },
 }
 
 # --- Discretion -----------------------------------------------------------------------

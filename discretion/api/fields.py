@@ -23,11 +23,16 @@ class MoneyField(serializers.DecimalField):
         kwargs.setdefault("min_value", Decimal("0.00"))
         kwargs.setdefault("max_value", Decimal(settings.DISCRETION_MAX_AMOUNT))
         kwargs.setdefault("coerce_to_string", True)
+        # Passed in, not patched afterwards: DRF builds its validators from these messages
+        # inside __init__.
+        kwargs["error_messages"] = {
+            "min_value": "Amounts cannot be negative.",
+            "max_value": "Amounts cannot be above {max_value} (DISCRETION_MAX_AMOUNT).",
+            "max_decimal_places": "Use at most 2 decimal places (e.g. \"25.00\").",
+            "invalid": "Give the amount as a decimal string, e.g. \"25.00\".",
+            **kwargs.get("error_messages", {}),
+        }
         super().__init__(**kwargs)
-        self.error_messages["min_value"] = "Amounts cannot be negative."
-        self.error_messages["max_value"] = (
-            "Amounts cannot be above {max_value} (DISCRETION_MAX_AMOUNT)."
-        )
 
     def to_internal_value(self, data):
         if isinstance(data, bool):
