@@ -16,6 +16,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     inline_serializer,
 )
 from rest_framework import serializers
@@ -35,6 +36,7 @@ from .fields import MoneyField, money
 ZERO = "0.00"
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class RemedyCodeField(serializers.Field):
     """A remedy type code; unknown or disabled codes are a 400 that lists the valid ones."""
 
