@@ -92,18 +92,14 @@ def _checks(recorded: Iterable[Mapping[str, Any]]) -> tuple[engine.Check, ...]:
     )
 
 
-def _hits(results: list[RuleResult]) -> tuple[engine.RuleHit, ...]:
-    return tuple(
-        engine.RuleHit(
-            id=r.id,
-            name=r.name,
-            version=r.version,
-            effect=r.effect,  # type: ignore[arg-type]
-            message=r.message,
-            error=r.error,
-        )
-        for r in results
-        if r.matched
+def _hit(r: RuleResult) -> engine.RuleHit:
+    return engine.RuleHit(
+        id=r.id,
+        name=r.name,
+        version=r.version,
+        effect=r.effect,  # type: ignore[arg-type]
+        message=r.message,
+        error=r.error,
     )
 
 
@@ -132,8 +128,33 @@ def backtest_run(*, draft: RuleDraft, days: int = 30, now: datetime | None = Non
         priority=draft.priority,
     )
     replaced_id = draft.rule_id if draft.rule_id is not None else DRAFT_ID
-    proposal = baseline.replacing(replaced_id, draft_rule if draft.enabled else None)
     draft_variables = draft_rule.variables
+    # One evaluation per resolution: today's rules plus the draft together. "Before" reads
+    # the results without the draft; "after" without the rule the draft replaces.
+    combined = RuleSet([*baseline.rules, draft_rule])
+    before_idx = [i for i, r in enumerate(combined.rules) if r is not draft_rule]
+    after_idx = [
+        i
+        for i, r in enumerate(combined.rules)
+        if (r is draft_rule and draft.enabled) or (r is not draft_rule and r.id != replaced_id)
+    ]
+    draft_idx = next(i for i, r in enumerate(combined.rules) if r is draft_rule)
+    hit_cache: dict[int, engine.RuleHit] = {}
+
+    def hits(results: list[RuleResult], indexes: list[int]) -> tuple[engine.RuleHit, ...]:
+        out = []
+        for i in indexes:
+            result = results[i]
+            if not result.matched:
+                continue
+            if result.error is not None:  # a fresh object each time: never cached
+                out.append(_hit(result))
+                continue
+            hit = hit_cache.get(id(result))  # shared per rule by the RuleSet: stable ids
+            if hit is None:
+                hit = hit_cache[id(result)] = _hit(result)
+            out.append(hit)
+        return tuple(out)
 
     replayed = skipped = draft_matched = draft_errors = incomplete = 0
     recorded_drift = 0
@@ -190,19 +211,18 @@ def backtest_run(*, draft: RuleDraft, days: int = 30, now: datetime | None = Non
             "no_limit": no_limit,
             "monetary": monetary,
         }
-        after_results = proposal.evaluate(context)
-        before = engine.decide_from_checks(**same, rule_hits=_hits(baseline.evaluate(context)))
-        after = engine.decide_from_checks(**same, rule_hits=_hits(after_results))
+        results = combined.evaluate(context)
+        before = engine.decide_from_checks(**same, rule_hits=hits(results, before_idx))
+        after = engine.decide_from_checks(**same, rule_hits=hits(results, after_idx))
         replayed += 1
         before_counts[before.outcome] += 1
         after_counts[after.outcome] += 1
         if decision.get("outcome") and decision["outcome"] != before.outcome:
             recorded_drift += 1
-        for result in after_results:
-            if result.id == draft_rule.id and result.matched:
-                draft_matched += 1
-                if result.error:
-                    draft_errors += 1
+        if results[draft_idx].matched:
+            draft_matched += 1
+            if results[draft_idx].error:
+                draft_errors += 1
         if before.outcome == after.outcome:
             continue
         pair = pairs[(before.outcome, after.outcome)]
