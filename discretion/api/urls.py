@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("discretion.api.escalations")),
     path("", include("discretion.api.backtest")),
     path("", include("discretion.api.users")),
+    path("", include("discretion.api.bench")),
 ]
