@@ -158,8 +158,9 @@ def decide_from_checks(
     policy_row = Check("policy_rules", None, ZERO, amount, rules_passed)
     all_checks = (*limit_rows, policy_row)
 
+    # A rule that failed to evaluate never denies: it asks for approval, to be safe.
     denies = [r for r in hits if r.effect == "deny" and r.error is None]
-    approvals = [r for r in hits if r not in denies]
+    approvals = [r for r in hits if r.effect != "deny" or r.error is not None]
     failed = [c for c in limit_rows if not c.passed]
     what = f"{_fmt(amount, currency)} {remedy_name.lower()}" if monetary else remedy_name.lower()
 
