@@ -38,7 +38,10 @@ class CaseCreateForm(forms.Form):
         help_text="The customer's id in your CRM, e.g. C-1042.",
     )
     customer_name = forms.CharField(
-        label="Customer name", max_length=200, required=False, help_text="Needed for a new customer."
+        label="Customer name",
+        max_length=200,
+        required=False,
+        help_text="Needed for a new customer.",
     )
     customer_email = forms.EmailField(label="Customer email", max_length=254, required=False)
     assign_to_me = forms.BooleanField(label="Assign to me", required=False, initial=True)

@@ -56,11 +56,68 @@
     var end = textarea.selectionEnd != null ? textarea.selectionEnd : start;
     var before = textarea.value.slice(0, start);
     var after = textarea.value.slice(end);
-    var sep = before && !/\s$/.test(before) ? " " : "";
+    var sep = before && !/\s$/.test(before) && !/^\s/.test(text) ? " " : "";
     textarea.value = before + sep + text + after;
     var pos = (before + sep + text).length;
     textarea.focus();
     textarea.setSelectionRange(pos, pos);
     textarea.dispatchEvent(new Event("input", { bubbles: true }));
+  };
+})();
+
+/* The resolve panel: plain-language message helpers and reset after a submit. */
+(function () {
+  "use strict";
+  var App = window.App;
+
+  function remedyPhrase(form) {
+    var select = form.querySelector("[name=remedy_type]");
+    var code = select ? select.value : "";
+    var raw = (form.querySelector("[name=amount]") || {}).value || "";
+    var n = parseFloat(raw.replace(",", "."));
+    var currency = window.DISCRETION_CURRENCY || "";
+    var amount = isFinite(n) && n > 0 ? n.toFixed(2) + " " + currency : "[amount]";
+    switch (code) {
+      case "refund": return "I've refunded " + amount + "; you'll see it on your statement in 3–5 days.";
+      case "store_credit": return "I've added " + amount + " of credit to your account; you can use it right away.";
+      case "replacement": return "I'm sending you a replacement today, at no cost to you, and I'll send you the tracking number as soon as it ships.";
+      case "goodwill_gesture": return "I've added " + amount + " to your account as a thank-you for your patience.";
+      case "fee_waiver": return "I've waived the " + amount + " fee, so you won't be charged for it.";
+      case "expedited_shipping": return "I've upgraded your delivery to express, free of charge, so it reaches you sooner.";
+      case "apology": return "I've noted this on your account so that it doesn't happen again, and I'll keep an eye on it myself.";
+      default: return "Here is what I've done: [what you did].";
+    }
+  }
+
+  var TEMPLATES = {
+    ack: function () { return "You're right — this shouldn't have happened, and I'm sorry it did."; },
+    why: function () { return "What happened: [explain in one or two plain sentences why it went wrong]."; },
+    do: remedyPhrase,
+  };
+
+  document.addEventListener("click", function (ev) {
+    var btn = ev.target.closest ? ev.target.closest("[data-helper]") : null;
+    if (!btn) return;
+    var form = btn.closest("form");
+    var text = TEMPLATES[btn.getAttribute("data-helper")](form);
+    var box = form.querySelector("[name=customer_message]");
+    var needsBreak = box.value && !/\n$/.test(box.value);
+    App.insertText(box, (needsBreak ? "\n" : "") + text);
+    var hole = box.value.indexOf("[");
+    if (hole !== -1 && btn.getAttribute("data-helper") === "why") {
+      var close = box.value.indexOf("]", hole);
+      box.setSelectionRange(hole, close + 1);
+    }
+  });
+
+  // After a successful submit: clear the form for the next remedy, keep the remedy type.
+  App.resolveReset = function (form) {
+    var select = form.querySelector("[name=remedy_type]");
+    var remedy = select ? select.value : null;
+    var key = form.querySelector("[name=idempotency_key]");
+    var keyValue = key ? key.value : null;
+    form.reset();
+    if (select) select.value = remedy;
+    if (key) key.value = keyValue;
   };
 })();
