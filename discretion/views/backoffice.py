@@ -1,3 +1,45 @@
-"""Supervisor queue, admin screens and the dashboard."""
+"""Supervisor queue, admin screens and the dashboard (the back office).
 
-urlpatterns: list = []
+URL map (every view checks the role; agents get 403, anonymous users the login page):
+
+- ``/queue/`` … supervisors and admins: pending escalations, live (``views.queue``)
+- ``/escalations/<id>/`` … the link in notifications: the decision page, or the case
+- ``/dashboard/`` … supervisors and admins: metrics as charts (``views.dashboard``)
+- ``/admin-ui/…`` … admins: limits, agents, on-call, rules, audit (``views.admin_ui``)
+"""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from discretion.api.permissions import role_of
+from discretion.escalations import escalation_get
+
+from .bo_common import role_required
+
+
+@role_required("agent", "supervisor", "admin")
+def escalation_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """Where a notification about an escalation leads: deciders decide, requesters see the case."""
+    escalation = escalation_get(user=request.user, escalation_id=pk)
+    if escalation is None:
+        return redirect("queue" if role_of(request.user) != "agent" else "agent-cases")
+    decider = role_of(request.user) in ("supervisor", "admin")
+    if (
+        decider
+        and escalation.status == "pending"
+        and escalation.resolution.agent_id != request.user.pk
+    ):
+        return redirect(f"/queue/{pk}/decide/?action=approve")
+    return redirect(f"/cases/{escalation.resolution.case_id}/")
+
+
+urlpatterns = [
+    path("", include("discretion.views.queue")),
+    path("", include("discretion.views.dashboard")),
+    path("", include("discretion.views.admin_ui")),
+    path("escalations/<int:pk>/", escalation_link, name="escalation-link"),
+    # base.html's "Admin" link points at /manage/: the admin screens live at /admin-ui/.
+    path("manage/", RedirectView.as_view(url="/admin-ui/", permanent=False)),
+]
