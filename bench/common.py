@@ -40,7 +40,7 @@ APP_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings",
     "CACHE_KEY_PREFIX": "discretion-bench",
     "LOG_LEVEL": "WARNING",
-    "ALLOWED_HOSTS": "localhost,127.0.0.1",
+    "ALLOWED_HOSTS": "localhost,127.0.0.1,testserver",
     "TIME_ZONE": "UTC",
 }
 os.environ.pop("DEBUG", None)

@@ -76,7 +76,7 @@ def run_wrk(wrk: str, url: str, data_file: Path, clients: int, duration: float) 
         wrk,
         f"-t{threads}",
         f"-c{clients}",
-        f"-d{duration}s",
+        f"-d{max(1, round(duration))}s",
         "--timeout",
         "10s",
         "-s",

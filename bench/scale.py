@@ -1,0 +1,255 @@
+"""Scale: does a decision cost the same as history grows, and do the lists stay flat?
+
+    .venv/bin/python bench/scale.py [--quick]
+
+In a fresh ``disc_bench`` (see bench/common.py), in-process through Django's full stack
+(test client: middleware, DRF, token auth; no HTTP server, so no network noise):
+
+- the case list (``/api/v1/cases/``, as an admin), the escalation queue
+  (``/api/v1/escalations/?status=pending``, as a supervisor) and ``/api/v1/me/`` (an
+  agent with that many resolutions): statement count and median time with 10 rows and
+  with 10,000 rows;
+- the decision (``POST /api/v1/cases/{id}/resolutions/``): statement count and median
+  time with ~10, 10,000 and 1,000,000 prior resolutions (spread over 10,000 cases, 1,000
+  customers and 10 agents, applied over the last 60 days, so half of them fall in the
+  30-day customer-history window the policy context reads).
+
+History is bulk-inserted with ``INSERT ... SELECT generate_series`` (seconds, not hours).
+Writes bench/results/scale.json and scale.md and prints the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+
+def sql(statement: str, params: list | None = None) -> None:
+    with connection.cursor() as cur:
+        cur.execute(statement, params or [])
+
+
+def scalar(statement: str, params: list | None = None):
+    with connection.cursor() as cur:
+        cur.execute(statement, params or [])
+        return cur.fetchone()[0]
+
+
+def add_customers_and_cases(n_cases: int, n_customers: int) -> None:
+    sql(
+        "INSERT INTO cases_customer (external_id, name, email, created_at) "
+        "SELECT 'SCALE-' || g, 'Scale customer ' || g, '', now() "
+        "FROM generate_series(1, %s) g",
+        [n_customers],
+    )
+    sql(
+        "INSERT INTO cases_case (subject, description, category, status, customer_id, "
+        "assignee_id, created_by_id, external_ref, remedies_total, created_at, updated_at) "
+        "SELECT 'Scale case ' || g, '', 'complaint', 'open', "
+        "(SELECT min(id) FROM cases_customer WHERE external_id LIKE 'SCALE-%%') "
+        "  + (g %% %s), NULL, NULL, '', 0, now() - g * interval '1 minute', now() "
+        "FROM generate_series(1, %s) g",
+        [n_customers, n_cases],
+    )
+
+
+def add_history(n: int, agent_ids: list[int], remedy_type_id: int) -> None:
+    """``n`` applied resolutions over every case and the given agents, last 60 days."""
+    lo, hi = scalar("SELECT min(id) FROM cases_case"), scalar("SELECT max(id) FROM cases_case")
+    sql(
+        "INSERT INTO cases_resolution (requested_amount, amount, reason, customer_message, "
+        "status, counts_against_budget, decision, created_at, applied_at, budget_day, "
+        "agent_id, case_id, remedy_type_id) "
+        "SELECT 10.00, 10.00, 'history', '', 'applied', false, '{}'::jsonb, ts, ts, NULL, "
+        "%s + (g %% %s), %s + (g %% %s), %s "
+        "FROM (SELECT g, now() - (g %% 5184000) * interval '1 second' AS ts "
+        "      FROM generate_series(1, %s) g) s",
+        [agent_ids[0], len(agent_ids), lo, hi - lo + 1, remedy_type_id, n],
+    )
+    sql("ANALYZE cases_resolution")
+
+
+def add_agent_resolutions(n: int, agent_id: int, remedy_type_id: int) -> None:
+    case_id = scalar("SELECT min(id) FROM cases_case")
+    sql(
+        "INSERT INTO cases_resolution (requested_amount, amount, reason, customer_message, "
+        "status, counts_against_budget, decision, created_at, applied_at, budget_day, "
+        "agent_id, case_id, remedy_type_id) "
+        "SELECT 5.00, 5.00, 'me history', '', 'applied', false, '{}'::jsonb, now(), now(), "
+        "NULL, %s, %s, %s FROM generate_series(1, %s) g",
+        [agent_id, case_id, remedy_type_id, n],
+    )
+
+
+def add_pending_escalations(n: int, agent_id: int, supervisor_id: int, remedy_type_id: int):
+    lo, hi = scalar("SELECT min(id) FROM cases_case"), scalar("SELECT max(id) FROM cases_case")
+    last = scalar("SELECT coalesce(max(id), 0) FROM discretion_escalation")
+    sql(
+        "WITH r AS ("
+        " INSERT INTO cases_resolution (requested_amount, amount, reason, customer_message, "
+        " status, counts_against_budget, decision, created_at, applied_at, budget_day, "
+        " agent_id, case_id, remedy_type_id) "
+        " SELECT 250.00, 250.00, 'over', '', 'pending_approval', false, '{}'::jsonb, now(), "
+        " NULL, NULL, %s, %s + (g %% %s), %s FROM generate_series(1, %s) g RETURNING id) "
+        "INSERT INTO discretion_escalation (resolution_id, status, level, assigned_to_id, "
+        "policy_levels, due_at, routed_at, overdue, version, decision_note, decided_at, "
+        "created_at) SELECT id, 'pending', 1, %s, "
+        '\'[{"level": 1, "timeout_seconds": 900}, {"level": 2, "timeout_seconds": 900}]\','
+        " now() + interval '1 day', now(), false, 0, '', NULL, now() FROM r",
+        [agent_id, lo, hi - lo + 1, remedy_type_id, n, supervisor_id],
+    )
+    for event, actor in (("created", agent_id), ("assigned", None)):
+        sql(
+            "INSERT INTO discretion_escalationevent (escalation_id, at, event, actor_id, level, "
+            "assigned_to_id, note) SELECT id, now(), %s, %s, 1, %s, '' "
+            "FROM discretion_escalation WHERE id > %s",
+            [event, actor, supervisor_id if event == "assigned" else None, last],
+        )
+    sql("ANALYZE")
+
+
+def measure(client: Client, method: str, path: str, token: str, body=None, n: int = 20):
+    """(statements of one call, median ms over ``n`` calls)."""
+
+    def call():
+        if method == "post":
+            response = client.post(
+                path() if callable(path) else path,
+                body,
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Token {token}",
+            )
+        else:
+            response = client.get(path, HTTP_AUTHORIZATION=f"Token {token}")
+        assert response.status_code in (200, 201), (path, response.status_code, response.content)
+        return response
+
+    call()  # warm
+    with CaptureQueriesContext(connection) as queries:
+        call()
+    statements = len(queries)  # now: the next request clears the log
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - start) * 1000)
+    return statements, round(statistics.median(times), 2)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="100,000 instead of 1,000,000")
+    parser.add_argument("--calls", type=int, default=30, help="calls per median")
+    args = parser.parse_args(argv)
+    big = 100_000 if args.quick else 1_000_000
+
+    from rest_framework.authtoken.models import Token
+
+    from discretion.models import Role, User
+
+    print("==> fresh database, seed: 10 agents, 10 cases", file=sys.stderr)
+    common.fresh_database()
+    common.flush_redis()
+    seeded = common.seed(agents=10, cases_per_agent=1, customers=10)
+    admin = User.objects.create(username="scale-admin", role=Role.ADMIN, is_staff=True)
+    admin_token = Token.objects.create(user=admin).key
+    supervisor = User.objects.get(pk=seeded.supervisor_ids[0])
+    supervisor_token = Token.objects.create(user=supervisor).key
+    agent_id, agent_token = seeded.agent_ids[0], seeded.tokens[0]
+    rt = seeded.remedy_type_id
+    client = Client()
+    cases = list(seeded.case_ids)
+    counter = {"i": 0}
+
+    def next_case() -> str:
+        counter["i"] += 1
+        return f"/api/v1/cases/{cases[counter['i'] % len(cases)]}/resolutions/"
+
+    body = {"remedy_type": "refund", "amount": "1.00", "reason": "Scale benchmark"}
+    rows: list[dict] = []
+
+    def lists(label: int) -> None:
+        for name, path, token in (
+            ("case list", "/api/v1/cases/", admin_token),
+            ("escalation queue", "/api/v1/escalations/?status=pending", supervisor_token),
+            ("/me", "/api/v1/me/", agent_token),
+        ):
+            count, ms = measure(client, "get", path, token, n=args.calls)
+            rows.append({"what": name, "rows": label, "statements": count, "median_ms": ms})
+            print(f"  {name:18} {label:>9} rows: {count} statements, {ms} ms", file=sys.stderr)
+
+    def decision(label: int) -> None:
+        count, ms = measure(client, "post", next_case, agent_token, body, n=args.calls * 3)
+        history = scalar("SELECT count(*) FROM cases_resolution")
+        rows.append(
+            {
+                "what": "decision",
+                "rows": label,
+                "history": history,
+                "statements": count,
+                "median_ms": ms,
+            }
+        )
+        print(
+            f"  decision with {history:>9} resolutions: {count} statements, {ms} ms",
+            file=sys.stderr,
+        )
+
+    print("==> 10 rows each", file=sys.stderr)
+    add_pending_escalations(10, agent_id, supervisor.pk, rt)
+    add_agent_resolutions(10, agent_id, rt)
+    sql("ANALYZE")
+    lists(10)
+    decision(10)
+
+    print("==> 10,000 rows each", file=sys.stderr)
+    add_customers_and_cases(10_000 - 10, 1_000)
+    add_pending_escalations(10_000 - 10, agent_id, supervisor.pk, rt)
+    add_agent_resolutions(10_000 - 10, agent_id, rt)
+    cases = list(
+        range(
+            scalar("SELECT min(id) FROM cases_case"), scalar("SELECT max(id) FROM cases_case") + 1
+        )
+    )
+    sql("ANALYZE")
+    lists(10_000)
+    decision(10_000)
+
+    print(f"==> {big:,} prior resolutions (bulk insert)", file=sys.stderr)
+    start = time.monotonic()
+    have = scalar("SELECT count(*) FROM cases_resolution")
+    add_history(big - have, seeded.agent_ids, rt)
+    print(f"    inserted in {time.monotonic() - start:.1f} s", file=sys.stderr)
+    decision(big)
+
+    lines = [
+        "| what | rows | statements | median ms |",
+        "|---|---:|---:|---:|",
+    ]
+    for row in rows:
+        size = f"{row['history']:,} resolutions" if "history" in row else f"{row['rows']:,}"
+        lines.append(f"| {row['what']} | {size} | {row['statements']} | {row['median_ms']} |")
+    md = "\n".join(lines) + "\n"
+    common.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (common.RESULTS_DIR / "scale.json").write_text(
+        json.dumps({"machine": common.machine(), "rows": rows}, indent=2)
+    )
+    (common.RESULTS_DIR / "scale.md").write_text(md)
+    print(md)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
