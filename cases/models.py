@@ -126,14 +126,18 @@ class Resolution(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["case", "remedy_type", "status"], name="resolution_case_remedy_idx"),
+            models.Index(
+                fields=["case", "remedy_type", "status"], name="resolution_case_remedy_idx"
+            ),
             models.Index(
                 fields=["agent", "remedy_type", "budget_day"], name="resolution_agent_budget_idx"
             ),
             models.Index(fields=["status", "created_at"], name="resolution_status_created_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gte=0), name="resolution_amount_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="resolution_amount_nonnegative"
+            ),
             models.CheckConstraint(
                 condition=Q(amount__lte=models.F("requested_amount")),
                 name="resolution_amount_not_above_requested",

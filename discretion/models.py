@@ -218,7 +218,8 @@ class OnCallShift(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"L{self.level} {self.supervisor_id} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
+        window = f"{self.starts_at:%Y-%m-%d %H:%M} to {self.ends_at:%H:%M}"
+        return f"L{self.level} {self.supervisor_id} {window}"
 
 
 class Escalation(models.Model):

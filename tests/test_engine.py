@@ -14,7 +14,10 @@ LIMITS = Limits(
 )
 
 
-def run(amount, limits=LIMITS, usage=Usage(), rules=(), monetary=True):
+NO_USAGE = Usage()
+
+
+def run(amount, limits=LIMITS, usage=NO_USAGE, rules=(), monetary=True):
     return decide(
         remedy_name="Refund",
         amount=D(amount),

@@ -5,27 +5,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('action', models.CharField(max_length=64)),
-                ('object_type', models.CharField(choices=[('trust_limit', 'Trust limit'), ('trust_tier', 'Trust tier'), ('user', 'User'), ('policy_rule', 'Policy rule'), ('oncall_shift', 'On-call shift'), ('escalation_policy', 'Escalation policy'), ('resolution', 'Resolution'), ('escalation', 'Escalation')], max_length=32)),
-                ('object_id', models.CharField(max_length=64)),
-                ('before', models.JSONField(blank=True, null=True)),
-                ('after', models.JSONField(blank=True, null=True)),
-                ('reason', models.TextField(blank=True, default='')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("action", models.CharField(max_length=64)),
+                (
+                    "object_type",
+                    models.CharField(
+                        choices=[
+                            ("trust_limit", "Trust limit"),
+                            ("trust_tier", "Trust tier"),
+                            ("user", "User"),
+                            ("policy_rule", "Policy rule"),
+                            ("oncall_shift", "On-call shift"),
+                            ("escalation_policy", "Escalation policy"),
+                            ("resolution", "Resolution"),
+                            ("escalation", "Escalation"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("object_id", models.CharField(max_length=64)),
+                ("before", models.JSONField(blank=True, null=True)),
+                ("after", models.JSONField(blank=True, null=True)),
+                ("reason", models.TextField(blank=True, default="")),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
     ]

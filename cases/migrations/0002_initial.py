@@ -6,93 +6,145 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0001_initial'),
+        ("cases", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='assignee',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_cases', to=settings.AUTH_USER_MODEL),
+            model_name="case",
+            name="assignee",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="assigned_cases",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='created_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="case",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='caseevent',
-            name='actor',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="caseevent",
+            name="actor",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='caseevent',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='cases.case'),
+            model_name="caseevent",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="events", to="cases.case"
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='customer',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='cases.customer'),
+            model_name="case",
+            name="customer",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="cases",
+                to="cases.customer",
+            ),
         ),
         migrations.AddField(
-            model_name='resolution',
-            name='agent',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='resolutions', to=settings.AUTH_USER_MODEL),
+            model_name="resolution",
+            name="agent",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="resolutions",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='resolution',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='resolutions', to='cases.case'),
+            model_name="resolution",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="resolutions",
+                to="cases.case",
+            ),
         ),
         migrations.AddField(
-            model_name='resolution',
-            name='remedy_type',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.remedytype'),
+            model_name="resolution",
+            name="remedy_type",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="cases.remedytype"
+            ),
         ),
         migrations.AddIndex(
-            model_name='caseevent',
-            index=models.Index(fields=['case', 'at'], name='caseevent_case_at_idx'),
+            model_name="caseevent",
+            index=models.Index(fields=["case", "at"], name="caseevent_case_at_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['status', 'category'], name='case_status_category_idx'),
+            model_name="case",
+            index=models.Index(fields=["status", "category"], name="case_status_category_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['assignee', 'status'], name='case_assignee_status_idx'),
+            model_name="case",
+            index=models.Index(fields=["assignee", "status"], name="case_assignee_status_idx"),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('remedies_total__gte', 0)), name='case_remedies_total_nonnegative'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("remedies_total__gte", 0)),
+                name="case_remedies_total_nonnegative",
+            ),
         ),
         migrations.AddIndex(
-            model_name='resolution',
-            index=models.Index(fields=['case', 'remedy_type', 'status'], name='resolution_case_remedy_idx'),
+            model_name="resolution",
+            index=models.Index(
+                fields=["case", "remedy_type", "status"], name="resolution_case_remedy_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='resolution',
-            index=models.Index(fields=['agent', 'remedy_type', 'budget_day'], name='resolution_agent_budget_idx'),
+            model_name="resolution",
+            index=models.Index(
+                fields=["agent", "remedy_type", "budget_day"], name="resolution_agent_budget_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='resolution',
-            index=models.Index(fields=['status', 'created_at'], name='resolution_status_created_idx'),
+            model_name="resolution",
+            index=models.Index(
+                fields=["status", "created_at"], name="resolution_status_created_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='resolution',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='resolution_amount_nonnegative'),
+            model_name="resolution",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)), name="resolution_amount_nonnegative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='resolution',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__lte', models.F('requested_amount'))), name='resolution_amount_not_above_requested'),
+            model_name="resolution",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__lte", models.F("requested_amount"))),
+                name="resolution_amount_not_above_requested",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='resolution',
-            constraint=models.CheckConstraint(condition=models.Q(('counts_against_budget', False), ('status', 'applied'), _connector='OR'), name='resolution_budget_only_when_applied'),
+            model_name="resolution",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("counts_against_budget", False), ("status", "applied"), _connector="OR"
+                ),
+                name="resolution_budget_only_when_applied",
+            ),
         ),
     ]
