@@ -51,6 +51,8 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 def _app_root() -> Path:
     """The source tree the app runs from: the working tree, or with ``BENCH_TREE=<rev>``
     an export of that commit (a shared working tree may hold someone's half-done edit)."""
+    if os.environ.get("BENCH_TREE_DIR"):  # a prepared tree, e.g. a patched export
+        return Path(os.environ["BENCH_TREE_DIR"]).resolve()
     rev = os.environ.get("BENCH_TREE", "")
     if not rev:
         return REPO

@@ -22,7 +22,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common
-
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
