@@ -199,8 +199,8 @@ def test_week_view_add_and_delete_shift(admin_client, supervisor):
     shift = OnCallShift.objects.get(supervisor=supervisor)
     assert shift.level == 2
     html = admin_client.get(f"/admin-ui/oncall/?week={monday.isoformat()}").content.decode()
-    assert "08:00–16:00" in html and supervisor.label in html
-    assert "left:33.33%;width:33.33%" in html  # the block sits over 08:00–16:00
+    assert "08:00\u201316:00" in html and supervisor.label in html
+    assert "left:33.33%;width:33.33%" in html  # the block sits over 08:00 to 16:00
     assert AuditEvent.objects.filter(object_type="oncall_shift", action="oncall_shift.create")
     admin_client.post(f"/admin-ui/oncall/shifts/{shift.pk}/delete/")
     assert not OnCallShift.objects.exists()

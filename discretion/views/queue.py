@@ -138,7 +138,9 @@ def _decide(request: HttpRequest, pk: int, *, approve: bool) -> HttpResponse:
     action = request.POST.get("action") or ("approve" if approve else "deny")
     form: forms.Form = ApproveForm(request.POST) if approve else DenyForm(request.POST)
     if not form.is_valid():
-        return _panel(request, escalation, action=action, form=form, status=400)
+        # htmx swaps only 2xx bodies by default: the form with its errors comes with a 200.
+        status = 200 if request.htmx else 400
+        return _panel(request, escalation, action=action, form=form, status=status)
     try:
         decided = escalation_decide(
             acting_user=request.user,
@@ -154,7 +156,6 @@ def _decide(request: HttpRequest, pk: int, *, approve: bool) -> HttpResponse:
             if field in form.fields:
                 for message in errors:
                     form.add_error(field, message)
-        # htmx only swaps 2xx bodies by default: the refusal is shown with a 200 there.
         status = 200 if request.htmx else exc.status_code
         return _panel(
             request, escalation, action=action, form=form, error=exc.detail, status=status

@@ -77,6 +77,8 @@
     var list = document.getElementById("queue-list");
     var active = document.activeElement;
     refocus = null;
+    // Only a re-render of the list itself moves focus back into it (not a panel load).
+    if (!ev.detail || ev.detail.target !== list) return;
     if (list && active && list.contains(active)) {
       var item = active.closest(".queue-item");
       refocus = {
@@ -85,7 +87,17 @@
       };
     }
   });
-  document.addEventListener("htmx:afterSettle", function () {
+  document.addEventListener("htmx:afterSettle", function (ev) {
+    // A form loaded into the decision panel (or a matrix cell) takes the focus.
+    var target = ev.detail && ev.detail.target;
+    if (target && (target.id === "decide-panel" || target.hasAttribute("data-cell"))) {
+      var first = target.querySelector("[autofocus]");
+      if (first) { first.focus(); if (first.select) first.select(); }
+    } else if (target && target.matches && target.matches("td.cell")) {
+      var cell = document.getElementById(target.id);
+      var field = cell && cell.querySelector("[autofocus]");
+      if (field) field.focus();
+    }
     if (!document.getElementById("queue-list")) return;
     var el = current();
     if (!selectedId) { tickCountdowns(); return; }
