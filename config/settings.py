@@ -151,10 +151,13 @@ _CELERY_FS_DIR = VAR_DIR / "celery"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     (_CELERY_FS_DIR / "queue").mkdir(parents=True, exist_ok=True)
     (_CELERY_FS_DIR / "processed").mkdir(parents=True, exist_ok=True)
+    (_CELERY_FS_DIR / "control").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_CELERY_FS_DIR / "queue"),
         "data_folder_out": str(_CELERY_FS_DIR / "queue"),
         "processed_folder": str(_CELERY_FS_DIR / "processed"),
+        # Broadcast (worker control) messages; kombu's default is ./control in the cwd.
+        "control_folder": str(_CELERY_FS_DIR / "control"),
         "store_processed": False,
     }
 else:
