@@ -111,8 +111,9 @@ def rate_line_chart(
     for index, point in enumerate(points):
         x = left + index * step
         if point.label:
+            anchor = "end" if index == len(points) - 1 else "middle"
             parts.append(
-                f'<text class="axis" x="{x:.1f}" y="{height - 8}" text-anchor="middle">'
+                f'<text class="axis" x="{x:.1f}" y="{height - 8}" text-anchor="{anchor}">'
                 f"{escape(point.label)}</text>"
             )
         if point.value is None:

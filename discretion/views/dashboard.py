@@ -20,6 +20,14 @@ def _axis_label(index: int, day, count: int) -> str:
     return day.strftime("%b %-d") if last or (index % 7 == 0 and count - 1 - index >= 4) else ""
 
 
+def _spend_text(row) -> str:
+    if row.uncapped_users:
+        return f"{cash(row.total)} · uncapped"
+    if not row.monthly_caps:
+        return f"{cash(row.total)} · no limits set"
+    return f"{cash(row.total)} of {cash(row.monthly_caps)}"
+
+
 @supervisor_required
 @require_GET
 def dashboard_page(request: HttpRequest) -> HttpResponse:
@@ -69,10 +77,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
                     Segment(float(row.own), "seg-own", f"Own authority: {cash(row.own)}"),
                     Segment(float(row.approved), "seg-approved", f"Approved: {cash(row.approved)}"),
                 ],
-                display=(
-                    f"{cash(row.total)} of "
-                    + ("no cap" if row.uncapped_users else cash(row.monthly_caps))
-                ),
+                display=_spend_text(row),
                 marker=None if row.uncapped_users else float(row.monthly_caps),
                 marker_label=f"Sum of monthly caps: {cash(row.monthly_caps)}",
             )

@@ -87,10 +87,10 @@ def test_admin_raises_a_limit_inline_and_the_agents_meter_shows_it(
     per_remedy_input = cell.get_by_label("Per remedy")
     expect(per_remedy_input).to_be_focused()
     per_remedy_input.fill("250")
+    screenshot(page, "limits-matrix")
     cell.get_by_role("button", name="Save").click()
     expect(cell.get_by_role("alert")).to_contain_text("Say why")  # reason required
     cell.get_by_label("Reason (audit log)").fill("Rosa's team handles premium orders")
-    screenshot(page, "limits-matrix")
     cell.get_by_role("button", name="Save").click()
     saved = page.locator("#cell-standard-refund")
     expect(saved).to_contain_text("$250.00")
