@@ -11,7 +11,6 @@ URL map (every view checks the role; agents get 403, anonymous users the login p
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from discretion.api.permissions import role_of
 from discretion.escalations import escalation_get
@@ -40,6 +39,4 @@ urlpatterns = [
     path("", include("discretion.views.dashboard")),
     path("", include("discretion.views.admin_ui")),
     path("escalations/<int:pk>/", escalation_link, name="escalation-link"),
-    # base.html's "Admin" link points at /manage/: the admin screens live at /admin-ui/.
-    path("manage/", RedirectView.as_view(url="/admin-ui/", permanent=False)),
 ]
