@@ -74,6 +74,8 @@ def _app_root() -> Path:
 
 ROOT = _app_root()
 sys.path.insert(0, str(ROOT))
+# Celery's loader puts the working directory first on sys.path: make that the tree too.
+os.chdir(ROOT)
 
 if not urlparse(DATABASE_URL).scheme.startswith("postgres"):
     sys.exit("The benchmark needs PostgreSQL: set BENCH_DATABASE_URL=postgres://...")
