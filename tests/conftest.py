@@ -73,6 +73,28 @@ def seed_reference_data() -> None:
 @pytest.fixture(autouse=True)
 def _reseed_transactional_tests(request):
     marker = request.node.get_closest_marker("django_db")
-    if marker is not None and marker.kwargs.get("transaction"):
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if transactional:
         request.getfixturevalue("transactional_db")
         seed_reference_data()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _plain_static_storage():
+    """Serve static files by their plain names in tests.
+
+    With DEBUG off the app uses WhiteNoise's manifest storage, whose hashed names exist
+    only after collectstatic; the live server serves static files through the finders,
+    which know the plain names only.
+    """
+    from django.conf import settings
+    from django.test import override_settings
+
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(STORAGES=storages):
+        yield
