@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -144,8 +145,17 @@ def assert_no_axe_violations(page: Page, *, impacts: tuple[str, ...] = ("serious
 
 
 def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
-    """Save docs/screenshots/<name>.png (the page as it is now)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    target = SCREENSHOTS / f"{name}.png"
+    """The page as it is now, as a PNG.
+
+    Into docs/screenshots/<name>.png when DISCRETION_SCREENSHOTS=1 (how the README's
+    pictures are made); else into a scratch folder, so a test run leaves the tree alone.
+    The screenshot is taken either way: it still proves the page renders.
+    """
+    folder = SCREENSHOTS if os.environ.get("DISCRETION_SCREENSHOTS") == "1" else _SCRATCH
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{name}.png"
     page.screenshot(path=str(target), full_page=full_page)
     return target
+
+
+_SCRATCH = Path(tempfile.gettempdir()) / "discretion-screenshots"
