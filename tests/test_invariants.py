@@ -132,7 +132,7 @@ class DiscretionMachine(RuleBasedStateMachine):
         self.limits: dict[tuple, dict] = {}
         self.limit_rows: dict[tuple, int] = {}
         for code, caps in (
-            ("standard", ("50.00", "100.00", "100.00", "400.00", None)),
+            ("standard", ("100.00", "250.00", "200.00", "500.00", None)),
             ("new", ("25.00", "60.00", "50.00", "150.00", None)),
             ("senior", ("200.00", None, "300.00", "1000.00", "150.00")),
         ):
