@@ -14,8 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from audit.models import ObjectType
@@ -194,17 +194,20 @@ def _gather(
         daily_used, monthly_used = windows.day.used, windows.month.used
     else:
         daily_used, monthly_used = _window_usage(user=user, remedy_type=remedy_type, now=now)
-    case_used = (
-        Resolution.objects.filter(
-            case=case, remedy_type=remedy_type, status=Resolution.Status.APPLIED
-        ).aggregate(total=Sum("amount"))["total"]
-        or ZERO
+    case_used, history_total, history_count = _applied_totals(
+        case=case, remedy_type=remedy_type, since=now - timedelta(days=30)
     )
     usage = engine.Usage(case_used=case_used, daily_used=daily_used, monthly_used=monthly_used)
 
     ruleset = current_ruleset()
     context = decision_context(
-        case=case, user=user, remedy_type=remedy_type, amount=amount, now=now
+        case=case,
+        user=user,
+        remedy_type=remedy_type,
+        amount=amount,
+        now=now,
+        history_total=history_total,
+        history_count=history_count,
     )
     hits = tuple(
         engine.RuleHit(
@@ -244,15 +247,60 @@ def _window_usage(*, user: User, remedy_type: RemedyType, now) -> tuple[Decimal,
     return daily, monthly
 
 
+def _applied_totals(*, case: Case, remedy_type: RemedyType, since) -> tuple[Decimal, Decimal, int]:
+    """(this remedy's applied total on the case, the customer's applied total and count
+    since ``since``) in one round trip.
+
+    Plain SQL: this runs on every decision, and building these three aggregates with the
+    ORM cost more CPU than PostgreSQL spends answering them (bench/README.md). Run it
+    after the case lock, so the per-case total sees every committed resolution.
+    """
+    since_db = connection.ops.adapt_datetimefield_value(since)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT
+              (SELECT COALESCE(SUM(amount), 0) FROM cases_resolution
+                WHERE case_id = %s AND remedy_type_id = %s AND status = %s),
+              (SELECT COALESCE(SUM(r.amount), 0) FROM cases_resolution r
+                 JOIN cases_case c ON c.id = r.case_id
+                WHERE c.customer_id = %s AND r.status = %s AND r.applied_at >= %s),
+              (SELECT COUNT(*) FROM cases_resolution r
+                 JOIN cases_case c ON c.id = r.case_id
+                WHERE c.customer_id = %s AND r.status = %s AND r.applied_at >= %s)
+            """,
+            [
+                case.pk,
+                remedy_type.pk,
+                Resolution.Status.APPLIED.value,
+                case.customer_id,
+                Resolution.Status.APPLIED.value,
+                since_db,
+                case.customer_id,
+                Resolution.Status.APPLIED.value,
+                since_db,
+            ],
+        )
+        case_used, history_total, history_count = cursor.fetchone()
+    return _decimal(case_used), _decimal(history_total), int(history_count or 0)
+
+
+def _decimal(value) -> Decimal:
+    # PostgreSQL returns Decimal; SQLite a number: both become an exact 2-place Decimal.
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
 def decision_context(
-    *, case: Case, user: User, remedy_type: RemedyType, amount: Decimal, now
+    *,
+    case: Case,
+    user: User,
+    remedy_type: RemedyType,
+    amount: Decimal,
+    now,
+    history_total: Decimal,
+    history_count: int,
 ) -> dict[str, Any]:
-    """The CEL context of the contract (one aggregate query for the customer's history)."""
-    history = Resolution.objects.filter(
-        case__customer_id=case.customer_id,
-        status=Resolution.Status.APPLIED,
-        applied_at__gte=now - timedelta(days=30),
-    ).aggregate(total=Sum("amount"), count=Count("id"))
+    """The CEL context of the contract; the customer's 30-day history comes from the caller."""
     tier_code = user.tier.code if user.tier_id and user.tier else ""
     team_name = user.team.name if user.team_id and user.team else ""
     return {
@@ -265,8 +313,8 @@ def decision_context(
         },
         "customer": {
             "external_id": case.customer.external_id,
-            "remedies_30d_total": float(history["total"] or ZERO),
-            "remedies_30d_count": int(history["count"] or 0),
+            "remedies_30d_total": float(history_total),
+            "remedies_30d_count": history_count,
         },
         "agent": {
             "role": "admin" if user.is_superuser else user.role,

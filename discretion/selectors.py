@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -97,3 +98,24 @@ def me_discretion(user: User) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+# Remedy types are seven seeded rows that change rarely (an admin enabling or disabling
+# one): a per-process copy saves a query on every decision. A change is seen within
+# REMEDY_TYPES_TTL seconds in every process.
+REMEDY_TYPES_TTL = 5.0
+_remedy_types: tuple[float, dict[str, RemedyType]] | None = None
+
+
+def remedy_type_by_code(code: str) -> RemedyType | None:
+    global _remedy_types
+    now = time.monotonic()
+    if _remedy_types is None or now - _remedy_types[0] > REMEDY_TYPES_TTL:
+        _remedy_types = (now, {remedy.code: remedy for remedy in RemedyType.objects.all()})
+    return _remedy_types[1].get(code)
+
+
+def remedy_types_reset() -> None:
+    """Forget the per-process copy (tests that change remedy types call this)."""
+    global _remedy_types
+    _remedy_types = None

@@ -98,3 +98,13 @@ def _plain_static_storage():
     }
     with override_settings(STORAGES=storages):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_remedy_types():
+    """Each test starts without the per-process remedy-type copy (ids change on re-seed)."""
+    from discretion.selectors import remedy_types_reset
+
+    remedy_types_reset()
+    yield
+    remedy_types_reset()

@@ -222,15 +222,27 @@ def test_list_and_get(api, agent, case, limits):
 def test_decision_path_query_count(api, agent, case, limits, django_assert_num_queries):
     client = api.as_user(agent)
     post(api, agent, case)  # warm: budget windows exist, rules cache primed
-    # token+user+tier+team (1), remedy type (1), SAVEPOINT (1; BEGIN in production),
-    # case lock (1), budget windows lock (1), effective limit (1), case total (1),
-    # rules generation (1), customer 30-day history (1), insert resolution (1),
+    # token+user+tier+team (1), SAVEPOINT (1; BEGIN in production),
+    # case lock (1), budget windows lock (1), effective limit (1),
+    # case total + customer 30-day history (1), rules generation (1), insert resolution (1),
     # day + month budget UPDATEs (2), case total UPDATE (1), timeline (1), audit (1),
     # RELEASE SAVEPOINT (1; COMMIT in production). The response needs no reload.
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(14):
         response = client.post(
             URL.format(case.pk),
             {"remedy_type": "refund", "amount": "5.00", "reason": "x"},
             format="json",
         )
     assert response.status_code == 201
+
+
+def test_disabled_remedy_type_is_400(api, agent, case, limits):
+    from cases.models import RemedyType
+    from discretion.selectors import remedy_types_reset
+
+    RemedyType.objects.filter(code="fee_waiver").update(enabled=False)
+    remedy_types_reset()
+    response = post(api, agent, case, remedy_type="fee_waiver")
+    assert response.status_code == 400
+    assert "is disabled" in response.json()["remedy_type"][0]
+    assert not Resolution.objects.exists()

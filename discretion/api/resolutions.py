@@ -31,6 +31,7 @@ from ..decisions import CaseClosed, decision_payload, resolution_preview, resolu
 from ..engine import Decision
 from ..idempotency import idempotent
 from ..models import Escalation
+from ..selectors import remedy_type_by_code
 from .fields import MoneyField, money
 
 ZERO = "0.00"
@@ -43,7 +44,7 @@ class RemedyCodeField(serializers.Field):
     def to_internal_value(self, data: Any) -> RemedyType:
         if not isinstance(data, str) or not data.strip():
             raise serializers.ValidationError('Give a remedy type code, e.g. "refund".')
-        remedy = RemedyType.objects.filter(code=data.strip()).first()
+        remedy = remedy_type_by_code(data.strip())
         if remedy is None or not remedy.enabled:
             known = ", ".join(
                 RemedyType.objects.filter(enabled=True).values_list("code", flat=True)
