@@ -57,6 +57,7 @@ from cases.models import Case, Resolution
 from discretion import trust
 from discretion.escalations import EscalationError, escalation_decide, escalation_sweep
 from discretion.models import BudgetWindow, Escalation, IdempotencyKey, OnCallShift, TrustLimit
+from discretion.selectors import me_discretion
 from tests import factories
 
 ZERO = D("0.00")
@@ -120,6 +121,7 @@ class DiscretionMachine(RuleBasedStateMachine):
             client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
             self.clients[user.pk] = client
         self.cases = [factories.CaseFactory() for _ in range(3)]
+        self.remedy_ids = {code: factories.remedy(code).pk for code in REMEDIES}
         for supervisor in self.supervisors:
             OnCallShift.objects.create(
                 supervisor=supervisor,
@@ -496,7 +498,7 @@ class DiscretionMachine(RuleBasedStateMachine):
             assert window.cap is None or window.used <= window.cap
 
         # The model's ledger is the database's.
-        remedy_ids = {code: factories.remedy(code).pk for code in REMEDIES}
+        remedy_ids = self.remedy_ids
         model: dict[tuple, D] = defaultdict(lambda: ZERO)
         for user_id, remedy, day, amount in self.ledger:
             model[(user_id, remedy_ids[remedy], day)] += amount
@@ -505,20 +507,28 @@ class DiscretionMachine(RuleBasedStateMachine):
     @invariant()
     def me_shows_the_ledger(self):
         # Only the agents whose figures can have moved since the last check (a request of
-        # theirs, a limit change, the clock): /me is the costliest check of the lot.
+        # theirs, a limit change, the clock). The first of them is asked over HTTP
+        # (GET /api/v1/me/); the rest through the selector that view returns verbatim as
+        # ``discretion``, which is the same figures for half the cost.
+        first = True
         for agent in self.agents:
             if agent.pk not in self.stale_me:
                 continue
-            response = self.clients[agent.pk].get("/api/v1/me/")
-            assert response.status_code == 200
-            rows = {row["remedy_type"]: row for row in response.json()["discretion"]}
+            if first:
+                response = self.clients[agent.pk].get("/api/v1/me/")
+                assert response.status_code == 200
+                figures = response.json()["discretion"]
+                first = False
+            else:
+                figures = me_discretion(agent)
+            rows = {row["remedy_type"]: row for row in figures}
             for remedy in REMEDIES:
                 row = rows[remedy]
                 assert row["daily_used"] == _money(self.used(agent.pk, remedy, month=False))
                 assert row["monthly_used"] == _money(self.used(agent.pk, remedy, month=True))
                 limit = self.effective(agent.pk, remedy)
-                daily_max = limit["daily_max"] if limit else None
-                assert row["daily_max"] == _money(daily_max)
+                for cap in ("daily_max", "monthly_max"):
+                    assert row[cap] == _money(limit[cap] if limit else None)
         self.stale_me.clear()
 
     @invariant()
