@@ -41,7 +41,12 @@ from discretion.models import BudgetWindow, Escalation, IdempotencyKey, OnCallSh
 from tests import factories
 from tests.faults_support import Stack
 
-pytestmark = [pytest.mark.faults, pytest.mark.timeout(240)]
+pytestmark = [
+    pytest.mark.faults,
+    pytest.mark.timeout(240),
+    # Committed data (the servers read it) and, via conftest, the seeds back after a flush.
+    pytest.mark.django_db(transaction=True),
+]
 
 REQUESTS = 200
 THREADS = 8
