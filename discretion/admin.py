@@ -106,17 +106,7 @@ class TrustTierAdmin(admin.ModelAdmin):
 
 @admin.register(TrustLimit)
 class TrustLimitAdmin(admin.ModelAdmin):
-    list_display = [
-        "id",
-        "tier",
-        "agent",
-        "remedy_type",
-        "per_remedy_max",
-        "per_case_max",
-        "daily_max",
-        "monthly_max",
-        "approval_max",
-    ]
+    list_display = ["id", *trust.LIMIT_FIELDS]
     list_filter = ["tier", "remedy_type"]
     list_select_related = ["tier", "agent", "remedy_type"]
     raw_id_fields = ["agent"]

@@ -408,6 +408,17 @@ class _Decide(APIView):
         )
 
 
+DECIDE_RESPONSES = {
+    200: EscalationOutput,
+    400: E400,
+    401: E401,
+    403: E403,
+    404: E404,
+    409: E409,
+    422: E422,
+}
+
+
 class EscalationApprove(_Decide):
     """Approve (optionally lowering the amount). The resolution is applied."""
 
@@ -417,15 +428,7 @@ class EscalationApprove(_Decide):
     @extend_schema(
         request=ApproveInput,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={
-            200: EscalationOutput,
-            400: E400,
-            401: E401,
-            403: E403,
-            404: E404,
-            409: E409,
-            422: E422,
-        },
+        responses=DECIDE_RESPONSES,
     )
     def post(self, request, pk: int):
         return super().post(request, pk)
@@ -440,15 +443,7 @@ class EscalationDeny(_Decide):
     @extend_schema(
         request=DenyInput,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={
-            200: EscalationOutput,
-            400: E400,
-            401: E401,
-            403: E403,
-            404: E404,
-            409: E409,
-            422: E422,
-        },
+        responses=DECIDE_RESPONSES,
     )
     def post(self, request, pk: int):
         return super().post(request, pk)

@@ -365,17 +365,7 @@ class TrustLimitOutput(serializers.ModelSerializer):
 
     class Meta:
         model = TrustLimit
-        fields = [
-            "id",
-            "tier",
-            "agent",
-            "remedy_type",
-            "per_remedy_max",
-            "per_case_max",
-            "daily_max",
-            "monthly_max",
-            "approval_max",
-        ]
+        fields = ["id", *trust.LIMIT_FIELDS]
 
 
 class TrustLimitPatchInput(serializers.Serializer):
