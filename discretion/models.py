@@ -270,6 +270,10 @@ class Escalation(models.Model):
             models.Index(fields=["status", "due_at"], name="escalation_status_due_idx"),
             models.Index(fields=["status", "routed_at"], name="escalation_status_routed_idx"),
             models.Index(fields=["assigned_to", "status"], name="escalation_assignee_idx"),
+            # The queue: pending ones, newest first, a page at a time (bench/scale.py).
+            models.Index(
+                fields=["status", "-created_at", "-id"], name="escalation_status_created_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
