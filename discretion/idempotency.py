@@ -93,16 +93,28 @@ def _release(claim: IdempotencyKey) -> None:
 def _claim(
     *, request: Request, key: str, print_: str
 ) -> tuple[IdempotencyKey | None, Response | None]:
-    now = timezone.now()
-    try:
-        with transaction.atomic():
-            claim = IdempotencyKey.objects.create(
-                user=request.user, key=key, fingerprint=print_, created_at=now, updated_at=now
-            )
-        return claim, None
-    except IntegrityError:
-        pass
-    existing = IdempotencyKey.objects.get(user=request.user, key=key)
+    # A few rounds: the first request's claim can be released (it failed) between our
+    # INSERT conflict and our read; then the key is free again and we try to take it.
+    for _ in range(3):
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                claim = IdempotencyKey.objects.create(
+                    user=request.user, key=key, fingerprint=print_, created_at=now, updated_at=now
+                )
+            return claim, None
+        except IntegrityError:
+            pass
+        existing = IdempotencyKey.objects.filter(user=request.user, key=key).first()
+        if existing is None:
+            continue
+        return _existing(existing=existing, print_=print_, now=now)
+    return None, _in_flight()
+
+
+def _existing(
+    *, existing: IdempotencyKey, print_: str, now
+) -> tuple[IdempotencyKey | None, Response | None]:
     if existing.fingerprint != print_:
         return None, Response(
             {
@@ -126,7 +138,11 @@ def _claim(
         if taken:
             existing.updated_at = now
             return existing, None
-    return None, Response(
+    return None, _in_flight()
+
+
+def _in_flight() -> Response:
+    return Response(
         {"detail": "A request with this Idempotency-Key is still in progress. Retry shortly."},
         status=409,
     )
