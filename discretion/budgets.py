@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import F, Q
+from django.db import connection
 
 from cases.models import RemedyType
 
@@ -30,23 +30,35 @@ class LockedWindows:
     month: BudgetWindow
 
 
+_WINDOWS_SQL = (
+    f"SELECT * FROM {BudgetWindow._meta.db_table} "
+    "WHERE user_id = %s AND remedy_type_id = %s "
+    "AND ((period = %s AND starts_on = %s) OR (period = %s AND starts_on = %s)) "
+    "ORDER BY id"
+)
+
+
 def budget_windows_lock(*, user: User, remedy_type: RemedyType, day: date) -> LockedWindows:
     """Lock (creating them if needed) the user's day and month windows for a remedy type.
 
     Must run inside a transaction; the locks are held until it ends.
     """
     month = day.replace(day=1)
-    wanted = Q(period=BudgetWindow.Period.DAY, starts_on=day) | Q(
-        period=BudgetWindow.Period.MONTH, starts_on=month
-    )
     # FOR UPDATE in pk order: two requests of one user wait for each other here instead
-    # of both reading the same 'used' (and no two lockers ever cross).
-    query = (
-        BudgetWindow.objects.select_for_update()
-        .filter(wanted, user=user, remedy_type=remedy_type)
-        .order_by("pk")
-    )
-    rows = list(query)
+    # of both reading the same 'used' (and no two lockers ever cross). SQLite has no row
+    # locks; its transactions hold the write lock from BEGIN IMMEDIATE (settings).
+    # Plain SQL through raw(): this runs on every decision (bench/README.md).
+    sql = _WINDOWS_SQL + (" FOR UPDATE" if connection.features.has_select_for_update else "")
+    ops = connection.ops
+    params = [
+        user.pk,
+        remedy_type.pk,
+        BudgetWindow.Period.DAY.value,
+        ops.adapt_datefield_value(day),
+        BudgetWindow.Period.MONTH.value,
+        ops.adapt_datefield_value(month),
+    ]
+    rows = list(BudgetWindow.objects.raw(sql, params))
     if len(rows) < 2:
         # ON CONFLICT DO NOTHING: a concurrent first request of the day may insert too.
         BudgetWindow.objects.bulk_create(
@@ -59,11 +71,18 @@ def budget_windows_lock(*, user: User, remedy_type: RemedyType, day: date) -> Lo
             ],
             ignore_conflicts=True,
         )
-        rows = list(query.all())  # a fresh query: the first one's result is cached
+        rows = list(BudgetWindow.objects.raw(sql, params))
     by_period = {row.period: row for row in rows}
     return LockedWindows(
         day=by_period[BudgetWindow.Period.DAY], month=by_period[BudgetWindow.Period.MONTH]
     )
+
+
+_SPEND_SQL = (
+    f"UPDATE {BudgetWindow._meta.db_table} "
+    "SET used = used + CAST(%s AS NUMERIC), cap = CAST(%s AS NUMERIC) "
+    "WHERE id = %s AND (%s IS NULL OR used + CAST(%s AS NUMERIC) <= CAST(%s AS NUMERIC))"
+)
 
 
 def budget_spend(
@@ -78,9 +97,9 @@ def budget_spend(
     The caller holds the window locks and has already decided; the WHERE clause is the
     belt to that pair of braces, and the CHECK constraint on the table the last line.
     """
-    for window, cap in ((windows.day, daily_max), (windows.month, monthly_max)):
-        rows = BudgetWindow.objects.filter(pk=window.pk)
-        if cap is not None:
-            rows = rows.filter(used__lte=cap - amount)
-        if rows.update(used=F("used") + amount, cap=cap) != 1:
-            raise BudgetExceeded(f"{window.period} budget has no room for {amount}")
+    # Plain SQL (CASTs keep SQLite's arithmetic numeric): this runs on every decision.
+    with connection.cursor() as cursor:
+        for window, cap in ((windows.day, daily_max), (windows.month, monthly_max)):
+            cursor.execute(_SPEND_SQL, [amount, cap, window.pk, cap, amount, cap])
+            if cursor.rowcount != 1:
+                raise BudgetExceeded(f"{window.period} budget has no room for {amount}")

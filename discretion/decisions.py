@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from audit.models import ObjectType
@@ -118,7 +118,7 @@ def resolution_request(
                 daily_max=inputs.limit.daily_max,
                 monthly_max=inputs.limit.monthly_max,
             )
-            Case.objects.filter(pk=case.pk).update(remedies_total=F("remedies_total") + amount)
+            _case_total_add(case_id=case.pk, amount=amount)
         if status == Resolution.Status.PENDING_APPROVAL:
             # Cached on the instance, so callers show it without a query.
             resolution.escalation = escalation_open(resolution=resolution, acting_user=acting_user)
@@ -245,6 +245,16 @@ def _window_usage(*, user: User, remedy_type: RemedyType, now) -> tuple[Decimal,
         else:
             monthly = window["used"]
     return daily, monthly
+
+
+def _case_total_add(*, case_id: int, amount: Decimal) -> None:
+    # Plain SQL (every applied decision runs it); the CAST keeps SQLite's sum numeric.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Case._meta.db_table} "
+            "SET remedies_total = remedies_total + CAST(%s AS NUMERIC) WHERE id = %s",
+            [amount, case_id],
+        )
 
 
 def _applied_totals(*, case: Case, remedy_type: RemedyType, since) -> tuple[Decimal, Decimal, int]:
