@@ -390,7 +390,7 @@ def test_no_credentials_is_401(api):
 # --- concurrency -----------------------------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_decisions_one_wins_the_rest_409():
     from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient

@@ -3,15 +3,15 @@
 Eager mode hides ``on_commit`` bugs and lost messages, so tests of anything that goes
 through Celery start an actual ``celery -A config worker -B`` subprocess that talks to
 pytest-django's test database (the data must be COMMITTED: use
-``@pytest.mark.django_db(transaction=True, serialized_rollback=True)`` —
-``serialized_rollback`` brings back the migrations' seeds, remedy types, tiers and the
-escalation policy, which a transactional test's flush removes) and to the broker of
+``@pytest.mark.django_db(transaction=True)``; the autouse fixture in ``tests/conftest.py``
+re-seeds the remedy types, tiers and escalation policy that a transactional test's flush
+removes) and to the broker of
 ``REDIS_URL`` (give each engineer / CI job its own Redis DB number).
 
 Usage (the fixtures are registered in ``tests/conftest.py``)::
 
     @pytest.mark.celery_worker
-    @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+    @pytest.mark.django_db(transaction=True)
     def test_something(celery_worker):          # started, beat sweeping every 0.3 s
         ...
         wait_for(lambda: Escalation.objects.get(pk=pk).routed_at, timeout=2)
