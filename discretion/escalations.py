@@ -360,9 +360,7 @@ def escalation_sweep(*, now: datetime | None = None, limit: int = 200) -> int:
 # --- decisions ------------------------------------------------------------------------
 
 
-def _decider_check(*, acting_user: User, resolution: Resolution, amount: Decimal) -> None:
-    from .selectors import effective_limit_get
-
+def _decider_role_check(*, acting_user: User, resolution: Resolution) -> None:
     role = "admin" if acting_user.is_superuser else acting_user.role
     if role not in (Role.SUPERVISOR, Role.ADMIN):
         raise EscalationForbidden("Only supervisors and admins may decide escalations.")
@@ -371,6 +369,11 @@ def _decider_check(*, acting_user: User, resolution: Resolution, amount: Decimal
             "Four-eyes rule: you made this request, so you cannot decide it yourself; "
             "another supervisor or admin must."
         )
+
+
+def _decider_limit_check(*, acting_user: User, resolution: Resolution, amount: Decimal) -> None:
+    from .selectors import effective_limit_get
+
     remedy = resolution.remedy_type
     limit = effective_limit_get(user=acting_user, remedy_type=remedy)
     if limit is None or limit.approval_max is None:
@@ -431,6 +434,15 @@ def escalation_decide(
         .select_related("remedy_type", "agent")
         .get(pk=escalation.resolution_id)
     )
+    # Who may decide at all (403), then whether it is still open (409), then the amount
+    # (400), then whether the decider's own approval_max covers it (403).
+    _decider_role_check(acting_user=acting_user, resolution=resolution)
+    if escalation.status != Escalation.Status.PENDING:
+        decided_by = User.objects.filter(pk=escalation.decided_by_id).first()
+        raise EscalationConflict(
+            f"This escalation was already {escalation.status} by {_label(decided_by)}"
+            f"{' at ' + escalation.decided_at.isoformat() if escalation.decided_at else ''}."
+        )
     requested = resolution.amount
     if approve and amount is not None and amount > requested:
         raise EscalationInvalid(
@@ -438,13 +450,7 @@ def escalation_decide(
             fields={"amount": [f"May lower the remedy, not raise it: at most {money(requested)}."]},
         )
     granted = amount if (approve and amount is not None) else requested
-    _decider_check(acting_user=acting_user, resolution=resolution, amount=granted)
-    if escalation.status != Escalation.Status.PENDING:
-        decided_by = User.objects.filter(pk=escalation.decided_by_id).first()
-        raise EscalationConflict(
-            f"This escalation was already {escalation.status} by {_label(decided_by)}"
-            f"{' at ' + escalation.decided_at.isoformat() if escalation.decided_at else ''}."
-        )
+    _decider_limit_check(acting_user=acting_user, resolution=resolution, amount=granted)
 
     now = timezone.now()
     before, resolution_before = _snapshot(escalation), _resolution_snapshot(resolution)

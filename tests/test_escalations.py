@@ -259,6 +259,21 @@ def test_approve_may_lower_not_raise(api):
     assert escalation.status == "pending"
 
 
+def test_an_already_decided_escalation_is_409_whatever_the_amount(api):
+    boss = supervisor_with("500.00")
+    escalation = open_escalation(amount="150.00")
+    client = api.as_user(boss)
+    assert (
+        client.post(url(escalation, "approve"), {"amount": "90.00"}, format="json").status_code
+        == 200
+    )
+    # 120.00 is above what was granted (90.00), yet the answer is "already decided".
+    again = client.post(url(escalation, "approve"), {"amount": "120.00"}, format="json")
+    assert again.status_code == 409
+    assert "already approved" in again.json()["detail"]
+    assert client.post(url(escalation, "deny"), {"note": "no"}, format="json").status_code == 409
+
+
 def test_deny_needs_a_note_and_denies(api):
     boss = supervisor_with("500.00")
     escalation = open_escalation()
