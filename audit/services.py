@@ -37,3 +37,27 @@ def audit_record(
         after=_jsonable(after),
         reason=reason or "",
     )
+
+
+def audit_change(
+    *,
+    actor: Any,
+    action: str,
+    object_type: str,
+    object_id: Any,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    reason: str = "",
+) -> AuditEvent | None:
+    """Record an edit only if it changed something (an edit to nothing is no event)."""
+    if after == before:
+        return None
+    return audit_record(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        before=before,
+        after=after,
+        reason=reason,
+    )

@@ -16,7 +16,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from audit.models import ObjectType
-from audit.services import audit_record
+from audit.services import audit_change, audit_record
 
 from .models import Escalation, EscalationPolicy, OnCallShift, Role, User
 
@@ -87,15 +87,14 @@ def oncall_shift_update(
     _shift_validate(shift)
     shift.save()
     after = _shift_snapshot(shift)
-    if after != before:
-        audit_record(
-            actor=acting_user,
-            action="oncall_shift.update",
-            object_type=ObjectType.ONCALL_SHIFT,
-            object_id=shift.pk,
-            before=before,
-            after=after,
-        )
+    audit_change(
+        actor=acting_user,
+        action="oncall_shift.update",
+        object_type=ObjectType.ONCALL_SHIFT,
+        object_id=shift.pk,
+        before=before,
+        after=after,
+    )
     return shift
 
 

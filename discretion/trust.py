@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from audit.models import ObjectType
-from audit.services import audit_record
+from audit.services import audit_change, audit_record
 from cases.models import RemedyType
 
 from .models import Role, Team, TrustLimit, TrustTier, User
@@ -179,16 +179,15 @@ def user_update(
     _check_user_invariants(user, previous=before)
     user.save()
     after = user_snapshot(user)
-    if after != before:
-        audit_record(
-            actor=acting_user,
-            action="user_update",
-            object_type=ObjectType.USER,
-            object_id=user.pk,
-            before=before,
-            after=after,
-            reason=reason,
-        )
+    audit_change(
+        actor=acting_user,
+        action="user_update",
+        object_type=ObjectType.USER,
+        object_id=user.pk,
+        before=before,
+        after=after,
+        reason=reason,
+    )
     return user
 
 
@@ -201,15 +200,14 @@ def user_audit_change(
     from the database row before it (``None`` for a new user).
     """
     after = user_snapshot(user)
-    if after != before:
-        audit_record(
-            actor=acting_user,
-            action="user_create" if before is None else "user_update",
-            object_type=ObjectType.USER,
-            object_id=user.pk,
-            before=before,
-            after=after,
-        )
+    audit_change(
+        actor=acting_user,
+        action="user_create" if before is None else "user_update",
+        object_type=ObjectType.USER,
+        object_id=user.pk,
+        before=before,
+        after=after,
+    )
 
 
 # --- trust tiers -----------------------------------------------------------------------
@@ -259,16 +257,15 @@ def trust_tier_update(
         setattr(tier, name, value)
     tier.save()
     after = trust_tier_snapshot(tier)
-    if after != before:
-        audit_record(
-            actor=acting_user,
-            action="trust_tier_update",
-            object_type=ObjectType.TRUST_TIER,
-            object_id=tier.code,
-            before=before,
-            after=after,
-            reason=reason,
-        )
+    audit_change(
+        actor=acting_user,
+        action="trust_tier_update",
+        object_type=ObjectType.TRUST_TIER,
+        object_id=tier.code,
+        before=before,
+        after=after,
+        reason=reason,
+    )
     return tier
 
 
@@ -383,16 +380,15 @@ def trust_limit_update(
     _check_limit(limit)
     _save_limit(limit)
     after = trust_limit_snapshot(limit)
-    if after != before:
-        audit_record(
-            actor=acting_user,
-            action="trust_limit_update",
-            object_type=ObjectType.TRUST_LIMIT,
-            object_id=limit.pk,
-            before=before,
-            after=after,
-            reason=reason,
-        )
+    audit_change(
+        actor=acting_user,
+        action="trust_limit_update",
+        object_type=ObjectType.TRUST_LIMIT,
+        object_id=limit.pk,
+        before=before,
+        after=after,
+        reason=reason,
+    )
     return limit
 
 
