@@ -7,6 +7,8 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 
+from config.sql import insert
+
 from .models import AuditEvent
 
 
@@ -28,14 +30,17 @@ def audit_record(
     reason: str = "",
 ) -> AuditEvent:
     """Insert one audit event. Call it inside the transaction of the change it records."""
-    return AuditEvent.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        before=_jsonable(before),
-        after=_jsonable(after),
-        reason=reason or "",
+    # Plain SQL (config.sql): every decision writes one.
+    return insert(
+        AuditEvent(
+            actor=actor if getattr(actor, "pk", None) else None,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            before=_jsonable(before),
+            after=_jsonable(after),
+            reason=reason or "",
+        )
     )
 
 

@@ -12,6 +12,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from config.sql import insert
+
 from .models import Case, CaseEvent, Customer
 
 User = get_user_model()
@@ -32,12 +34,15 @@ def case_event_add(
     data: dict[str, Any] | None = None,
 ) -> CaseEvent:
     """Append one line to a case's timeline. Call inside the transaction of what it records."""
-    return CaseEvent.objects.create(
-        case=case,
-        kind=kind,
-        actor=actor if getattr(actor, "pk", None) else None,
-        summary=summary,
-        data=data or {},
+    # Plain SQL: every decision and escalation move writes one or more of these.
+    return insert(
+        CaseEvent(
+            case=case,
+            kind=kind,
+            actor=actor if getattr(actor, "pk", None) else None,
+            summary=summary,
+            data=data or {},
+        )
     )
 
 

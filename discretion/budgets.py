@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.db import connection
 
 from cases.models import RemedyType
+from config.sql import select
 
 from .models import BudgetWindow, User
 
@@ -31,10 +32,10 @@ class LockedWindows:
 
 
 _WINDOWS_SQL = (
-    f"SELECT * FROM {BudgetWindow._meta.db_table} "
-    "WHERE user_id = %s AND remedy_type_id = %s "
-    "AND ((period = %s AND starts_on = %s) OR (period = %s AND starts_on = %s)) "
-    "ORDER BY id"
+    f"SELECT {{columns}} FROM {BudgetWindow._meta.db_table} w "
+    "WHERE w.user_id = %s AND w.remedy_type_id = %s "
+    "AND ((w.period = %s AND w.starts_on = %s) OR (w.period = %s AND w.starts_on = %s)) "
+    "ORDER BY w.id"
 )
 
 
@@ -47,7 +48,7 @@ def budget_windows_lock(*, user: User, remedy_type: RemedyType, day: date) -> Lo
     # FOR UPDATE in pk order: two requests of one user wait for each other here instead
     # of both reading the same 'used' (and no two lockers ever cross). SQLite has no row
     # locks; its transactions hold the write lock from BEGIN IMMEDIATE (settings).
-    # Plain SQL through raw(): this runs on every decision (bench/README.md).
+    # Plain SQL (config.sql): this runs on every decision (bench/README.md).
     sql = _WINDOWS_SQL + (" FOR UPDATE" if connection.features.has_select_for_update else "")
     ops = connection.ops
     params = [
@@ -58,7 +59,7 @@ def budget_windows_lock(*, user: User, remedy_type: RemedyType, day: date) -> Lo
         BudgetWindow.Period.MONTH.value,
         ops.adapt_datefield_value(month),
     ]
-    rows = list(BudgetWindow.objects.raw(sql, params))
+    rows = select(BudgetWindow, "w", sql, params)
     if len(rows) < 2:
         # ON CONFLICT DO NOTHING: a concurrent first request of the day may insert too.
         BudgetWindow.objects.bulk_create(
@@ -71,7 +72,7 @@ def budget_windows_lock(*, user: User, remedy_type: RemedyType, day: date) -> Lo
             ],
             ignore_conflicts=True,
         )
-        rows = list(BudgetWindow.objects.raw(sql, params))
+        rows = select(BudgetWindow, "w", sql, params)
     by_period = {row.period: row for row in rows}
     return LockedWindows(
         day=by_period[BudgetWindow.Period.DAY], month=by_period[BudgetWindow.Period.MONTH]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -20,8 +21,9 @@ from django.utils import timezone
 
 from audit.models import ObjectType
 from audit.services import audit_record
-from cases.models import Case, RemedyType, Resolution
+from cases.models import Case, Customer, RemedyType, Resolution
 from cases.services import case_event_add
+from config.sql import insert, loader, relate
 from policies.evaluation import current_ruleset
 
 from . import engine
@@ -65,9 +67,7 @@ def resolution_request(
     with transaction.atomic():
         # Case lock: serializes requests and approvals on one case, so the per-case
         # total read below cannot change before this transaction commits.
-        case = (
-            Case.objects.select_for_update(of=("self",)).select_related("customer").get(pk=case_id)
-        )
+        case = _case_lock(case_id)
         if case.status == Case.Status.CLOSED:
             raise CaseClosed(f"Case #{case.pk} is closed: reopen it to add a remedy.")
         day = timezone.localdate(now)
@@ -95,20 +95,22 @@ def resolution_request(
             "reject": Resolution.Status.REJECTED,
         }[decision.outcome]
         applied = status == Resolution.Status.APPLIED
-        resolution = Resolution.objects.create(
-            case=case,
-            agent=acting_user,
-            remedy_type=remedy_type,
-            requested_amount=amount,
-            amount=amount,
-            reason=reason,
-            customer_message=customer_message,
-            status=status,
-            counts_against_budget=applied,
-            decision=decision_record(decision, inputs),
-            created_at=now,
-            applied_at=now if applied else None,
-            budget_day=day if applied else None,
+        resolution = insert(
+            Resolution(
+                case=case,
+                agent=acting_user,
+                remedy_type=remedy_type,
+                requested_amount=amount,
+                amount=amount,
+                reason=reason,
+                customer_message=customer_message,
+                status=status,
+                counts_against_budget=applied,
+                decision=decision_record(decision, inputs),
+                created_at=now,
+                applied_at=now if applied else None,
+                budget_day=day if applied else None,
+            )
         )
         if applied and amount > ZERO:
             assert inputs.limit is not None  # only a limit lets an amount above zero apply
@@ -229,6 +231,32 @@ def _gather(
         rule_hits=hits,
         rule_versions=tuple(ruleset.versions),
     )
+
+
+@cache
+def _case_lock_sql() -> str:
+    qn = connection.ops.quote_name
+    sql = (
+        f"SELECT {loader(Case, 'c').columns}, {loader(Customer, 'cu').columns} "
+        f"FROM {qn(Case._meta.db_table)} c "
+        f"JOIN {qn(Customer._meta.db_table)} cu ON cu.id = c.customer_id WHERE c.id = %s"
+    )
+    # SQLite has no row locks: its transactions hold the write lock (BEGIN IMMEDIATE).
+    return sql + (" FOR UPDATE OF c" if connection.features.has_select_for_update_of else "")
+
+
+def _case_lock(case_id: int) -> Case:
+    """Lock the case row (not the customer's) and load it with its customer, in one
+    plain statement. Raises Case.DoesNotExist."""
+    with connection.cursor() as cursor:
+        cursor.execute(_case_lock_sql(), [case_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise Case.DoesNotExist(f"No case #{case_id}.")
+    cases = loader(Case, "c")
+    case = cases.load(row)
+    relate(case, "customer", loader(Customer, "cu").load(row, cases.width))
+    return case
 
 
 def _window_usage(*, user: User, remedy_type: RemedyType, now) -> tuple[Decimal, Decimal]:

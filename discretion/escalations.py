@@ -34,6 +34,7 @@ from audit.models import ObjectType
 from audit.services import audit_record
 from cases.models import Case, Resolution
 from cases.services import case_event_add
+from config.sql import insert
 
 from .api.fields import money
 from .models import Escalation, EscalationEvent, EscalationPolicy, Role, User
@@ -107,10 +108,8 @@ def escalation_open(*, resolution: Resolution, acting_user) -> Escalation:
     request because the broker is down.
     """
     levels = escalation_policy_get().levels
-    escalation = Escalation.objects.create(resolution=resolution, level=1, policy_levels=levels)
-    EscalationEvent.objects.create(
-        escalation=escalation, event="created", actor=acting_user, level=1
-    )
+    escalation = insert(Escalation(resolution=resolution, level=1, policy_levels=levels))
+    insert(EscalationEvent(escalation=escalation, event="created", actor=acting_user, level=1))
     case_event_add(
         case=resolution.case,
         kind="escalation_created",
@@ -233,14 +232,16 @@ def _apply(escalation: Escalation, move: _Move, *, now: datetime) -> bool:
     what = _remedy_phrase(resolution)
     for offset, (event, level, assignee, note) in enumerate(move.entries):
         at = now + timedelta(microseconds=offset)  # keep the history's order stable
-        EscalationEvent.objects.create(
-            escalation=escalation,
-            at=at,
-            event=event,
-            actor=None,
-            level=level,
-            assigned_to=assignee,
-            note=note,
+        insert(
+            EscalationEvent(
+                escalation=escalation,
+                at=at,
+                event=event,
+                actor=None,
+                level=level,
+                assigned_to=assignee,
+                note=note,
+            )
         )
         if event in ("assigned", "escalated"):
             who = f"{_label(assignee)} (on call, level {level})"

@@ -11,12 +11,13 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from audit.models import ObjectType
 from audit.services import audit_change, audit_record
+from config.sql import select
 
 from .models import Escalation, EscalationPolicy, OnCallShift, Role, User
 
@@ -117,30 +118,30 @@ def oncall_shift_list() -> QuerySet[OnCallShift]:
     return OnCallShift.objects.select_related("supervisor").order_by("starts_at", "level", "id")
 
 
+_ONCALL_SQL = (
+    f"SELECT {{columns}} FROM {User._meta.db_table} u "
+    "WHERE u.is_active AND EXISTS ("
+    f"  SELECT 1 FROM {OnCallShift._meta.db_table} s WHERE s.supervisor_id = u.id"
+    "   AND s.level = %s AND s.starts_at <= %s AND s.ends_at > %s)"
+    " AND (u.role IN (%s, %s) OR u.is_superuser) "
+    f"ORDER BY (SELECT COUNT(*) FROM {Escalation._meta.db_table} e"
+    "  WHERE e.assigned_to_id = u.id AND e.status = %s), u.id"
+)
+
+
 def oncall_supervisors_at(*, level: int, at: datetime | None = None) -> list[User]:
     """Active supervisors/admins on call at ``level`` at ``at``, least loaded first.
 
     Load is the number of pending escalations assigned to them; a tie goes to the lowest
     id, so routing is deterministic. One query.
     """
-    at = at or timezone.now()
-    return list(
-        User.objects.filter(
-            is_active=True,
-            oncall_shifts__level=level,
-            oncall_shifts__starts_at__lte=at,
-            oncall_shifts__ends_at__gt=at,
-        )
-        .filter(Q(role__in=[Role.SUPERVISOR, Role.ADMIN]) | Q(is_superuser=True))
-        .distinct()
-        .annotate(
-            open_escalations=Count(
-                "assigned_escalations",
-                filter=Q(assigned_escalations__status=Escalation.Status.PENDING),
-                distinct=True,
-            )
-        )
-        .order_by("open_escalations", "id")
+    at = connection.ops.adapt_datetimefield_value(at or timezone.now())
+    # Plain SQL (config.sql): every routing and every move up a level runs it.
+    return select(
+        User,
+        "u",
+        _ONCALL_SQL,
+        [level, at, at, Role.SUPERVISOR.value, Role.ADMIN.value, Escalation.Status.PENDING.value],
     )
 
 
@@ -168,11 +169,19 @@ def oncall_now(*, at: datetime | None = None) -> dict[str, Any]:
 # --- escalation policy ----------------------------------------------------------------
 
 
+_POLICY_SQL = f"SELECT {{columns}} FROM {EscalationPolicy._meta.db_table} p WHERE p.id = 1"
+
+
 def escalation_policy_get() -> EscalationPolicy:
     """The one policy row (pk=1); recreated with the default levels if it went missing."""
-    policy, _ = EscalationPolicy.objects.get_or_create(
-        pk=1, defaults={"levels": EscalationPolicy.DEFAULT_LEVELS}
-    )
+    # Plain SQL first (config.sql): every escalation reads it.
+    found = select(EscalationPolicy, "p", _POLICY_SQL, [])
+    if found:
+        policy = found[0]
+    else:
+        policy, _ = EscalationPolicy.objects.get_or_create(
+            pk=1, defaults={"levels": EscalationPolicy.DEFAULT_LEVELS}
+        )
     if not policy.levels:
         policy.levels = list(EscalationPolicy.DEFAULT_LEVELS)
     return policy

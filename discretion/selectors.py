@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cases.models import RemedyType
+from config.sql import select
 
 from .api.fields import money
 from .models import BudgetWindow, TrustLimit, User
@@ -19,22 +20,21 @@ ZERO = Decimal("0.00")
 
 
 _EFFECTIVE_LIMIT_SQL = (
-    f"SELECT * FROM {TrustLimit._meta.db_table} "
-    "WHERE remedy_type_id = %s AND (agent_id = %s OR tier_id = %s)"
+    f"SELECT {{columns}} FROM {TrustLimit._meta.db_table} l "
+    "WHERE l.remedy_type_id = %s AND (l.agent_id = %s OR l.tier_id = %s)"
 )
 
 
 def effective_limit_get(*, user: User, remedy_type: RemedyType | int) -> TrustLimit | None:
     """The user's own row for the remedy type, else their tier's, else None (one query).
 
-    Plain SQL through ``raw()`` (which still converts column types): it runs on every
+    Plain SQL (``config.sql``, which still converts column types): it runs on every
     decision and approval, and the ORM's filter building cost four times the query.
     """
     remedy_type_id = remedy_type if isinstance(remedy_type, int) else remedy_type.pk
-    rows = list(
-        TrustLimit.objects.raw(_EFFECTIVE_LIMIT_SQL, [remedy_type_id, user.pk, user.tier_id])
+    return _pick(
+        select(TrustLimit, "l", _EFFECTIVE_LIMIT_SQL, [remedy_type_id, user.pk, user.tier_id])
     )
-    return _pick(rows)
 
 
 def effective_limits_for(user: User) -> dict[int, TrustLimit]:

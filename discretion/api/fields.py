@@ -28,8 +28,8 @@ class MoneyField(serializers.DecimalField):
         kwargs["error_messages"] = {
             "min_value": "Amounts cannot be negative.",
             "max_value": "Amounts cannot be above {max_value} (DISCRETION_MAX_AMOUNT).",
-            "max_decimal_places": "Use at most 2 decimal places (e.g. \"25.00\").",
-            "invalid": "A valid amount is a decimal string, e.g. \"25.00\".",
+            "max_decimal_places": 'Use at most 2 decimal places (e.g. "25.00").',
+            "invalid": 'A valid amount is a decimal string, e.g. "25.00".',
             **kwargs.get("error_messages", {}),
         }
         super().__init__(**kwargs)
