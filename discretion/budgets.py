@@ -79,10 +79,13 @@ def budget_windows_lock(*, user: User, remedy_type: RemedyType, day: date) -> Lo
     )
 
 
+# Both windows in one statement; each row only if it stays within its own cap.
 _SPEND_SQL = (
     f"UPDATE {BudgetWindow._meta.db_table} "
-    "SET used = used + CAST(%s AS NUMERIC), cap = CAST(%s AS NUMERIC) "
-    "WHERE id = %s AND (%s IS NULL OR used + CAST(%s AS NUMERIC) <= CAST(%s AS NUMERIC))"
+    "SET used = used + CAST(%s AS NUMERIC), "
+    "cap = CASE WHEN id = %s THEN CAST(%s AS NUMERIC) ELSE CAST(%s AS NUMERIC) END "
+    "WHERE (id = %s AND (%s IS NULL OR used + CAST(%s AS NUMERIC) <= CAST(%s AS NUMERIC))) "
+    "OR (id = %s AND (%s IS NULL OR used + CAST(%s AS NUMERIC) <= CAST(%s AS NUMERIC)))"
 )
 
 
@@ -93,14 +96,23 @@ def budget_spend(
     daily_max: Decimal | None,
     monthly_max: Decimal | None,
 ) -> None:
-    """Add ``amount`` to both windows, each only if it stays within its cap.
+    """Add ``amount`` to both windows, each only if it stays within its cap; else raise
+    BudgetExceeded (the caller's transaction then rolls back, so nothing is half-spent).
 
     The caller holds the window locks and has already decided; the WHERE clause is the
     belt to that pair of braces, and the CHECK constraint on the table the last line.
     """
     # Plain SQL (CASTs keep SQLite's arithmetic numeric): this runs on every decision.
+    day, month = windows.day, windows.month
     with connection.cursor() as cursor:
-        for window, cap in ((windows.day, daily_max), (windows.month, monthly_max)):
-            cursor.execute(_SPEND_SQL, [amount, cap, window.pk, cap, amount, cap])
-            if cursor.rowcount != 1:
-                raise BudgetExceeded(f"{window.period} budget has no room for {amount}")
+        cursor.execute(
+            _SPEND_SQL,
+            [
+                amount,
+                *(day.pk, daily_max, monthly_max),
+                *(day.pk, daily_max, amount, daily_max),
+                *(month.pk, monthly_max, amount, monthly_max),
+            ],
+        )
+        if cursor.rowcount != 2:
+            raise BudgetExceeded(f"the day or month budget has no room for {amount}")

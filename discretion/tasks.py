@@ -18,7 +18,11 @@ from django.db import OperationalError, close_old_connections
 from config.celery import app
 
 from .escalations import escalation_route, escalation_sweep
-from .notifications import notification_deliver, notification_undelivered_ids
+from .notifications import (
+    notification_deliver,
+    notification_undelivered_ids,
+    notifications_sent_inline,
+)
 
 RETRY = {
     "autoretry_for": (OperationalError,),
@@ -31,8 +35,10 @@ RETRY = {
 
 @app.task(name="discretion.route_escalation", **RETRY)
 def route_escalation(escalation_id: int) -> bool:
-    """Route (or move up) one escalation. Runs on the ``escalations`` queue."""
-    return escalation_route(escalation_id=escalation_id)
+    """Route (or move up) one escalation. Runs on the ``escalations`` queue; the
+    assignee's e-mail goes out from here right after the commit (no second task)."""
+    with notifications_sent_inline():
+        return escalation_route(escalation_id=escalation_id)
 
 
 @app.task(name="discretion.sweep_escalations", **RETRY)

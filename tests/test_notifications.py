@@ -6,7 +6,11 @@ import pytest
 from django.db import transaction
 
 from discretion.models import Notification
-from discretion.notifications import notification_create, notification_deliver
+from discretion.notifications import (
+    notification_create,
+    notification_deliver,
+    notifications_sent_inline,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +80,36 @@ def test_lost_emails_are_found_for_redelivery():
     )
     assert notification_undelivered_ids() == [lost.pk]
     assert fresh
+
+
+def test_a_task_sends_its_notifications_email_itself(
+    mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+):
+    user = factories.UserFactory(email="sam@example.com")
+    enqueued: list[int] = []
+    monkeypatch.setattr("discretion.tasks.deliver_notification.delay", enqueued.append)
+
+    with notifications_sent_inline(), django_capture_on_commit_callbacks(execute=True):
+        inline = notify(user, "inline")
+    inline.refresh_from_db()
+    assert enqueued == [] and len(mailoutbox) == 1 and inline.emailed_at is not None
+
+    # Outside such a block (a web request) the e-mail goes to a task.
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = notify(user, "queued")
+    assert enqueued == [queued.pk] and len(mailoutbox) == 1
+
+
+def test_a_failed_inline_send_is_left_to_the_sweeper(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    user = factories.UserFactory(email="sam@example.com")
+
+    def down(**kwargs):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr("discretion.notifications.send_mail", down)
+    with notifications_sent_inline(), django_capture_on_commit_callbacks(execute=True):
+        note = notify(user, "down")  # does not raise: the notification is committed
+    note.refresh_from_db()
+    assert note.emailed_at is None  # the claim rolled back; redelivery will find it

@@ -225,9 +225,9 @@ def test_decision_path_query_count(api, agent, case, limits, django_assert_num_q
     # token+user+tier+team (1), SAVEPOINT (1; BEGIN in production),
     # case lock (1), budget windows lock (1), effective limit (1),
     # case total + customer 30-day history (1), rules generation (1), insert resolution (1),
-    # day + month budget UPDATEs (2), case total UPDATE (1), timeline (1), audit (1),
+    # day + month budget UPDATE (1), case total UPDATE (1), timeline (1), audit (1),
     # RELEASE SAVEPOINT (1; COMMIT in production). The response needs no reload.
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(13):
         response = client.post(
             URL.format(case.pk),
             {"remedy_type": "refund", "amount": "5.00", "reason": "x"},
