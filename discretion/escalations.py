@@ -38,7 +38,7 @@ from cases.services import case_event_add
 from config.sql import insert, loader, relate
 
 from .api.fields import money
-from .models import Escalation, EscalationEvent, EscalationPolicy, Role, User
+from .models import Escalation, EscalationEvent, EscalationPolicy, OnCallShift, Role, User
 from .notifications import notification_create
 from .oncall import escalation_policy_get, oncall_supervisors_at
 
@@ -156,9 +156,11 @@ def _plan(escalation: Escalation, *, now: datetime) -> _Move | None:
     levels = _levels_of(escalation)
     last = max(levels)
     requester_id = escalation.resolution.agent_id
+    if escalation.routed_at is not None and escalation.overdue:
+        return _plan_stranded(escalation, levels=levels, requester_id=requester_id, now=now)
     if escalation.routed_at is None:
         first, kind = max(1, min(escalation.level, last)), "assigned"
-    elif escalation.overdue or escalation.due_at is None or escalation.due_at > now:
+    elif escalation.due_at is None or escalation.due_at > now:
         return None
     else:
         first, kind = escalation.level + 1, "escalated"
@@ -213,6 +215,36 @@ def _plan(escalation: Escalation, *, now: datetime) -> _Move | None:
         entries=entries,
         overdue=True,
     )
+
+
+def _plan_stranded(
+    escalation: Escalation, *, levels: dict[int, int], requester_id: int, now: datetime
+) -> _Move | None:
+    """An overdue escalation that nobody was ever assigned (nobody was on call at any
+    level) goes to the first person on call now, from level 1 up; else it stays put.
+
+    An overdue escalation that has an assignee stays with them: they were asked and the
+    admins were told. Nothing is written while nobody is on call, so the sweeper can ask
+    again every round without filling the history.
+    """
+    if escalation.assigned_to_id is not None:
+        return None
+    for level in sorted(levels):
+        for person in oncall_supervisors_at(level=level, at=now):
+            if person.pk == requester_id:
+                continue
+            note = "Nobody was on call when it went overdue; someone is now."
+            return _Move(
+                changes={
+                    "level": level,
+                    "assigned_to": person,
+                    "due_at": now + timedelta(seconds=levels[level]),
+                    "overdue": False,
+                },
+                entries=[("assigned", level, person, note)],
+                assignee=person,
+            )
+    return None
 
 
 def _apply(escalation: Escalation, move: _Move, *, now: datetime) -> bool:
@@ -384,6 +416,9 @@ def escalation_sweep(*, now: datetime | None = None, limit: int = 200) -> int:
     moved = 0
     with transaction.atomic():
         due = Q(routed_at__isnull=True) | Q(due_at__lte=now, overdue=False)
+        if OnCallShift.objects.filter(starts_at__lte=now, ends_at__gt=now).exists():
+            # Stranded (overdue, nobody was ever on call): someone may be on call now.
+            due |= Q(overdue=True, assigned_to__isnull=True)
         ids = list(
             Escalation.objects.select_for_update(skip_locked=True)
             .filter(due, status=Escalation.Status.PENDING)

@@ -193,6 +193,30 @@ def test_nobody_on_call_anywhere_is_overdue_at_the_last_level():
     assert Notification.objects.get(recipient=admin).kind == "escalation_overdue"
 
 
+def test_a_stranded_escalation_goes_to_whoever_comes_on_call_later():
+    factories.UserFactory(role="admin")
+    escalation = open_escalation()
+    escalation_route(escalation_id=escalation.pk)
+    escalation.refresh_from_db()
+    assert escalation.overdue and escalation.assigned_to is None
+    stranded_version = escalation.version
+
+    # Still nobody on call: the sweeper asks again and writes nothing.
+    assert escalation_sweep() == 0
+    escalation.refresh_from_db()
+    assert escalation.version == stranded_version
+
+    later = factories.UserFactory(role="supervisor")
+    on_call(later, level=2)
+    assert escalation_sweep() == 1
+    escalation.refresh_from_db()
+    assert (escalation.level, escalation.assigned_to, escalation.overdue) == (2, later, False)
+    assert escalation.due_at > timezone.now()
+    assert events(escalation)[-1] == ("assigned", 2)
+    assert Notification.objects.get(recipient=later).kind == "escalation_assigned"
+    assert escalation_sweep() == 0  # assigned and not yet due: nothing more to do
+
+
 def test_a_move_computed_from_a_stale_version_writes_nothing():
     from discretion.escalations import _apply, _load_for_move, _plan
 
