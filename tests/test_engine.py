@@ -142,6 +142,14 @@ def test_policy_rules(rules, amount, outcome, in_summary):
     assert decision.rules == tuple(rules)
 
 
+@pytest.mark.parametrize("message", ["Four remedies this month.", "Four remedies", "Ask first!"])
+def test_a_summary_is_one_sentence_whatever_the_rule_message_ends_with(message):
+    rule = RuleHit(8, "Frequent flyer", 1, "require_approval", message)
+    summary = run("10.00", rules=(rule,)).summary
+    assert summary.endswith(message if message[-1] in ".!" else message + ".")
+    assert ".." not in summary and "!." not in summary
+
+
 def test_decide_from_checks_replays_recorded_checks():
     original = run("150.00", usage=Usage(daily_used=D("10.00")))
     recorded = tuple(c for c in original.checks if c.name != "policy_rules")

@@ -181,7 +181,7 @@ def decide_from_checks(
                 reasons.append(f"rule “{rule.name}” could not be checked ({rule.error})")
             else:
                 reasons.append(f"rule “{rule.name}” asks for approval: {rule.message}")
-        summary = f"Goes to a supervisor: {what} — " + "; ".join(reasons) + "."
+        summary = _sentence(f"Goes to a supervisor: {what} — " + "; ".join(reasons))
         return Decision("escalate", summary, all_checks, hits)
 
     if not monetary:
@@ -189,6 +189,12 @@ def decide_from_checks(
         return Decision("apply", summary, all_checks, hits)
     summary = f"Applies now: {what} is within your limits" + _headroom(limit_rows, currency) + "."
     return Decision("apply", summary, all_checks, hits)
+
+
+def _sentence(text: str) -> str:
+    """End with a full stop, unless a rule's own message already ended the sentence."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _failed_reason(check: Check, *, no_limit: bool, currency: str) -> str:
