@@ -101,6 +101,46 @@ def test_limits_page_query_count_is_constant(admin_client, django_assert_num_que
     assert html.count("admin-ui/limits/overrides/") >= 3
 
 
+def test_tiers_add_rename_with_reason_and_audit(admin_client, admin_user):
+    from discretion.models import TrustTier
+
+    page = admin_client.get("/admin-ui/limits/").content.decode()
+    assert "Add a tier" in page and "/admin-ui/tiers/standard/" in page
+
+    response = admin_client.post(
+        "/admin-ui/tiers/",
+        {"code": "lead", "name": "Team lead", "description": "", "rank": "30", "reason": "New"},
+    )
+    assert response.status_code == 302
+    lead = TrustTier.objects.get(code="lead")
+    assert (lead.name, lead.rank) == ("Team lead", 30)
+    assert "Team lead" in admin_client.get("/admin-ui/limits/").content.decode()
+
+    # The same code again, or no reason: explained, nothing written.
+    again = admin_client.post(
+        "/admin-ui/tiers/", {"code": "lead", "name": "X", "rank": "1", "reason": "Again"}
+    )
+    assert again.status_code == 400 and "already exists" in again.content.decode()
+    bad = admin_client.post("/admin-ui/tiers/", {"code": "a b", "name": "Y", "rank": "-1"})
+    assert bad.status_code == 400 and TrustTier.objects.count() == 4
+
+    edit = admin_client.get("/admin-ui/tiers/lead/").content.decode()
+    assert 'value="Team lead"' in edit
+    renamed = admin_client.post(
+        "/admin-ui/tiers/lead/",
+        {"name": "Lead", "description": "Runs a pod", "rank": "30", "reason": "Shorter"},
+    )
+    assert renamed.status_code == 302
+    lead.refresh_from_db()
+    assert (lead.code, lead.name, lead.description) == ("lead", "Lead", "Runs a pod")
+    events = AuditEvent.objects.filter(object_type="trust_tier", object_id="lead").order_by("id")
+    assert [(e.action, e.reason, e.actor_id) for e in events] == [
+        ("trust_tier_create", "New", admin_user.pk),
+        ("trust_tier_update", "Shorter", admin_user.pk),
+    ]
+    assert admin_client.get("/admin-ui/tiers/nope/").status_code == 404
+
+
 def test_overrides_add_edit_delete(admin_client):
     agent = factories.UserFactory(role="agent", username="rosa")
     response = admin_client.post(

@@ -26,6 +26,8 @@ from discretion.trust import (
     trust_limit_create,
     trust_limit_delete,
     trust_limit_update,
+    trust_tier_create,
+    trust_tier_update,
     user_create,
     user_update,
 )
@@ -103,6 +105,76 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "admin_ui/index.html")
 
 
+# --- trust tiers ------------------------------------------------------------------------
+
+
+class TierForm(forms.Form):
+    name = forms.CharField(max_length=80, help_text="What people see, e.g. “Senior”.")
+    description = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="Who belongs here."
+    )
+    rank = forms.IntegerField(
+        min_value=0, max_value=32767, initial=0, help_text="Order in the matrix, lowest first."
+    )
+    reason = forms.CharField(max_length=500, label="Reason (audit log)")
+
+
+class TierCreateForm(TierForm):
+    code = forms.SlugField(
+        max_length=40, help_text="Short and permanent: letters, digits, - and _, e.g. “lead”."
+    )
+    field_order = ["code", "name", "description", "rank", "reason"]
+
+
+@admin_required
+@require_POST
+def tier_create(request: HttpRequest) -> HttpResponse:
+    form = TierCreateForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            tier = trust_tier_create(
+                acting_user=request.user,
+                code=data["code"],
+                name=data["name"],
+                description=data["description"],
+                rank=data["rank"],
+                reason=data["reason"],
+            )
+        except TrustError as exc:
+            for line in error_lines(exc):
+                form.add_error(None, line)
+        else:
+            messages.success(
+                request, f"Tier “{tier.name}” added. Its limits are empty until you set them."
+            )
+            return redirect("admin-limits")
+    return render(request, "admin_ui/tier_form.html", {"form": form, "new": True}, status=400)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def tier_edit(request: HttpRequest, code: str) -> HttpResponse:
+    tier = get_object_or_404(TrustTier, code=code)
+    if request.method == "GET":
+        form = TierForm(
+            initial={"name": tier.name, "description": tier.description, "rank": tier.rank}
+        )
+        return render(request, "admin_ui/tier_form.html", {"form": form, "tier": tier})
+    form = TierForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        tier = trust_tier_update(
+            acting_user=request.user,
+            tier=tier,
+            changes={key: data[key] for key in ("name", "description", "rank")},
+            reason=data["reason"],
+        )
+        messages.success(request, f"Tier “{tier.name}” saved.")
+        return redirect("admin-limits")
+    return render(request, "admin_ui/tier_form.html", {"form": form, "tier": tier}, status=400)
+
+
 # --- the trust-limit matrix --------------------------------------------------------------
 
 
@@ -139,6 +211,7 @@ def limits_page(request: HttpRequest) -> HttpResponse:
             "overrides": overrides,
             "people": people,
             "form": LimitForm(),
+            "tier_form": TierCreateForm(),
             "cap_labels": CAP_LABELS,
         },
     )
@@ -413,6 +486,8 @@ urlpatterns = [
         name="admin-limit-cell",
     ),
     path("admin-ui/limits/overrides/", override_create, name="admin-override-create"),
+    path("admin-ui/tiers/", tier_create, name="admin-tier-create"),
+    path("admin-ui/tiers/<slug:code>/", tier_edit, name="admin-tier-edit"),
     path("admin-ui/limits/overrides/<int:pk>/", override_edit, name="admin-override-edit"),
     path("admin-ui/agents/", agents_page, name="admin-agents"),
     path("admin-ui/agents/<int:pk>/", agent_edit, name="admin-agent-edit"),
