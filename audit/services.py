@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 
-from config.sql import insert
+from config.sql import Batch, insert
 
 from .models import AuditEvent
 
@@ -28,20 +28,23 @@ def audit_record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     reason: str = "",
+    batch: Batch | None = None,
 ) -> AuditEvent:
-    """Insert one audit event. Call it inside the transaction of the change it records."""
-    # Plain SQL (config.sql): every decision writes one.
-    return insert(
-        AuditEvent(
-            actor=actor if getattr(actor, "pk", None) else None,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            before=_jsonable(before),
-            after=_jsonable(after),
-            reason=reason or "",
-        )
+    """Insert one audit event. Call it inside the transaction of the change it records.
+
+    With ``batch``, the INSERT joins it (and the returned event has no pk).
+    """
+    event = AuditEvent(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        before=_jsonable(before),
+        after=_jsonable(after),
+        reason=reason or "",
     )
+    # Plain SQL (config.sql): every decision writes one.
+    return batch.insert(event) if batch is not None else insert(event)
 
 
 def audit_change(

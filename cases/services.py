@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from config.sql import insert
+from config.sql import Batch, insert
 
 from .models import Case, CaseEvent, Customer
 
@@ -32,18 +32,21 @@ def case_event_add(
     actor: Any | None,
     summary: str,
     data: dict[str, Any] | None = None,
+    batch: Batch | None = None,
 ) -> CaseEvent:
-    """Append one line to a case's timeline. Call inside the transaction of what it records."""
-    # Plain SQL: every decision and escalation move writes one or more of these.
-    return insert(
-        CaseEvent(
-            case=case,
-            kind=kind,
-            actor=actor if getattr(actor, "pk", None) else None,
-            summary=summary,
-            data=data or {},
-        )
+    """Append one line to a case's timeline. Call inside the transaction of what it records.
+
+    With ``batch``, the INSERT joins it (and the returned event has no pk).
+    """
+    event = CaseEvent(
+        case=case,
+        kind=kind,
+        actor=actor if getattr(actor, "pk", None) else None,
+        summary=summary,
+        data=data or {},
     )
+    # Plain SQL: every decision and escalation move writes one or more of these.
+    return batch.insert(event) if batch is not None else insert(event)
 
 
 def customer_get_or_create(*, external_id: str, name: str = "", email: str = "") -> Customer:

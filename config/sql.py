@@ -36,9 +36,7 @@ def insert(instance: M, *, using: str = DEFAULT_DB_ALIAS) -> M:
     if plan is None:
         plan = _INSERTS[(connection.alias, model)] = _insert_plan(model, connection)
     sql, fields, returning = plan
-    params = [
-        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
-    ]
+    params = _insert_params(instance, fields, connection)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         pk = cursor.fetchone()[0] if returning else cursor.lastrowid
@@ -49,13 +47,22 @@ def insert(instance: M, *, using: str = DEFAULT_DB_ALIAS) -> M:
     return instance
 
 
-def _insert_plan(model: type[Model], connection) -> tuple[str, list[Field], bool]:
+def _insert_fields(model: type[Model]) -> list[Field]:
     meta = model._meta
-    fields = [
+    return [
         field
         for field in meta.local_concrete_fields
         if field is not meta.pk and not getattr(field, "generated", False)
     ]
+
+
+def _insert_params(instance: Model, fields: list[Field], connection) -> list[Any]:
+    return [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+
+
+def _insert_plan(model: type[Model], connection) -> tuple[str, list[Field], bool]:
+    meta = model._meta
+    fields = _insert_fields(model)
     qn = connection.ops.quote_name
     returning = connection.features.can_return_columns_from_insert
     sql = (
@@ -133,3 +140,70 @@ def select(model: type[M], alias: str, sql: str, params: Sequence[Any]) -> list[
     with connection.cursor() as cursor:
         cursor.execute(sql.format(columns=rows.columns), params)
         return [rows.load(row) for row in cursor.fetchall()]
+
+
+class Batch:
+    """Write statements sent to the database together, in the order added.
+
+    On PostgreSQL they go as ONE round trip (``"a; b; c"`` in one simple query; psycopg2
+    puts the parameters in on the client); elsewhere one by one. Each round trip costs
+    both sides more CPU than a small statement's own work (bench/README.md), so a write
+    path that ends with several statements whose results nobody reads batches them.
+
+    Only the last statement's row count can be seen, so a statement whose row count
+    matters (``rows=``) must be the last one added; ``run()`` raises ``error`` when the
+    count differs. Call ``run()`` inside the transaction the statements belong to.
+    """
+
+    def __init__(self, *, using: str = DEFAULT_DB_ALIAS):
+        self.using = using
+        self._statements: list[tuple[str, list[Any]]] = []
+        self._check: tuple[int, Exception] | None = None
+
+    def add(
+        self,
+        sql: str,
+        params: Sequence[Any] = (),
+        *,
+        rows: int | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        if self._check is not None:
+            raise RuntimeError("a statement whose row count is checked must be the last one")
+        self._statements.append((sql, list(params)))
+        if rows is not None:
+            self._check = (rows, error or RuntimeError(f"expected {rows} rows: {sql}"))
+
+    def insert(self, instance: M) -> M:
+        """Add the INSERT of a new instance; its pk stays unset (nobody reads it back)."""
+        connection = connections[self.using]
+        fields = _insert_fields(type(instance))
+        qn = connection.ops.quote_name
+        sql = (
+            f"INSERT INTO {qn(instance._meta.db_table)} "
+            f"({', '.join(qn(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))})"
+        )
+        self.add(sql, _insert_params(instance, fields, connection))
+        return instance
+
+    def run(self) -> None:
+        if not self._statements:
+            return
+        connection = connections[self.using]
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "; ".join(sql for sql, _ in self._statements),
+                    [param for _, params in self._statements for param in params],
+                )
+            else:
+                for sql, params in self._statements:
+                    cursor.execute(sql, params)
+            rowcount = cursor.rowcount
+        self._statements = []
+        if self._check is not None:
+            expected, error = self._check
+            self._check = None
+            if rowcount != expected:
+                raise error

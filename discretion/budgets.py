@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.db import connection
 
 from cases.models import RemedyType
-from config.sql import select
+from config.sql import Batch, select
 
 from .models import BudgetWindow, User
 
@@ -95,24 +95,29 @@ def budget_spend(
     amount: Decimal,
     daily_max: Decimal | None,
     monthly_max: Decimal | None,
+    batch: Batch | None = None,
 ) -> None:
     """Add ``amount`` to both windows, each only if it stays within its cap; else raise
     BudgetExceeded (the caller's transaction then rolls back, so nothing is half-spent).
 
     The caller holds the window locks and has already decided; the WHERE clause is the
     belt to that pair of braces, and the CHECK constraint on the table the last line.
+    With ``batch``, the UPDATE is added as the batch's last statement and its check runs
+    when the batch runs.
     """
     # Plain SQL (CASTs keep SQLite's arithmetic numeric): this runs on every decision.
     day, month = windows.day, windows.month
+    params = [
+        amount,
+        *(day.pk, daily_max, monthly_max),
+        *(day.pk, daily_max, amount, daily_max),
+        *(month.pk, monthly_max, amount, monthly_max),
+    ]
+    error = BudgetExceeded(f"the day or month budget has no room for {amount}")
+    if batch is not None:
+        batch.add(_SPEND_SQL, params, rows=2, error=error)
+        return
     with connection.cursor() as cursor:
-        cursor.execute(
-            _SPEND_SQL,
-            [
-                amount,
-                *(day.pk, daily_max, monthly_max),
-                *(day.pk, daily_max, amount, daily_max),
-                *(month.pk, monthly_max, amount, monthly_max),
-            ],
-        )
+        cursor.execute(_SPEND_SQL, params)
         if cursor.rowcount != 2:
-            raise BudgetExceeded(f"the day or month budget has no room for {amount}")
+            raise error

@@ -23,8 +23,8 @@ from audit.models import ObjectType
 from audit.services import audit_record
 from cases.models import Case, Customer, RemedyType, Resolution
 from cases.services import case_event_add
-from config.sql import insert, loader, relate
-from policies.evaluation import current_ruleset
+from config.sql import Batch, insert, loader, relate
+from policies.evaluation import GENERATION_COLUMNS, GENERATION_TABLE, current_ruleset
 
 from . import engine
 from .budgets import LockedWindows, budget_spend, budget_windows_lock
@@ -112,18 +112,12 @@ def resolution_request(
                 budget_day=day if applied else None,
             )
         )
-        if applied and amount > ZERO:
-            assert inputs.limit is not None  # only a limit lets an amount above zero apply
-            budget_spend(
-                windows=windows,
-                amount=amount,
-                daily_max=inputs.limit.daily_max,
-                monthly_max=inputs.limit.monthly_max,
-            )
-            _case_total_add(case_id=case.pk, amount=amount)
         if status == Resolution.Status.PENDING_APPROVAL:
             # Cached on the instance, so callers show it without a query.
             resolution.escalation = escalation_open(resolution=resolution, acting_user=acting_user)
+        # The rest are writes nobody reads back: one round trip on PostgreSQL. The budget
+        # UPDATE goes last, so its row count (both windows, or BudgetExceeded) is checked.
+        writes = Batch()
         case_event_add(
             case=case,
             kind=f"resolution_{decision.outcome}",
@@ -134,6 +128,7 @@ def resolution_request(
                 "remedy_type": remedy_type.code,
                 "amount": str(amount),
             },
+            batch=writes,
         )
         audit_record(
             actor=acting_user,
@@ -148,7 +143,19 @@ def resolution_request(
                 "status": status,
                 "summary": decision.summary,
             },
+            batch=writes,
         )
+        if applied and amount > ZERO:
+            assert inputs.limit is not None  # only a limit lets an amount above zero apply
+            writes.add(*_case_total_add_sql(case_id=case.pk, amount=amount))
+            budget_spend(
+                windows=windows,
+                amount=amount,
+                daily_max=inputs.limit.daily_max,
+                monthly_max=inputs.limit.monthly_max,
+                batch=writes,
+            )
+        writes.run()
     return resolution
 
 
@@ -196,12 +203,12 @@ def _gather(
         daily_used, monthly_used = windows.day.used, windows.month.used
     else:
         daily_used, monthly_used = _window_usage(user=user, remedy_type=remedy_type, now=now)
-    case_used, history_total, history_count = _applied_totals(
+    case_used, history_total, history_count, rules_generation = _applied_totals(
         case=case, remedy_type=remedy_type, since=now - timedelta(days=30)
     )
     usage = engine.Usage(case_used=case_used, daily_used=daily_used, monthly_used=monthly_used)
 
-    ruleset = current_ruleset()
+    ruleset = current_ruleset(rules_generation)
     context = decision_context(
         case=case,
         user=user,
@@ -275,19 +282,35 @@ def _window_usage(*, user: User, remedy_type: RemedyType, now) -> tuple[Decimal,
     return daily, monthly
 
 
-def _case_total_add(*, case_id: int, amount: Decimal) -> None:
+def _case_total_add_sql(*, case_id: int, amount: Decimal) -> tuple[str, list[Any]]:
     # Plain SQL (every applied decision runs it); the CAST keeps SQLite's sum numeric.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Case._meta.db_table} "
-            "SET remedies_total = remedies_total + CAST(%s AS NUMERIC) WHERE id = %s",
-            [amount, case_id],
-        )
+    return (
+        f"UPDATE {Case._meta.db_table} "
+        "SET remedies_total = remedies_total + CAST(%s AS NUMERIC) WHERE id = %s",
+        [amount, case_id],
+    )
 
 
-def _applied_totals(*, case: Case, remedy_type: RemedyType, since) -> tuple[Decimal, Decimal, int]:
+# The customer's total and count in one aggregate (half the planning of two), and the
+# policy rules' generation joined in, so current_ruleset() needs no query of its own.
+_TOTALS_SQL = f"""
+SELECT
+  (SELECT COALESCE(SUM(amount), 0) FROM cases_resolution
+    WHERE case_id = %s AND remedy_type_id = %s AND status = %s),
+  history.total, history.n, {", ".join(f"rules.{column}" for column in GENERATION_COLUMNS)}
+FROM (
+  SELECT COALESCE(SUM(r.amount), 0) AS total, COUNT(*) AS n
+    FROM cases_resolution r JOIN cases_case c ON c.id = r.case_id
+   WHERE c.customer_id = %s AND r.status = %s AND r.applied_at >= %s
+) history, {GENERATION_TABLE} rules
+"""
+
+
+def _applied_totals(
+    *, case: Case, remedy_type: RemedyType, since
+) -> tuple[Decimal, Decimal, int, tuple]:
     """(this remedy's applied total on the case, the customer's applied total and count
-    since ``since``) in one round trip.
+    since ``since``, the policy rules' generation) in one round trip.
 
     Plain SQL: this runs on every decision, and building these three aggregates with the
     ORM cost more CPU than PostgreSQL spends answering them (bench/README.md). Run it
@@ -296,18 +319,7 @@ def _applied_totals(*, case: Case, remedy_type: RemedyType, since) -> tuple[Deci
     since_db = connection.ops.adapt_datetimefield_value(since)
     with connection.cursor() as cursor:
         cursor.execute(
-            # The customer's total and count in one aggregate: half the planning of two.
-            """
-            SELECT
-              (SELECT COALESCE(SUM(amount), 0) FROM cases_resolution
-                WHERE case_id = %s AND remedy_type_id = %s AND status = %s),
-              history.total, history.n
-            FROM (
-              SELECT COALESCE(SUM(r.amount), 0) AS total, COUNT(*) AS n
-                FROM cases_resolution r JOIN cases_case c ON c.id = r.case_id
-               WHERE c.customer_id = %s AND r.status = %s AND r.applied_at >= %s
-            ) history
-            """,
+            _TOTALS_SQL,
             [
                 case.pk,
                 remedy_type.pk,
@@ -317,8 +329,13 @@ def _applied_totals(*, case: Case, remedy_type: RemedyType, since) -> tuple[Deci
                 since_db,
             ],
         )
-        case_used, history_total, history_count = cursor.fetchone()
-    return _decimal(case_used), _decimal(history_total), int(history_count or 0)
+        case_used, history_total, history_count, *rules_generation = cursor.fetchone()
+    return (
+        _decimal(case_used),
+        _decimal(history_total),
+        int(history_count or 0),
+        tuple(rules_generation),
+    )
 
 
 def _decimal(value) -> Decimal:

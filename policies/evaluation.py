@@ -228,10 +228,16 @@ _cached_ruleset: RuleSet = RuleSet()
 _compiled: dict[tuple[int, int], CompiledRule] = {}
 
 
-_GENERATION_SQL = (
-    "SELECT COUNT(id), COALESCE(SUM(version), 0), COALESCE(MAX(id), 0), MAX(updated_at) "
-    f"FROM {PolicyRule._meta.db_table}"
+_GENERATION_COLUMNS = (
+    "COUNT(id) AS rules_n, COALESCE(SUM(version), 0) AS rules_versions, "
+    "COALESCE(MAX(id), 0) AS rules_max_id, MAX(updated_at) AS rules_updated_at"
 )
+_GENERATION_SQL = f"SELECT {_GENERATION_COLUMNS} FROM {PolicyRule._meta.db_table}"
+
+# For a statement that can read the rules' generation in a round trip it makes anyway:
+# join this derived table and pass its four columns (in order) to current_ruleset().
+GENERATION_TABLE = f"({_GENERATION_SQL})"
+GENERATION_COLUMNS = ("rules_n", "rules_versions", "rules_max_id", "rules_updated_at")
 
 
 def _generation() -> tuple:
@@ -260,10 +266,14 @@ def _load() -> RuleSet:
     return RuleSet(rules)
 
 
-def current_ruleset() -> RuleSet:
-    """The enabled rules, compiled; fresh as of this call (one query when unchanged)."""
+def current_ruleset(generation: Iterable[Any] | None = None) -> RuleSet:
+    """The enabled rules, compiled; fresh as of this call (one query when unchanged).
+
+    ``generation``: the ``GENERATION_COLUMNS`` a caller's own statement read from
+    ``GENERATION_TABLE`` (in that statement's transaction); saves that one query.
+    """
     global _cached_generation, _cached_ruleset
-    generation = _generation()
+    generation = _generation() if generation is None else tuple(generation)
     if generation == _cached_generation:
         return _cached_ruleset
     with _lock:

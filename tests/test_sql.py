@@ -6,10 +6,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection, transaction
 from django.db.models import Model
+from django.test.utils import CaptureQueriesContext
 
-from cases.models import Resolution
-from config.sql import insert, loader, relate, select
+from audit.models import AuditEvent
+from cases.models import CaseEvent, Resolution
+from config.sql import Batch, insert, loader, relate, select
 from discretion.models import User
 from tests import factories
 
@@ -60,3 +63,46 @@ def test_loader_reads_what_the_orm_reads_and_relates_like_select_related():
     assert agent is None  # a LEFT JOIN that found nothing
     relate(rows[0], "agent", orm.agent)
     assert rows[0].agent is orm.agent  # cached: no query
+
+
+def test_a_batch_writes_everything_in_order_and_checks_the_last_row_count():
+    case = factories.CaseFactory()
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        batch = Batch()
+        batch.insert(CaseEvent(case=case, kind="note", summary="one", data={"n": 1}))
+        batch.insert(AuditEvent(action="x", object_type="resolution", object_id="1"))
+        batch.add(
+            "UPDATE cases_case SET remedies_total = remedies_total + 5 WHERE id = %s",
+            [case.pk],
+            rows=1,
+        )
+        batch.run()
+    one_round_trip = connection.vendor == "postgresql"
+    assert len([q for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]) == (
+        1 if one_round_trip else 3
+    )
+    case.refresh_from_db()
+    assert case.remedies_total == Decimal("5.00")
+    assert CaseEvent.objects.get(case=case, kind="note").data == {"n": 1}
+    assert AuditEvent.objects.filter(action="x").count() == 1
+
+
+def test_a_batch_whose_last_count_is_wrong_raises_and_its_transaction_rolls_back():
+
+    case = factories.CaseFactory()
+    with pytest.raises(LookupError), transaction.atomic():
+        batch = Batch()
+        batch.insert(CaseEvent(case=case, kind="note", summary="lost", data={}))
+        batch.add(
+            "UPDATE cases_case SET status = status WHERE id = %s",
+            [-1],
+            rows=1,
+            error=LookupError("no such case"),
+        )
+        batch.run()
+    assert not CaseEvent.objects.filter(case=case, kind="note").exists()
+
+    with pytest.raises(RuntimeError, match="last one"):
+        batch = Batch()
+        batch.add("SELECT 1", rows=1)
+        batch.add("SELECT 2")
