@@ -112,12 +112,14 @@ def resolution_request(
                 budget_day=day if applied else None,
             )
         )
-        if status == Resolution.Status.PENDING_APPROVAL:
-            # Cached on the instance, so callers show it without a query.
-            resolution.escalation = escalation_open(resolution=resolution, acting_user=acting_user)
-        # The rest are writes nobody reads back: one round trip on PostgreSQL. The budget
+        # From here, writes nobody reads back: one round trip on PostgreSQL. The budget
         # UPDATE goes last, so its row count (both windows, or BudgetExceeded) is checked.
         writes = Batch()
+        if status == Resolution.Status.PENDING_APPROVAL:
+            # Cached on the instance, so callers show it without a query.
+            resolution.escalation = escalation_open(
+                resolution=resolution, acting_user=acting_user, batch=writes
+            )
         case_event_add(
             case=case,
             kind=f"resolution_{decision.outcome}",

@@ -35,7 +35,7 @@ from audit.models import ObjectType
 from audit.services import audit_record
 from cases.models import Case, RemedyType, Resolution
 from cases.services import case_event_add
-from config.sql import insert, loader, relate
+from config.sql import Batch, insert, loader, relate
 
 from .api.fields import money
 from .models import Escalation, EscalationEvent, EscalationPolicy, OnCallShift, Role, User
@@ -101,8 +101,12 @@ def _admins() -> list[User]:
 # --- open -----------------------------------------------------------------------------
 
 
-def escalation_open(*, resolution: Resolution, acting_user) -> Escalation:
+def escalation_open(
+    *, resolution: Resolution, acting_user, batch: Batch | None = None
+) -> Escalation:
     """Create the escalation of a pending resolution. Call inside the decision's transaction.
+
+    With ``batch``, its history entry and timeline event join the caller's batch.
 
     The row is the durable record: routing happens on a worker after commit, and the
     sweeper routes any escalation whose message never reached one. Never fails the
@@ -110,7 +114,11 @@ def escalation_open(*, resolution: Resolution, acting_user) -> Escalation:
     """
     levels = escalation_policy_get().levels
     escalation = insert(Escalation(resolution=resolution, level=1, policy_levels=levels))
-    insert(EscalationEvent(escalation=escalation, event="created", actor=acting_user, level=1))
+    event = EscalationEvent(escalation=escalation, event="created", actor=acting_user, level=1)
+    if batch is not None:
+        batch.insert(event)
+    else:
+        insert(event)
     case_event_add(
         case=resolution.case,
         kind="escalation_created",
@@ -120,6 +128,7 @@ def escalation_open(*, resolution: Resolution, acting_user) -> Escalation:
             f"approval; escalation #{escalation.pk} opened."
         ),
         data={"escalation": escalation.pk, "resolution": resolution.pk},
+        batch=batch,
     )
     transaction.on_commit(lambda: _enqueue_route(escalation.pk))
     return escalation
