@@ -145,8 +145,11 @@ RESOLUTION_SCHEMA = inline_serializer(
 )
 
 
+_DATETIME = serializers.DateTimeField()  # one instance: building a DRF field is not free
+
+
 def _iso(value) -> str | None:
-    return serializers.DateTimeField().to_representation(value) if value else None
+    return _DATETIME.to_representation(value) if value else None
 
 
 _LOADED = object()
