@@ -150,6 +150,24 @@ def test_a_summary_is_one_sentence_whatever_the_rule_message_ends_with(message):
     assert ".." not in summary and "!." not in summary
 
 
+def test_every_failed_check_is_named_in_plain_words():
+    decision = run(
+        "500.00",
+        usage=Usage(D("0"), D("0"), D("0")),
+        limits=Limits(
+            per_remedy_max=D("100.00"),
+            per_case_max=D("150.00"),
+            daily_max=D("400.00"),
+            monthly_max=D("2000.00"),
+            approval_max=None,
+        ),
+    )
+    assert decision.summary.endswith(
+        "over your limit per remedy of 100.00 USD; "
+        "also over your limit for this case and your daily limit."
+    ), decision.summary
+
+
 def test_decide_from_checks_replays_recorded_checks():
     original = run("150.00", usage=Usage(daily_used=D("10.00")))
     recorded = tuple(c for c in original.checks if c.name != "policy_rules")

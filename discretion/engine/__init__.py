@@ -174,8 +174,11 @@ def decide_from_checks(
         if failed:
             reasons.append(_failed_reason(failed[0], no_limit=no_limit, currency=currency))
             if len(failed) > 1:
-                others = ", ".join(_CHECK_LABELS[c.name] for c in failed[1:])
-                reasons.append(f"also over your {others}")
+                others = [f"your {_CHECK_LABELS[c.name]}" for c in failed[1:]]
+                listed = (
+                    ", ".join(others[:-1]) + " and " + others[-1] if len(others) > 1 else others[0]
+                )
+                reasons.append(f"also over {listed}")
         for rule in approvals:
             if rule.error:
                 reasons.append(f"rule “{rule.name}” could not be checked ({rule.error})")
