@@ -44,7 +44,7 @@ def audit_record(
         reason=reason or "",
     )
     # Plain SQL (config.sql): every decision writes one.
-    return batch.insert(event) if batch is not None else insert(event)
+    return insert(event, batch=batch)
 
 
 def audit_change(

@@ -46,7 +46,7 @@ def case_event_add(
         data=data or {},
     )
     # Plain SQL: every decision and escalation move writes one or more of these.
-    return batch.insert(event) if batch is not None else insert(event)
+    return insert(event, batch=batch)
 
 
 def customer_get_or_create(*, external_id: str, name: str = "", email: str = "") -> Customer:

@@ -15,62 +15,73 @@ This module imports only Django, so every app may use it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Field, Model
 
 M = TypeVar("M", bound=Model)
 
-_INSERTS: dict[tuple[str, type[Model]], tuple[str, list[Field], bool]] = {}
+
+class _InsertPlan(NamedTuple):
+    sql: str  # INSERT … VALUES (%s, …), without RETURNING
+    returning: str  # " RETURNING <pk>" where the backend has it, else ""
+    fields: list[Field]
 
 
-def insert(instance: M, *, using: str = DEFAULT_DB_ALIAS) -> M:
+_INSERTS: dict[tuple[str, type[Model]], _InsertPlan] = {}
+
+
+def _insert_plan(model: type[Model], using: str) -> _InsertPlan:
+    plan = _INSERTS.get((using, model))
+    if plan is None:
+        connection = connections[using]
+        meta = model._meta
+        fields = [
+            field
+            for field in meta.local_concrete_fields
+            if field is not meta.pk and not getattr(field, "generated", False)
+        ]
+        qn = connection.ops.quote_name
+        plan = _INSERTS[(using, model)] = _InsertPlan(
+            sql=(
+                f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+                f"VALUES ({', '.join(['%s'] * len(fields))})"
+            ),
+            returning=(
+                f" RETURNING {qn(meta.pk.column)}"
+                if connection.features.can_return_columns_from_insert
+                else ""
+            ),
+            fields=fields,
+        )
+    return plan
+
+
+def _insert_params(instance: Model, plan: _InsertPlan, connection) -> list[Any]:
+    return [
+        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in plan.fields
+    ]
+
+
+def insert(instance: M, *, batch: Batch | None = None, using: str = DEFAULT_DB_ALIAS) -> M:
     """INSERT a new instance (its pk unset) in one statement; sets its pk and returns it.
 
-    The same row ``Model.objects.create(...)`` writes, minus ``save()`` and signals.
+    The same row ``Model.objects.create(...)`` writes, minus ``save()`` and signals. With
+    ``batch``, the INSERT joins the batch instead, and the pk stays unset.
     """
+    if batch is not None:
+        return batch.insert(instance)
     connection = connections[using]
-    model = type(instance)
-    plan = _INSERTS.get((connection.alias, model))
-    if plan is None:
-        plan = _INSERTS[(connection.alias, model)] = _insert_plan(model, connection)
-    sql, fields, returning = plan
-    params = _insert_params(instance, fields, connection)
+    plan = _insert_plan(type(instance), using)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        pk = cursor.fetchone()[0] if returning else cursor.lastrowid
-    meta = model._meta
+        cursor.execute(plan.sql + plan.returning, _insert_params(instance, plan, connection))
+        pk = cursor.fetchone()[0] if plan.returning else cursor.lastrowid
+    meta = instance._meta
     setattr(instance, meta.pk.attname, meta.pk.to_python(pk))
     instance._state.adding = False
     instance._state.db = using
     return instance
-
-
-def _insert_fields(model: type[Model]) -> list[Field]:
-    meta = model._meta
-    return [
-        field
-        for field in meta.local_concrete_fields
-        if field is not meta.pk and not getattr(field, "generated", False)
-    ]
-
-
-def _insert_params(instance: Model, fields: list[Field], connection) -> list[Any]:
-    return [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
-
-
-def _insert_plan(model: type[Model], connection) -> tuple[str, list[Field], bool]:
-    meta = model._meta
-    fields = _insert_fields(model)
-    qn = connection.ops.quote_name
-    returning = connection.features.can_return_columns_from_insert
-    sql = (
-        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-        + (f" RETURNING {qn(meta.pk.column)}" if returning else "")
-    )
-    return sql, fields, returning
 
 
 class Loader:
@@ -142,6 +153,36 @@ def select(model: type[M], alias: str, sql: str, params: Sequence[Any]) -> list[
         return [rows.load(row) for row in cursor.fetchall()]
 
 
+_JOINED_SQL: dict[tuple[str, tuple[tuple[type[Model], str], ...]], str] = {}
+
+
+def select_one(
+    sql: str, params: Sequence[Any], parts: Sequence[tuple[type[Model], str]]
+) -> list[Model | None] | None:
+    """Run ``sql``, whose SELECT list is ``{columns}`` (the columns of every
+    ``(model, alias)`` in ``parts``, in order), and load its one row as one instance per
+    part (None for a LEFT JOIN that found nothing); None when there is no row.
+
+    For a row joined over several tables; relate the pieces with ``relate()``.
+    """
+    parts = tuple(parts)
+    loaders = [loader(model, alias) for model, alias in parts]
+    full = _JOINED_SQL.get((sql, parts))
+    if full is None:
+        columns = ", ".join(rows.columns for rows in loaders)
+        full = _JOINED_SQL[(sql, parts)] = sql.format(columns=columns)
+    with connections[loaders[0].using].cursor() as cursor:
+        cursor.execute(full, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    loaded, start = [], 0
+    for rows in loaders:
+        loaded.append(rows.load(row, start))
+        start += rows.width
+    return loaded
+
+
 class Batch:
     """Write statements sent to the database together, in the order added.
 
@@ -176,15 +217,8 @@ class Batch:
 
     def insert(self, instance: M) -> M:
         """Add the INSERT of a new instance; its pk stays unset (nobody reads it back)."""
-        connection = connections[self.using]
-        fields = _insert_fields(type(instance))
-        qn = connection.ops.quote_name
-        sql = (
-            f"INSERT INTO {qn(instance._meta.db_table)} "
-            f"({', '.join(qn(f.column) for f in fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))})"
-        )
-        self.add(sql, _insert_params(instance, fields, connection))
+        plan = _insert_plan(type(instance), self.using)
+        self.add(plan.sql, _insert_params(instance, plan, connections[self.using]))
         return instance
 
     def run(self) -> None:

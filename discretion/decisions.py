@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -23,7 +22,7 @@ from audit.models import ObjectType
 from audit.services import audit_record
 from cases.models import Case, Customer, RemedyType, Resolution
 from cases.services import case_event_add
-from config.sql import Batch, insert, loader, relate
+from config.sql import Batch, insert, relate, select_one
 from policies.evaluation import GENERATION_COLUMNS, GENERATION_TABLE, current_ruleset
 
 from . import engine
@@ -242,29 +241,22 @@ def _gather(
     )
 
 
-@cache
-def _case_lock_sql() -> str:
-    qn = connection.ops.quote_name
-    sql = (
-        f"SELECT {loader(Case, 'c').columns}, {loader(Customer, 'cu').columns} "
-        f"FROM {qn(Case._meta.db_table)} c "
-        f"JOIN {qn(Customer._meta.db_table)} cu ON cu.id = c.customer_id WHERE c.id = %s"
-    )
-    # SQLite has no row locks: its transactions hold the write lock (BEGIN IMMEDIATE).
-    return sql + (" FOR UPDATE OF c" if connection.features.has_select_for_update_of else "")
+_CASE_LOCK_SQL = (
+    f"SELECT {{columns}} FROM {Case._meta.db_table} c "
+    f"JOIN {Customer._meta.db_table} cu ON cu.id = c.customer_id WHERE c.id = %s"
+)
 
 
 def _case_lock(case_id: int) -> Case:
     """Lock the case row (not the customer's) and load it with its customer, in one
     plain statement. Raises Case.DoesNotExist."""
-    with connection.cursor() as cursor:
-        cursor.execute(_case_lock_sql(), [case_id])
-        row = cursor.fetchone()
-    if row is None:
+    # SQLite has no row locks: its transactions hold the write lock (BEGIN IMMEDIATE).
+    lock = " FOR UPDATE OF c" if connection.features.has_select_for_update_of else ""
+    loaded = select_one(_CASE_LOCK_SQL + lock, [case_id], ((Case, "c"), (Customer, "cu")))
+    if loaded is None:
         raise Case.DoesNotExist(f"No case #{case_id}.")
-    cases = loader(Case, "c")
-    case = cases.load(row)
-    relate(case, "customer", loader(Customer, "cu").load(row, cases.width))
+    case, customer = loaded
+    relate(case, "customer", customer)
     return case
 
 

@@ -24,10 +24,9 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, transaction
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -35,7 +34,7 @@ from audit.models import ObjectType
 from audit.services import audit_record
 from cases.models import Case, RemedyType, Resolution
 from cases.services import case_event_add
-from config.sql import Batch, insert, loader, relate
+from config.sql import Batch, insert, relate, select_one
 
 from .api.fields import money
 from .models import Escalation, EscalationEvent, EscalationPolicy, OnCallShift, Role, User
@@ -115,10 +114,7 @@ def escalation_open(
     levels = escalation_policy_get().levels
     escalation = insert(Escalation(resolution=resolution, level=1, policy_levels=levels))
     event = EscalationEvent(escalation=escalation, event="created", actor=acting_user, level=1)
-    if batch is not None:
-        batch.insert(event)
-    else:
-        insert(event)
+    insert(event, batch=batch)
     case_event_add(
         case=resolution.case,
         kind="escalation_created",
@@ -351,45 +347,35 @@ def _load_for_move(queryset: QuerySet[Escalation]) -> QuerySet[Escalation]:
     )
 
 
-@cache
-def _pending_for_move_sql() -> str:
-    qn = connection.ops.quote_name
-    tables = {model: qn(model._meta.db_table) for model in (Escalation, Resolution, Case, User)}
-    return (
-        f"SELECT {loader(Escalation, 'e').columns}, {loader(Resolution, 'r').columns}, "
-        f"{loader(Case, 'c').columns}, {loader(User, 'a').columns}, "
-        f"{loader(RemedyType, 'rt').columns}, {loader(User, 's').columns} "
-        f"FROM {tables[Escalation]} e "
-        f"JOIN {tables[Resolution]} r ON r.id = e.resolution_id "
-        f"JOIN {tables[Case]} c ON c.id = r.case_id "
-        f"JOIN {tables[User]} a ON a.id = r.agent_id "
-        f"JOIN {qn(RemedyType._meta.db_table)} rt ON rt.id = r.remedy_type_id "
-        f"LEFT JOIN {tables[User]} s ON s.id = e.assigned_to_id "
-        "WHERE e.id = %s AND e.status = %s"
-    )
+_PENDING_FOR_MOVE_SQL = (
+    f"SELECT {{columns}} FROM {Escalation._meta.db_table} e "
+    f"JOIN {Resolution._meta.db_table} r ON r.id = e.resolution_id "
+    f"JOIN {Case._meta.db_table} c ON c.id = r.case_id "
+    f"JOIN {User._meta.db_table} a ON a.id = r.agent_id "
+    f"JOIN {RemedyType._meta.db_table} rt ON rt.id = r.remedy_type_id "
+    f"LEFT JOIN {User._meta.db_table} s ON s.id = e.assigned_to_id "
+    "WHERE e.id = %s AND e.status = %s"
+)
+_PENDING_FOR_MOVE_PARTS = (
+    (Escalation, "e"),
+    (Resolution, "r"),
+    (Case, "c"),
+    (User, "a"),
+    (RemedyType, "rt"),
+    (User, "s"),
+)
 
 
 def _pending_for_move(escalation_id: int) -> Escalation | None:
     """A pending escalation as ``_load_for_move`` loads it, in one plain statement (every
     routing runs it; the ORM's four-way select_related cost more than the query)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_pending_for_move_sql(), [escalation_id, Escalation.Status.PENDING.value])
-        row = cursor.fetchone()
-    if row is None:
+    loaded = select_one(
+        _PENDING_FOR_MOVE_SQL,
+        [escalation_id, Escalation.Status.PENDING.value],
+        _PENDING_FOR_MOVE_PARTS,
+    )
+    if loaded is None:
         return None
-    start = 0
-    loaded = []
-    for model, alias in (
-        (Escalation, "e"),
-        (Resolution, "r"),
-        (Case, "c"),
-        (User, "a"),
-        (RemedyType, "rt"),
-        (User, "s"),
-    ):
-        rows = loader(model, alias)
-        loaded.append(rows.load(row, start))
-        start += rows.width
     escalation, resolution, case, agent, remedy_type, assignee = loaded
     relate(resolution, "case", case)
     relate(resolution, "agent", agent)
