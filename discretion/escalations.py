@@ -172,14 +172,8 @@ def _plan(escalation: Escalation, *, now: datetime) -> _Move | None:
 
     entries: list[tuple[str, int, User | None, str]] = []
     for level in range(first, last + 1):
-        # Four-eyes: the requester is never asked to approve their own request.
-        candidates = [
-            person
-            for person in oncall_supervisors_at(level=level, at=now)
-            if person.pk != requester_id
-        ]
-        if candidates:
-            chosen = candidates[0]
+        chosen = _first_on_call(level=level, requester_id=requester_id, now=now)
+        if chosen is not None:
             timeout = levels[level]
             note = (
                 f"Level {escalation.level} timed out after {levels.get(escalation.level)} s."
@@ -235,9 +229,8 @@ def _plan_stranded(
     if escalation.assigned_to_id is not None:
         return None
     for level in sorted(levels):
-        for person in oncall_supervisors_at(level=level, at=now):
-            if person.pk == requester_id:
-                continue
+        person = _first_on_call(level=level, requester_id=requester_id, now=now)
+        if person is not None:
             note = "Nobody was on call when it went overdue; someone is now."
             return _Move(
                 changes={
@@ -250,6 +243,13 @@ def _plan_stranded(
                 assignee=person,
             )
     return None
+
+
+def _first_on_call(*, level: int, requester_id: int, now: datetime) -> User | None:
+    """The least-loaded person on call at ``level``; four-eyes: never the requester."""
+    return next(
+        (p for p in oncall_supervisors_at(level=level, at=now) if p.pk != requester_id), None
+    )
 
 
 def _apply(escalation: Escalation, move: _Move, *, now: datetime) -> bool:
