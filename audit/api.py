@@ -12,7 +12,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from rest_framework import generics, serializers
 from rest_framework.permissions import BasePermission, IsAuthenticated
 
-from .models import AuditEvent, ObjectType
+from audit.models import AuditEvent, ObjectType
 
 DETAIL = inline_serializer("AuditErrorDetail", fields={"detail": serializers.CharField()})
 E401 = OpenApiResponse(DETAIL, description="No credentials (or bad ones).")
@@ -22,7 +22,7 @@ E404 = OpenApiResponse(DETAIL, description="No such audit event.")
 
 class IsAdmin(BasePermission):
     # Local on purpose: ``audit`` never imports ``discretion`` (layering). Same rule as
-    # discretion.api.permissions.IsAdminRole: superusers are admins.
+    # common.permissions.IsAdminRole: superusers are admins.
     message = "Only admins may read the audit trail."
 
     def has_permission(self, request, view):

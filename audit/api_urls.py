@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from audit import api
 
 urlpatterns = [
     path("audit-events/", api.AuditEventList.as_view(), name="audit-event-list"),

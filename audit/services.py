@@ -7,9 +7,8 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 
-from config.sql import Batch, insert
-
-from .models import AuditEvent
+from audit.models import AuditEvent
+from common.db import Batch, insert
 
 
 def _jsonable(value: Any) -> Any:
@@ -43,7 +42,7 @@ def audit_record(
         after=_jsonable(after),
         reason=reason or "",
     )
-    # Plain SQL (config.sql): every decision writes one.
+    # Plain SQL (common.db): every decision writes one.
     return insert(event, batch=batch)
 
 

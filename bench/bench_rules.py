@@ -44,7 +44,7 @@ def _timed(fn, iterations: int) -> tuple[float, float]:
 
 
 def _context(i: int) -> dict:
-    from policies.evaluation import empty_context
+    from policies.context import empty_context
 
     context = empty_context()
     context["amount"] = float(10 + (i * 37) % 600)
@@ -107,7 +107,7 @@ def bench_decision_rules(admin, rule_count: int, iterations: int = 3000) -> list
 
 def bench_backtest(admin, resolution_count: int) -> list[tuple]:
     from cases.models import Case, Customer, RemedyType, Resolution
-    from discretion.backtest import backtest_run, rule_draft_build
+    from discretion.decisions.backtest import backtest_run, rule_draft_build
     from discretion.models import User
     from policies.models import PolicyRule
 

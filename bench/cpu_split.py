@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import common
+import harness
 import run
 
 GROUPS = ("gunicorn", "celery", "postgres", "redis", "wrk")
@@ -67,11 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     run.OVER_PERCENT = args.over_percent
 
-    wrk = common.need("wrk", "wrk")
-    common.fresh_database()
-    common.flush_redis()
-    seeded = common.seed(agents=200)
-    workdir = Path(tempfile.mkdtemp(prefix="cpu-", dir=common.VAR_DIR))
+    wrk = harness.need("wrk", "wrk")
+    harness.fresh_database()
+    harness.flush_redis()
+    seeded = harness.seed(agents=200)
+    workdir = Path(tempfile.mkdtemp(prefix="cpu-", dir=harness.VAR_DIR))
     pairs = [
         (token, case_id)
         for agent_id, token in zip(seeded.agent_ids, seeded.tokens, strict=True)
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     noop = run.write_data_file(workdir, "noop", "noop", pairs)
 
     rows = []
-    with common.Stack() as stack:
+    with harness.Stack() as stack:
         run.run_wrk(wrk, stack.base_url, decision, args.clients, 2)  # warm up
         run.run_wrk(wrk, stack.base_url, noop, args.clients, 1)
         rows.append(

@@ -3,7 +3,7 @@
     .venv/bin/python bench/escalation_latency.py [--count 200] [--rate 20]
 
 Fresh ``disc_bench``, the production shape (gunicorn + a real Celery worker with beat on
-Redis, bench/common.py), three supervisors on call at level 1. Sends ``--count``
+Redis, bench/harness.py), three supervisors on call at level 1. Sends ``--count``
 over-limit resolution requests over HTTP at ``--rate`` per second (spread over agents and
 cases), then polls PostgreSQL until every escalation has ``assigned_to`` and
 ``routed_at``. Latency = ``routed_at - resolution.created_at``; ``created_at`` is taken
@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import common
+import harness
 
 from discretion.models import Escalation
 
@@ -38,7 +38,7 @@ def percentile(values: list[float], p: float) -> float:
 
 def post(base_url: str, token: str, case_id: int) -> int:
     body = json.dumps(
-        {"remedy_type": "refund", "amount": common.OVER, "reason": "Latency benchmark"}
+        {"remedy_type": "refund", "amount": harness.OVER, "reason": "Latency benchmark"}
     ).encode()
     request = urllib.request.Request(
         f"{base_url}/api/v1/cases/{case_id}/resolutions/",
@@ -58,16 +58,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     print("==> fresh database, seed", file=sys.stderr)
-    common.fresh_database()
-    common.flush_redis()
-    seeded = common.seed(agents=20, cases_per_agent=5)
+    harness.fresh_database()
+    harness.flush_redis()
+    seeded = harness.seed(agents=20, cases_per_agent=5)
     rng = random.Random(11)
     pairs = [
         (token, case_id)
         for agent_id, token in zip(seeded.agent_ids, seeded.tokens, strict=True)
         for case_id in seeded.cases_by_agent[agent_id]
     ]
-    stack = common.Stack(celery_concurrency=args.celery_concurrency)
+    stack = harness.Stack(celery_concurrency=args.celery_concurrency)
     with stack:
         time.sleep(3)  # let the worker connect to the broker
         print(f"==> {args.count} over-limit requests at {args.rate}/s", file=sys.stderr)
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         if routed is not None and who is not None
     ]
     result = {
-        "machine": common.machine(),
+        "machine": harness.machine(),
         "stack": stack.describe(),
         "escalations": len(rows),
         "unassigned_after_60s": unassigned,
@@ -106,8 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         "p99_ms": round(percentile(latencies, 99), 1),
         "max_ms": round(max(latencies), 1),
     }
-    common.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    (common.RESULTS_DIR / "escalation_latency.json").write_text(json.dumps(result, indent=2))
+    harness.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (harness.RESULTS_DIR / "escalation_latency.json").write_text(json.dumps(result, indent=2))
     line = (
         f"| {result['escalations']} escalations at {args.rate:g}/s | {result['p50_ms']} "
         f"| {result['p95_ms']} | {result['p99_ms']} | {result['max_ms']} "
@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         "| commit -> assigned | p50 ms | p95 ms | p99 ms | max ms | unassigned |\n"
         "|---|---:|---:|---:|---:|---:|\n" + line + "\n"
     )
-    (common.RESULTS_DIR / "escalation_latency.md").write_text(md)
+    (harness.RESULTS_DIR / "escalation_latency.md").write_text(md)
     print(md)
     return 0 if unassigned == 0 else 1
 

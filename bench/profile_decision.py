@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import common
+import harness
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -54,9 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show-sql", action="store_true", help="print every statement")
     args = parser.parse_args(argv)
 
-    common.fresh_database()
-    common.flush_redis()
-    seeded = common.seed(agents=50)
+    harness.fresh_database()
+    harness.flush_redis()
+    seeded = harness.seed(agents=50)
     client = Client()
     pairs = [
         (token, case_id)
@@ -78,10 +78,10 @@ def main(argv: list[str] | None = None) -> int:
 
     # Warm up: imports, compiled rules, the connection.
     for _ in range(20):
-        request(common.WITHIN)
+        request(harness.WITHIN)
     client.post("/api/v1/bench/noop/", _body("1.00"), content_type="application/json")
 
-    for label, amount in (("within limit (applied)", common.WITHIN), ("over limit", common.OVER)):
+    for label, amount in (("within limit (applied)", harness.WITHIN), ("over limit", harness.OVER)):
         with CaptureQueriesContext(connection) as queries:
             response = request(amount)
         print(f"--- {label}: status {response.json()['status']}, {len(queries)} statements")
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     cpu_start = time.process_time()
     with connection.execute_wrapper(timer):
         for _ in range(args.requests):
-            amount = common.OVER if rng.randrange(100) < args.over_percent else common.WITHIN
+            amount = harness.OVER if rng.randrange(100) < args.over_percent else harness.WITHIN
             start = time.perf_counter()
             request(amount)
             walls.append(time.perf_counter() - start)
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     cprofile = cProfile.Profile(time.process_time)  # CPU time: waits on PostgreSQL excluded
     cprofile.enable()
     for _ in range(args.requests):
-        amount = common.OVER if rng.randrange(100) < args.over_percent else common.WITHIN
+        amount = harness.OVER if rng.randrange(100) < args.over_percent else harness.WITHIN
         request(amount)
     cprofile.disable()
     stats = pstats.Stats(cprofile)
@@ -139,14 +139,14 @@ def main(argv: list[str] | None = None) -> int:
     profiler = Profiler(interval=0.0005)
     profiler.start()
     for _ in range(args.requests):
-        amount = common.OVER if rng.randrange(100) < args.over_percent else common.WITHIN
+        amount = harness.OVER if rng.randrange(100) < args.over_percent else harness.WITHIN
         request(amount)
     profiler.stop()
-    common.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    (common.RESULTS_DIR / "profile.html").write_text(profiler.output_html())
-    (common.RESULTS_DIR / "profile.txt").write_text(profiler.output_text(show_all=False))
+    harness.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (harness.RESULTS_DIR / "profile.html").write_text(profiler.output_html())
+    (harness.RESULTS_DIR / "profile.txt").write_text(profiler.output_text(show_all=False))
     print(profiler.output_text(show_all=False, color=False))
-    print(f"profile: {common.RESULTS_DIR / 'profile.html'}", file=sys.stderr)
+    print(f"profile: {harness.RESULTS_DIR / 'profile.html'}", file=sys.stderr)
     return 0
 
 

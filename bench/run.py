@@ -41,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import common
+import harness
 
 from cases.models import Resolution
 from discretion.models import Escalation
@@ -59,8 +59,8 @@ def write_data_file(directory: Path, name: str, path: str, pairs: list[tuple[str
         "return {",
         f'  path = "{path}",',
         f"  over_percent = {OVER_PERCENT},",
-        f'  within = "{common.WITHIN}",',
-        f'  over = "{common.OVER}",',
+        f'  within = "{harness.WITHIN}",',
+        f'  over = "{harness.OVER}",',
         "  pairs = {",
     ]
     lines += [f'    {{"{token}", {case_id}}},' for token, case_id in pairs]
@@ -71,7 +71,7 @@ def write_data_file(directory: Path, name: str, path: str, pairs: list[tuple[str
 
 
 def run_wrk(wrk: str, url: str, data_file: Path, clients: int, duration: float) -> dict:
-    threads = max(1, min(clients, common.nproc()))
+    threads = max(1, min(clients, harness.nproc()))
     cmd = [
         wrk,
         f"-t{threads}",
@@ -80,7 +80,7 @@ def run_wrk(wrk: str, url: str, data_file: Path, clients: int, duration: float) 
         "--timeout",
         "10s",
         "-s",
-        str(common.BENCH_DIR / "load.lua"),
+        str(harness.BENCH_DIR / "load.lua"),
         url,
         "--",
         str(data_file),
@@ -142,7 +142,7 @@ END;
 """
 
 
-def write_pgbench_script(directory: Path, name: str, seeded: common.Seeded, hot: bool) -> Path:
+def write_pgbench_script(directory: Path, name: str, seeded: harness.Seeded, hot: bool) -> Path:
     from django.utils import timezone
 
     agents = seeded.agent_ids
@@ -166,8 +166,8 @@ def write_pgbench_script(directory: Path, name: str, seeded: common.Seeded, hot:
         rt=seeded.remedy_type_id,
         day=day.isoformat(),
         month=day.replace(day=1).isoformat(),
-        within=common.WITHIN,
-        over=common.OVER,
+        within=harness.WITHIN,
+        over=harness.OVER,
     )
     out = directory / f"{name}.sql"
     out.write_text(script)
@@ -175,7 +175,7 @@ def write_pgbench_script(directory: Path, name: str, seeded: common.Seeded, hot:
 
 
 def run_pgbench(pgbench: str, script: Path, clients: int, duration: float, logdir: Path) -> dict:
-    params = common.db_params()
+    params = harness.db_params()
     for old in logdir.glob("pgb*"):
         old.unlink()
     cmd = [
@@ -190,7 +190,7 @@ def run_pgbench(pgbench: str, script: Path, clients: int, duration: float, logdi
         "-c",
         str(clients),
         "-j",
-        str(max(1, min(clients, common.nproc()))),
+        str(max(1, min(clients, harness.nproc()))),
         "-T",
         str(max(1, round(duration))),
         "-f",
@@ -386,16 +386,16 @@ def main(argv: list[str] | None = None) -> int:
     duration = 3.0 if args.quick else args.duration
     clients_list = [int(c) for c in args.clients.split(",")]
 
-    wrk = common.need("wrk", "wrk")
-    pgbench = common.need("pgbench", "postgresql-contrib")
+    wrk = harness.need("wrk", "wrk")
+    pgbench = harness.need("pgbench", "postgresql-contrib")
 
-    print(f"==> fresh database {common.db_params()['dbname']}, migrating", file=sys.stderr)
-    common.fresh_database()
-    common.flush_redis()
+    print(f"==> fresh database {harness.db_params()['dbname']}, migrating", file=sys.stderr)
+    harness.fresh_database()
+    harness.flush_redis()
     print(f"==> seeding {args.agents} agents", file=sys.stderr)
-    seeded = common.seed(agents=args.agents)
+    seeded = harness.seed(agents=args.agents)
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-", dir=common.VAR_DIR))
+    workdir = Path(tempfile.mkdtemp(prefix="bench-", dir=harness.VAR_DIR))
     hot_token = seeded.tokens[0]
     many_pairs = [
         (token, case_id)
@@ -412,7 +412,7 @@ def main(argv: list[str] | None = None) -> int:
         "pg-one": write_pgbench_script(workdir, "pg-one", seeded, hot=True),
     }
 
-    stack = common.Stack(
+    stack = harness.Stack(
         workers=args.workers,
         worker_class=args.worker_class,
         threads=args.threads,
@@ -420,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     meta = {
         "started_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": common.machine(),
+        "machine": harness.machine(),
         "stack": stack.describe(),
         "duration_s": duration,
         "repeat": args.repeat,
@@ -453,14 +453,14 @@ def main(argv: list[str] | None = None) -> int:
 
     table = summarize(passes, clients_list)
     md = markdown(table, meta)
-    common.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    harness.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S") + (f"-{args.label}" if args.label else "")
     payload = {"meta": meta, "table": table, "passes": passes}
     for name in (stamp, "latest"):
-        (common.RESULTS_DIR / f"{name}.json").write_text(json.dumps(payload, indent=2))
-        (common.RESULTS_DIR / f"{name}.md").write_text(md)
+        (harness.RESULTS_DIR / f"{name}.json").write_text(json.dumps(payload, indent=2))
+        (harness.RESULTS_DIR / f"{name}.md").write_text(md)
     print(md)
-    print(f"results: {common.RESULTS_DIR / stamp}.json / .md", file=sys.stderr)
+    print(f"results: {harness.RESULTS_DIR / stamp}.json / .md", file=sys.stderr)
     return 0
 
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/scale.py [--quick]
 
-In a fresh ``disc_bench`` (see bench/common.py), in-process through Django's full stack
+In a fresh ``disc_bench`` (see bench/harness.py), in-process through Django's full stack
 (test client: middleware, DRF, token auth; no HTTP server, so no network noise):
 
 - the case list (``/api/v1/cases/``, as an admin), the escalation queue
@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import common
+import harness
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -159,9 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     from discretion.models import Role, User
 
     print("==> fresh database, seed: 10 agents, 10 cases", file=sys.stderr)
-    common.fresh_database()
-    common.flush_redis()
-    seeded = common.seed(agents=10, cases_per_agent=1, customers=10)
+    harness.fresh_database()
+    harness.flush_redis()
+    seeded = harness.seed(agents=10, cases_per_agent=1, customers=10)
     admin = User.objects.create(username="scale-admin", role=Role.ADMIN, is_staff=True)
     admin_token = Token.objects.create(user=admin).key
     supervisor = User.objects.get(pk=seeded.supervisor_ids[0])
@@ -241,11 +241,11 @@ def main(argv: list[str] | None = None) -> int:
         size = f"{row['history']:,} resolutions" if "history" in row else f"{row['rows']:,}"
         lines.append(f"| {row['what']} | {size} | {row['statements']} | {row['median_ms']} |")
     md = "\n".join(lines) + "\n"
-    common.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    (common.RESULTS_DIR / "scale.json").write_text(
-        json.dumps({"machine": common.machine(), "rows": rows}, indent=2)
+    harness.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (harness.RESULTS_DIR / "scale.json").write_text(
+        json.dumps({"machine": harness.machine(), "rows": rows}, indent=2)
     )
-    (common.RESULTS_DIR / "scale.md").write_text(md)
+    (harness.RESULTS_DIR / "scale.md").write_text(md)
     print(md)
     return 0
 

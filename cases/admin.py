@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Case, CaseEvent, Customer, RemedyType, Resolution
+from cases.models import Case, CaseEvent, Customer, RemedyType, Resolution
 
 
 @admin.register(RemedyType)

@@ -21,9 +21,9 @@ from drf_spectacular.utils import (
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from . import selectors, services
-from .filters import CaseFilter
-from .models import Case, CaseEvent, Customer
+from cases import selectors, services
+from cases.filters import CaseFilter
+from cases.models import Case, CaseEvent, Customer
 
 User = get_user_model()
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from cases import api
 
 urlpatterns = [
     path("cases/", api.CaseListCreate.as_view(), name="case-list"),

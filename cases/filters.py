@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import Q
 from rest_framework.exceptions import ValidationError
 
-from .models import Case
+from cases.models import Case
 
 
 class CaseFilter(django_filters.FilterSet):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from .models import Case, CaseEvent
+from cases.models import Case, CaseEvent
 
 
 def case_list() -> QuerySet[Case]:

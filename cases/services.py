@@ -12,9 +12,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from config.sql import Batch, insert
-
-from .models import Case, CaseEvent, Customer
+from cases.models import Case, CaseEvent, Customer
+from common.db import Batch, insert
 
 User = get_user_model()
 

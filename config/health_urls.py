@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .health import healthz
+from common.health import healthz
 
 # Both spellings: load balancers are configured by hand and one of them will drop the slash.
 urlpatterns = [

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "cases",
     "policies",
     "discretion",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +184,21 @@ CELERY_TIMEZONE = os.environ.get("TIME_ZONE", "UTC")
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
 DISCRETION_SWEEP_SECONDS = float(os.environ.get("DISCRETION_SWEEP_SECONDS", "2"))
+# `celery -A config worker -B` (or a separate `celery -A config beat`) runs these.
+CELERY_BEAT_SCHEDULE = {
+    "discretion-sweep-escalations": {
+        "task": "discretion.sweep_escalations",
+        "schedule": DISCRETION_SWEEP_SECONDS,
+        # A sweep that could not run before the next one is useless: drop it. Its own
+        # queue, so a backlog of e-mails never delays a move up the levels.
+        "options": {"queue": "escalations", "expires": max(DISCRETION_SWEEP_SECONDS * 2, 1.0)},
+    },
+    "discretion-redeliver-notifications": {
+        "task": "discretion.redeliver_notifications",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
+}
 
 # --- Email ----------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -214,13 +230,13 @@ WHITENOISE_USE_FINDERS = DEBUG
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header turns "no credentials" into a 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "discretion.authentication.Authentication",
+        "discretion.api.authentication.Authentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "discretion.pagination.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "common.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

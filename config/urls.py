@@ -19,5 +19,5 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("admin/", admin.site.urls),
     path("", include("config.health_urls")),
-    path("", include("discretion.views.urls")),
+    path("", include("web.urls")),
 ]

@@ -1,7 +1,7 @@
 """The Django admin for discretion's models.
 
 Changes that the audit trail must record (users' role/team/tier/active flag, trust tiers,
-trust limits) go through ``discretion.trust`` services, so the admin writes the same
+trust limits) go through ``discretion.trust.services`` services, so the admin writes the same
 audit events as the API. Models whose changes belong to a service with its own audit and
 side effects (escalations, on-call, budgets, idempotency keys) are read-only here.
 """
@@ -12,8 +12,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import transaction
 
-from . import trust
-from .models import (
+from discretion.models import (
     BudgetWindow,
     Escalation,
     EscalationEvent,
@@ -25,6 +24,16 @@ from .models import (
     TrustTier,
     User,
 )
+from discretion.trust.services import (
+    LIMIT_FIELDS,
+    TIER_EDITABLE_FIELDS,
+    trust_limit_create,
+    trust_limit_delete,
+    trust_limit_update,
+    trust_tier_create,
+    trust_tier_update,
+)
+from discretion.trust.users import user_audit_change, user_snapshot
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -61,12 +70,12 @@ class UserAdmin(DjangoUserAdmin):
         with transaction.atomic():
             if change:
                 current = User.objects.select_related("team", "tier").get(pk=obj.pk)
-                before = trust.user_snapshot(current)
+                before = user_snapshot(current)
                 super().save_model(request, obj, form, change)
-                trust.user_audit_change(acting_user=request.user, before=before, user=obj)
+                user_audit_change(acting_user=request.user, before=before, user=obj)
             else:
                 super().save_model(request, obj, form, change)
-                trust.user_audit_change(acting_user=request.user, before=None, user=obj)
+                user_audit_change(acting_user=request.user, before=None, user=obj)
 
 
 @admin.register(Team)
@@ -88,13 +97,11 @@ class TrustTierAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             changes = {
-                f: form.cleaned_data[f]
-                for f in form.changed_data
-                if f in trust.TIER_EDITABLE_FIELDS
+                f: form.cleaned_data[f] for f in form.changed_data if f in TIER_EDITABLE_FIELDS
             }
-            trust.trust_tier_update(acting_user=request.user, tier=obj, changes=changes)
+            trust_tier_update(acting_user=request.user, tier=obj, changes=changes)
         else:
-            saved = trust.trust_tier_create(
+            saved = trust_tier_create(
                 acting_user=request.user,
                 code=obj.code,
                 name=obj.name,
@@ -106,7 +113,7 @@ class TrustTierAdmin(admin.ModelAdmin):
 
 @admin.register(TrustLimit)
 class TrustLimitAdmin(admin.ModelAdmin):
-    list_display = ["id", *trust.LIMIT_FIELDS]
+    list_display = ["id", *LIMIT_FIELDS]
     list_filter = ["tier", "remedy_type"]
     list_select_related = ["tier", "agent", "remedy_type"]
     raw_id_fields = ["agent"]
@@ -114,22 +121,20 @@ class TrustLimitAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            changes = {
-                f: form.cleaned_data[f] for f in form.changed_data if f in trust.LIMIT_FIELDS
-            }
-            trust.trust_limit_update(acting_user=request.user, trust_limit=obj, changes=changes)
+            changes = {f: form.cleaned_data[f] for f in form.changed_data if f in LIMIT_FIELDS}
+            trust_limit_update(acting_user=request.user, trust_limit=obj, changes=changes)
         else:
-            saved = trust.trust_limit_create(
-                acting_user=request.user, **{f: getattr(obj, f) for f in trust.LIMIT_FIELDS}
+            saved = trust_limit_create(
+                acting_user=request.user, **{f: getattr(obj, f) for f in LIMIT_FIELDS}
             )
             obj.pk = saved.pk
 
     def delete_model(self, request, obj):
-        trust.trust_limit_delete(acting_user=request.user, trust_limit=obj)
+        trust_limit_delete(acting_user=request.user, trust_limit=obj)
 
     def delete_queryset(self, request, queryset):
         for limit in queryset:
-            trust.trust_limit_delete(acting_user=request.user, trust_limit=limit)
+            trust_limit_delete(acting_user=request.user, trust_limit=limit)
 
 
 @admin.register(BudgetWindow)

@@ -16,13 +16,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from common.roles import Role
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
-
-
-class Role(models.TextChoices):
-    AGENT = "agent", "Agent"
-    SUPERVISOR = "supervisor", "Supervisor"
-    ADMIN = "admin", "Admin"
 
 
 class Team(models.Model):
@@ -152,7 +148,7 @@ class BudgetWindow(models.Model):
 
     ``used`` is the running sum of that user's applied amounts in the window (the ledger
     is ``Resolution`` rows with ``counts_against_budget``). It moves only with a
-    conditional UPDATE under a row lock (``discretion.budgets``); ``cap`` is the cap in
+    conditional UPDATE under a row lock (``discretion.trust.budgets``); ``cap`` is the cap in
     force at the last spend, so the database itself refuses ``used > cap``.
     """
 

@@ -26,11 +26,16 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import selectors, services
-from .context import CONTEXT_DESCRIPTIONS, CONTEXT_VARIABLES, ContextError, context_merge
-from .expressions import MAX_EXPRESSION_LENGTH, ExpressionError, cel_type_name, check_expression
-from .models import Effect, PolicyRule, PolicyRuleVersion
-from .permissions import AdminWritesAllRead
+from common.permissions import AdminWritesAllRead
+from policies import selectors, services
+from policies.context import CONTEXT_DESCRIPTIONS, CONTEXT_VARIABLES, ContextError, context_merge
+from policies.expressions import (
+    MAX_EXPRESSION_LENGTH,
+    ExpressionError,
+    cel_type_name,
+    check_expression,
+)
+from policies.models import Effect, PolicyRule, PolicyRuleVersion
 
 DETAIL = inline_serializer("PolicyDetail", fields={"detail": serializers.CharField()})
 E400 = OpenApiResponse(

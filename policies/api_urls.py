@@ -3,7 +3,7 @@ which is mounted first)."""
 
 from django.urls import path
 
-from . import api
+from policies import api
 
 urlpatterns = [
     path("policy-rules/", api.PolicyRuleListApi.as_view(), name="policy-rule-list"),

@@ -21,9 +21,9 @@ from typing import Any
 import cel
 from django.db import connection
 
-from .context import CONTEXT_VARIABLES, empty_context  # part of the interface
-from .expressions import CompiledExpression, ExpressionError, compile_expression, error_text
-from .models import Effect, PolicyRule
+from policies.context import CONTEXT_VARIABLES, empty_context  # part of the interface
+from policies.expressions import CompiledExpression, ExpressionError, compile_expression, error_text
+from policies.models import Effect, PolicyRule
 
 __all__ = [
     "CONTEXT_VARIABLES",

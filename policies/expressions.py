@@ -22,7 +22,7 @@ from typing import Any
 
 import cel
 
-from .context import LEAVES, NAMESPACES, ROOTS, empty_context
+from policies.context import LEAVES, NAMESPACES, ROOTS, empty_context
 
 MAX_EXPRESSION_LENGTH = 4000
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from .models import PolicyRule, PolicyRuleVersion
+from policies.models import PolicyRule, PolicyRuleVersion
 
 
 def policy_rule_list(*, enabled: bool | None = None) -> QuerySet[PolicyRule]:

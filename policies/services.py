@@ -12,9 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_record
-
-from .expressions import ExpressionError, check_expression
-from .models import Effect, PolicyRule, PolicyRuleVersion
+from policies.expressions import ExpressionError, check_expression
+from policies.models import Effect, PolicyRule, PolicyRuleVersion
 
 EDITABLE_FIELDS = ("name", "description", "expression", "effect", "message", "priority", "enabled")
 

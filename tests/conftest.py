@@ -103,7 +103,7 @@ def _plain_static_storage():
 @pytest.fixture(autouse=True)
 def _fresh_remedy_types():
     """Each test starts without the per-process remedy-type copy (ids change on re-seed)."""
-    from discretion.selectors import remedy_types_reset
+    from discretion.trust.selectors import remedy_types_reset
 
     remedy_types_reset()
     yield

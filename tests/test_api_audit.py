@@ -7,7 +7,8 @@ from django.db import DatabaseError, transaction
 
 from audit.models import AuditEvent
 from audit.services import audit_record
-from discretion import trust
+from discretion.trust.errors import TrustError
+from discretion.trust.services import trust_limit_create, trust_limit_update, trust_tier_update
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -15,17 +16,17 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def events(admin_user):
-    limit = trust.trust_limit_create(
+    limit = trust_limit_create(
         acting_user=admin_user,
         tier=factories.tier("new"),
         remedy_type=factories.remedy("refund"),
         per_remedy_max="20.00",
         reason="launch",
     )
-    trust.trust_limit_update(
+    trust_limit_update(
         acting_user=admin_user, trust_limit=limit, changes={"per_remedy_max": "25.00"}
     )
-    tier = trust.trust_tier_update(
+    tier = trust_tier_update(
         acting_user=admin_user, tier=factories.tier("senior"), changes={"name": "Senior agent"}
     )
     return limit, tier
@@ -119,8 +120,8 @@ def test_database_refuses_update_and_delete(admin_user):
 
 def test_failed_change_leaves_no_audit_row(admin_user):
     factories.TrustLimitFactory(tier=factories.tier("new"))
-    with pytest.raises(trust.TrustError):
-        trust.trust_limit_create(
+    with pytest.raises(TrustError):
+        trust_limit_create(
             acting_user=admin_user,
             tier=factories.tier("new"),
             remedy_type=factories.remedy("refund"),

@@ -8,7 +8,6 @@ import pytest
 from django.db import IntegrityError
 
 from audit.models import AuditEvent
-from discretion import trust
 from discretion.models import Team, TrustLimit, TrustTier, User
 from tests import factories
 
@@ -424,7 +423,7 @@ def test_limit_duplicate_is_400(api, admin_user):
 def test_limit_duplicate_race_integrity_error_is_400(api, admin_user, monkeypatch):
     """The DB constraint is the real guard: a duplicate that slips past the check is a 400."""
     factories.TrustLimitFactory(tier=factories.tier("standard"))
-    monkeypatch.setattr(trust, "_check_limit", lambda limit: None)
+    monkeypatch.setattr("discretion.trust.services._check_limit", lambda limit: None)
     response = api.as_user(admin_user).post("/api/v1/trust-limits/", limit_body(), format="json")
     assert response.status_code == 400
     assert "conflicts" in str(response.json())

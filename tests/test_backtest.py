@@ -11,7 +11,8 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from cases.models import Resolution
 from policies import services
-from policies.evaluation import empty_context, reset_ruleset_cache
+from policies.context import empty_context
+from policies.evaluation import reset_ruleset_cache
 from policies.models import PolicyRule
 from tests import factories
 

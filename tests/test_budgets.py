@@ -9,8 +9,9 @@ import pytest
 from django.db import transaction
 
 from cases.models import RemedyType
-from discretion.budgets import BudgetExceeded, budget_spend, budget_windows_lock
 from discretion.models import BudgetWindow
+from discretion.trust.budgets import BudgetExceeded, budget_spend
+from discretion.trust.locks import budget_windows_lock
 from tests import factories
 
 pytestmark = pytest.mark.django_db

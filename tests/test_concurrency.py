@@ -84,7 +84,7 @@ def test_concurrent_requests_on_one_case_respect_the_per_case_cap():
     )
     case = factories.CaseFactory()
 
-    from discretion.decisions import resolution_request
+    from discretion.decisions.services import resolution_request
 
     refund = factories.remedy("refund")
 

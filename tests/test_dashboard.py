@@ -1,4 +1,4 @@
-"""Dashboard metrics on known data (discretion.dashboard) and the /dashboard/ page."""
+"""Dashboard metrics on known data (discretion.dashboard.selectors) and the /dashboard/ page."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from discretion.dashboard import dashboard_metrics
-from discretion.decisions import resolution_request
-from discretion.escalations import escalation_decide
+from discretion.dashboard.selectors import dashboard_metrics
+from discretion.decisions.services import resolution_request
+from discretion.escalations.services import escalation_decide
 from discretion.models import Escalation
 from policies.services import policy_rule_create
 from tests import factories

@@ -137,7 +137,7 @@ def test_worker_killed_mid_task_loses_nothing(worker_factory):
 
 
 def test_duplicate_deliveries_are_harmless(celery_worker):
-    from discretion.tasks import route_escalation, sweep_escalations
+    from discretion.escalations.tasks import route_escalation, sweep_escalations
 
     bosses = [factories.UserFactory(role="supervisor") for _ in range(2)]
     for boss in bosses:

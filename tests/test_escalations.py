@@ -13,11 +13,8 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from cases.models import Case, CaseEvent, Resolution
-from discretion.escalations import (
-    escalation_open,
-    escalation_route,
-    escalation_sweep,
-)
+from discretion.escalations.routing import escalation_route, escalation_sweep
+from discretion.escalations.services import escalation_open
 from discretion.models import Escalation, EscalationPolicy, Notification, OnCallShift
 from tests import factories
 
@@ -218,7 +215,7 @@ def test_a_stranded_escalation_goes_to_whoever_comes_on_call_later():
 
 
 def test_a_move_computed_from_a_stale_version_writes_nothing():
-    from discretion.escalations import _apply, _load_for_move, _plan
+    from discretion.escalations.routing import _apply, _load_for_move, _plan
 
     on_call(factories.UserFactory(role="supervisor"))
     escalation = open_escalation()

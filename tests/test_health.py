@@ -7,7 +7,7 @@ import time
 import pytest
 from django.db import OperationalError, connection
 
-from config.health import check_broker
+from common.health import check_broker
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
 from cases.models import Resolution
-from discretion import decisions
+from discretion.decisions import services as decisions
 from discretion.idempotency import idempotency_keys_purge
 from discretion.models import BudgetWindow, IdempotencyKey
 from tests import factories

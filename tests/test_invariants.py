@@ -4,7 +4,7 @@ The machine drives the REAL code against PostgreSQL: resolution requests go thro
 HTTP API (DRF's APIClient, with an ``Idempotency-Key`` each), retries replay a key with the
 same body (same response, nothing changes) or another body (422, nothing changes),
 supervisors approve (sometimes lowering the amount) and deny through
-``escalation_decide``, admins raise, lower and remove caps through ``discretion.trust``,
+``escalation_decide``, admins raise, lower and remove caps through ``discretion.trust.services``,
 the sweeper moves escalations, and the clock jumps across days and months (one patched
 ``django.utils.timezone.now`` that every caller of ``timezone.now()`` reads).
 
@@ -54,10 +54,12 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases.models import Case, Resolution
-from discretion import trust
-from discretion.escalations import EscalationError, escalation_decide, escalation_sweep
+from discretion.escalations.errors import EscalationError
+from discretion.escalations.routing import escalation_sweep
+from discretion.escalations.services import escalation_decide
 from discretion.models import BudgetWindow, Escalation, IdempotencyKey, OnCallShift, TrustLimit
-from discretion.selectors import me_discretion
+from discretion.trust.selectors import me_discretion
+from discretion.trust.services import trust_limit_create, trust_limit_update
 from tests import factories
 
 ZERO = D("0.00")
@@ -166,7 +168,7 @@ class DiscretionMachine(RuleBasedStateMachine):
 
     def _limit_create(self, scope: tuple, values: dict) -> None:
         kind, who, remedy = scope
-        row = trust.trust_limit_create(
+        row = trust_limit_create(
             acting_user=self.admin,
             remedy_type=factories.remedy(remedy),
             tier=factories.tier(who) if kind == "tier" else None,
@@ -435,7 +437,7 @@ class DiscretionMachine(RuleBasedStateMachine):
         scope = scopes[pick % len(scopes)]
         value = data.draw(st.sampled_from(CAP_CHOICES[field]), label="value")
         row = TrustLimit.objects.get(pk=self.limit_rows[scope])
-        trust.trust_limit_update(
+        trust_limit_update(
             acting_user=self.admin, trust_limit=row, changes={field: value}, reason="change"
         )
         self.limits[scope][field] = value

@@ -6,7 +6,7 @@ import pytest
 from django.db import transaction
 
 from discretion.models import Notification
-from discretion.notifications import (
+from discretion.notifications.services import (
     notification_create,
     notification_deliver,
     notifications_sent_inline,
@@ -68,7 +68,7 @@ def test_lost_emails_are_found_for_redelivery():
 
     from django.utils import timezone
 
-    from discretion.notifications import notification_undelivered_ids
+    from discretion.notifications.services import notification_undelivered_ids
 
     user = factories.UserFactory()
     fresh, lost, ancient, sent = (notify(user, key) for key in "flas")
@@ -87,7 +87,10 @@ def test_a_task_sends_its_notifications_email_itself(
 ):
     user = factories.UserFactory(email="sam@example.com")
     enqueued: list[int] = []
-    monkeypatch.setattr("discretion.tasks.deliver_notification.delay", enqueued.append)
+    monkeypatch.setattr(
+        "discretion.notifications.services.task_send",
+        lambda name, notification_id: enqueued.append(notification_id),
+    )
 
     with notifications_sent_inline(), django_capture_on_commit_callbacks(execute=True):
         inline = notify(user, "inline")
@@ -108,7 +111,7 @@ def test_a_failed_inline_send_is_left_to_the_sweeper(
     def down(**kwargs):
         raise ConnectionRefusedError("mail server down")
 
-    monkeypatch.setattr("discretion.notifications.send_mail", down)
+    monkeypatch.setattr("discretion.notifications.services.send_mail", down)
     with notifications_sent_inline(), django_capture_on_commit_callbacks(execute=True):
         note = notify(user, "down")  # does not raise: the notification is committed
     note.refresh_from_db()

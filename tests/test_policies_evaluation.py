@@ -9,13 +9,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from policies import services
+from policies.context import CONTEXT_VARIABLES, empty_context
 from policies.evaluation import (
-    CONTEXT_VARIABLES,
     RuleResult,
     RuleSet,
     compile_rule,
     current_ruleset,
-    empty_context,
     reset_ruleset_cache,
 )
 from policies.models import PolicyRule

@@ -7,7 +7,8 @@ import copy
 
 import pytest
 
-from policies.evaluation import RuleSet, compile_rule, empty_context
+from policies.context import empty_context
+from policies.evaluation import RuleSet, compile_rule
 from policies.examples import EXAMPLE_RULES
 from policies.expressions import check_expression
 

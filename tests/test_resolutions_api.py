@@ -241,7 +241,7 @@ def test_decision_path_query_count(api, agent, case, limits, django_assert_num_q
 
 def test_disabled_remedy_type_is_400(api, agent, case, limits):
     from cases.models import RemedyType
-    from discretion.selectors import remedy_types_reset
+    from discretion.trust.selectors import remedy_types_reset
 
     RemedyType.objects.filter(code="fee_waiver").update(enabled=False)
     remedy_types_reset()

@@ -1,4 +1,4 @@
-"""config.sql writes and reads exactly what the ORM would (every field type we use)."""
+"""common.db writes and reads exactly what the ORM would (every field type we use)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEvent
 from cases.models import CaseEvent, Resolution
-from config.sql import Batch, insert, loader, relate, select
+from common.db import Batch, insert, loader, relate, select
 from discretion.models import User
 from tests import factories
 

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from cases.models import Resolution
-from discretion.decisions import resolution_request
+from discretion.decisions.services import resolution_request
 from discretion.models import Escalation
 from tests import factories
 
@@ -122,7 +122,7 @@ def test_queue_shows_what_is_needed_to_decide_mine_first():
     # The agent's track record: one approved, one denied escalation in 30 days.
     decided_ok = escalate(requester, "60.00")
     decided_no = escalate(requester, "70.00")
-    from discretion.escalations import escalation_decide
+    from discretion.escalations.services import escalation_decide
 
     escalation_decide(acting_user=boss, escalation_id=decided_ok.pk, approve=True)
     escalation_decide(acting_user=boss, escalation_id=decided_no.pk, approve=False, note="No.")

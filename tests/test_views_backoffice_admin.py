@@ -335,7 +335,7 @@ def test_create_rule_disabled_backtest_then_enable(admin_client, admin_user):
 
 
 def test_backtest_counts_changes_on_real_history(admin_client, agent):
-    from discretion.decisions import resolution_request
+    from discretion.decisions.services import resolution_request
 
     factories.TrustLimitFactory(agent=agent, per_remedy_max=Decimal("500.00"))
     for amount in ("50.00", "150.00", "250.00"):
@@ -388,7 +388,7 @@ def test_edit_rule_bumps_version(admin_client, admin_user):
 def test_audit_log_filters_and_pages(
     admin_client, admin_user, supervisor, django_assert_num_queries
 ):
-    from discretion.trust import trust_limit_create
+    from discretion.trust.services import trust_limit_create
 
     for i in range(55):
         trust_limit_create(

@@ -12,8 +12,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from discretion.api.permissions import IsAdminRole
-from discretion.backtest import backtest_run, rule_draft_build
+from common.permissions import IsAdminRole
+from discretion.decisions.backtest import backtest_run, rule_draft_build
 from policies.expressions import MAX_EXPRESSION_LENGTH, ExpressionError
 from policies.models import Effect, PolicyRule
 

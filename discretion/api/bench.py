@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .fields import MoneyField
+from discretion.api.fields import MoneyField
 
 
 class NoopInput(serializers.Serializer):

@@ -7,7 +7,9 @@ from decimal import Decimal
 from django.conf import settings
 from rest_framework import serializers
 
-TWO_PLACES = Decimal("0.01")
+from common.money import TWO_PLACES, currency, money
+
+__all__ = ["MoneyField", "currency", "money"]
 
 
 class MoneyField(serializers.DecimalField):
@@ -39,14 +41,3 @@ class MoneyField(serializers.DecimalField):
             self.fail("invalid")
         value = super().to_internal_value(data)
         return value.quantize(TWO_PLACES)
-
-
-def money(value: Decimal | None) -> str | None:
-    """Format an amount the way the API does ("25.00"); None stays None."""
-    if value is None:
-        return None
-    return str(Decimal(value).quantize(TWO_PLACES))
-
-
-def currency() -> str:
-    return settings.DISCRETION_CURRENCY

@@ -1,6 +1,6 @@
 """The discretion decision over HTTP: request, preview and read resolutions.
 
-One view per operation; the views validate, call ``discretion.decisions`` and shape the
+One view per operation; the views validate, call ``discretion.decisions.services`` and shape the
 output. Output is built as plain dicts: this is the hot path of the app.
 """
 
@@ -26,13 +26,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.models import Case, RemedyType, Resolution
-
-from ..decisions import CaseClosed, decision_payload, resolution_preview, resolution_request
-from ..engine import Decision
-from ..idempotency import idempotent
-from ..models import Escalation
-from ..selectors import remedy_type_by_code
-from .fields import MoneyField, money
+from discretion.api.fields import MoneyField, money
+from discretion.decisions.record import decision_payload
+from discretion.decisions.services import CaseClosed, resolution_preview, resolution_request
+from discretion.engine import Decision
+from discretion.idempotency import idempotent
+from discretion.models import Escalation
+from discretion.trust.selectors import remedy_type_by_code
 
 ZERO = "0.00"
 

@@ -1,17 +1,19 @@
-"""The discretion API: each module owns its own paths.
+"""The discretion API: one module per resource, each owning its paths.
 
-- resolutions: cases/{id}/resolutions/, cases/{id}/resolutions/preview/, resolutions/
-- escalations: escalations/, oncall-shifts/, oncall/, escalation-policy/, notifications/
-- backtest: policy-rules/backtest/ (before policies' policy-rules/{id}/)
-- users: auth/token/, agents/, trust-tiers/, trust-limits/, remedy-types/, me/
+Order matters where paths overlap: ``policy-rules/backtest/`` (backtest) comes before
+policies' ``policy-rules/{id}/`` (config/urls.py includes this module first).
 """
 
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("discretion.api.auth")),
+    path("", include("discretion.api.agents")),
+    path("", include("discretion.api.trust")),
     path("", include("discretion.api.resolutions")),
     path("", include("discretion.api.escalations")),
+    path("", include("discretion.api.oncall")),
+    path("", include("discretion.api.notifications")),
     path("", include("discretion.api.backtest")),
-    path("", include("discretion.api.users")),
     path("", include("discretion.api.bench")),
 ]

@@ -12,8 +12,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from audit.models import AuditEvent
-from discretion.decisions import resolution_request
-from discretion.escalations import escalation_decide
+from discretion.decisions.services import resolution_request
+from discretion.escalations.services import escalation_decide
 from discretion.models import OnCallShift, TrustLimit
 from policies.services import policy_rule_create
 from tests import factories

@@ -98,7 +98,7 @@ def test_agent_resolves_within_limits(page, login_as, live_url, limited_agent):
 def test_agent_over_the_limit_waits_and_sees_the_decision_without_reload(
     page, login_as, live_url, limited_agent, pam, celery_worker
 ):
-    from discretion.escalations import escalation_decide
+    from discretion.escalations.services import escalation_decide
 
     case = factories.CaseFactory(subject="Broken blender", assignee=limited_agent)
     login_as(page, "amy")

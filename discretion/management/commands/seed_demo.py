@@ -27,9 +27,11 @@ from django.utils import timezone
 
 from cases.models import Case, CaseEvent, RemedyType, Resolution
 from cases.services import case_create
+from discretion.decisions.services import resolution_request
+from discretion.escalations.oncall import oncall_shift_create
 from discretion.models import OnCallShift, Role, TrustLimit, TrustTier, User
-from discretion.oncall import oncall_shift_create
-from discretion.trust import team_get_or_create, trust_limit_create, user_create
+from discretion.trust.services import trust_limit_create
+from discretion.trust.users import team_get_or_create, user_create
 from policies.examples import EXAMPLE_RULES
 from policies.models import PolicyRule
 from policies.services import policy_rule_create
@@ -487,8 +489,6 @@ class Command(BaseCommand):
     def _resolutions(self) -> int:
         # The lead's decision service is the only way a resolution is made: it decides,
         # spends the budget and opens the escalation exactly as the API would.
-        from discretion.decisions import resolution_request
-
         created = 0
         for spec in RESOLUTIONS:
             case = Case.objects.get(external_ref=spec.case_ref)

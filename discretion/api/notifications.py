@@ -1,0 +1,120 @@
+"""The on-call supervisor queue: escalations, on-call shifts, who is on call, the
+escalation policy, and in-app notifications.
+
+Thin views: input serializers validate, ``discretion.escalations.services`` / ``.oncall`` /
+``.notifications`` services write, output serializers shape the contract's JSON.
+
+Choices documented here (the contract leaves them to us):
+- ``assigned_to``, ``decided_by``, ``resolution`` and the history's ``actor`` /
+  ``assigned_to`` are ids; ``*_name`` fields and ``resolution_detail`` are extras.
+- Agents may list and read the escalations of their OWN requests (to follow them);
+  supervisors and admins see every escalation. Another agent's escalation is a 404.
+- ``GET /api/v1/oncall/`` lists every level of the current policy (empty ones too) with
+  ``supervisors`` as ``{id, username, display_name}``; ``?at=<ISO time>`` asks about
+  another moment.
+- Approve and deny are refused to agents (403) before anything else is looked at.
+"""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from discretion.api.common import E400, E401, E404
+from discretion.models import Notification
+from discretion.notifications.services import (
+    notification_list,
+    notification_mark_all_read,
+    notification_mark_read,
+)
+
+
+class NotificationOutput(serializers.ModelSerializer):
+    read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "body",
+            "link",
+            "escalation",
+            "created_at",
+            "read_at",
+            "read",
+            "emailed_at",
+        ]
+
+    def get_read(self, notification: Notification) -> bool:
+        return notification.read_at is not None
+
+
+class NotificationList(generics.ListAPIView):
+    """Your own notifications, newest first; ``?unread=true`` for the unread ones."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = NotificationOutput
+    filter_backends: list = []
+
+    def get_queryset(self):
+        raw = self.request.query_params.get("unread")
+        unread = None
+        if raw is not None and raw != "":
+            if raw.lower() in ("true", "1", "yes"):
+                unread = True
+            elif raw.lower() in ("false", "0", "no"):
+                unread = False
+            else:
+                raise ValidationError({"unread": ["true or false."]})
+        return notification_list(user=self.request.user, unread=unread)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("unread", OpenApiTypes.BOOL)],
+        responses={200: NotificationOutput(many=True), 400: E400, 401: E401},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class NotificationRead(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: NotificationOutput, 401: E401, 404: E404})
+    def post(self, request, pk: int):
+        notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
+        notification = notification_mark_read(user=request.user, notification=notification)
+        return Response(NotificationOutput(notification).data)
+
+
+class NotificationReadAll(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer("ReadAll", fields={"marked": serializers.IntegerField()}),
+            401: E401,
+        },
+    )
+    def post(self, request):
+        return Response({"marked": notification_mark_all_read(user=request.user)})
+
+
+urlpatterns = [
+    path("notifications/", NotificationList.as_view(), name="notification-list"),
+    path("notifications/read-all/", NotificationReadAll.as_view(), name="notification-read-all"),
+    path("notifications/<int:pk>/read/", NotificationRead.as_view(), name="notification-read"),
+]

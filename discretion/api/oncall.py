@@ -1,0 +1,227 @@
+"""The on-call supervisor queue: escalations, on-call shifts, who is on call, the
+escalation policy, and in-app notifications.
+
+Thin views: input serializers validate, ``discretion.escalations.services`` / ``.oncall`` /
+``.notifications`` services write, output serializers shape the contract's JSON.
+
+Choices documented here (the contract leaves them to us):
+- ``assigned_to``, ``decided_by``, ``resolution`` and the history's ``actor`` /
+  ``assigned_to`` are ids; ``*_name`` fields and ``resolution_detail`` are extras.
+- Agents may list and read the escalations of their OWN requests (to follow them);
+  supervisors and admins see every escalation. Another agent's escalation is a 404.
+- ``GET /api/v1/oncall/`` lists every level of the current policy (empty ones too) with
+  ``supervisors`` as ``{id, username, display_name}``; ``?at=<ISO time>`` asks about
+  another moment.
+- Approve and deny are refused to agents (403) before anything else is looked at.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+)
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.permissions import (
+    AdminWritesAllRead,
+    AdminWritesSupervisorReads,
+)
+from discretion.api.common import (
+    E400,
+    E401,
+    E403,
+    E404,
+    PersonOutput,
+    StrictIntegerField,
+    _name,
+    raise_service_error,
+)
+from discretion.escalations.oncall import (
+    escalation_policy_get,
+    escalation_policy_update,
+    oncall_now,
+    oncall_shift_create,
+    oncall_shift_delete,
+    oncall_shift_list,
+    oncall_shift_update,
+)
+from discretion.models import OnCallShift, User
+
+
+class ShiftOutput(serializers.ModelSerializer):
+    supervisor_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OnCallShift
+        fields = ["id", "supervisor", "level", "starts_at", "ends_at", "supervisor_name"]
+
+    def get_supervisor_name(self, shift: OnCallShift) -> str | None:
+        return _name(shift.supervisor)
+
+
+class ShiftInput(serializers.Serializer):
+    supervisor = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
+    level = StrictIntegerField(min_value=1, max_value=100)
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+
+    def validate(self, attrs):
+        starts = attrs.get("starts_at", getattr(self.instance, "starts_at", None))
+        ends = attrs.get("ends_at", getattr(self.instance, "ends_at", None))
+        if starts and ends and ends <= starts:
+            raise ValidationError({"ends_at": ["A shift must end after it starts."]})
+        return attrs
+
+
+class ShiftListCreate(generics.ListAPIView):
+    """On-call shifts: admins write, supervisors read, agents 403."""
+
+    permission_classes = [IsAuthenticated, AdminWritesSupervisorReads]
+    serializer_class = ShiftOutput
+
+    def get_queryset(self):
+        qs = oncall_shift_list()
+        params = self.request.query_params
+        if params.get("supervisor", "").isdigit():
+            qs = qs.filter(supervisor_id=int(params["supervisor"]))
+        if params.get("level", "").isdigit():
+            qs = qs.filter(level=int(params["level"]))
+        if params.get("current") in ("1", "true"):
+            now = timezone.now()
+            qs = qs.filter(starts_at__lte=now, ends_at__gt=now)
+        return qs
+
+    @extend_schema(responses={200: ShiftOutput(many=True), 401: E401, 403: E403})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=ShiftInput,
+        responses={201: ShiftOutput, 400: E400, 401: E401, 403: E403},
+    )
+    def post(self, request):
+        data = ShiftInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            shift = oncall_shift_create(acting_user=request.user, **data.validated_data)
+        except DjangoValidationError as exc:
+            raise_service_error(exc)
+        return Response(ShiftOutput(shift).data, status=status.HTTP_201_CREATED)
+
+
+class ShiftDetail(APIView):
+    permission_classes = [IsAuthenticated, AdminWritesSupervisorReads]
+
+    def _shift(self, pk: int) -> OnCallShift:
+        return get_object_or_404(oncall_shift_list(), pk=pk)
+
+    @extend_schema(responses={200: ShiftOutput, 401: E401, 403: E403, 404: E404})
+    def get(self, request, pk: int):
+        return Response(ShiftOutput(self._shift(pk)).data)
+
+    @extend_schema(
+        request=ShiftInput(partial=True),
+        responses={200: ShiftOutput, 400: E400, 401: E401, 403: E403, 404: E404},
+    )
+    def patch(self, request, pk: int):
+        shift = self._shift(pk)
+        data = ShiftInput(instance=shift, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        try:
+            shift = oncall_shift_update(
+                acting_user=request.user, shift=shift, changes=dict(data.validated_data)
+            )
+        except DjangoValidationError as exc:
+            raise_service_error(exc)
+        return Response(ShiftOutput(shift).data)
+
+    @extend_schema(responses={204: None, 401: E401, 403: E403, 404: E404})
+    def delete(self, request, pk: int):
+        oncall_shift_delete(acting_user=request.user, shift=self._shift(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class OnCallLevelOutput(serializers.Serializer):
+    level = serializers.IntegerField()
+    supervisors = PersonOutput(many=True)
+
+
+class OnCallOutput(serializers.Serializer):
+    at = serializers.DateTimeField()
+    levels = OnCallLevelOutput(many=True)
+
+
+class OnCallNow(APIView):
+    """Who is on call now (or ``?at=``), per level. Every signed-in user may read it."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("at", OpenApiTypes.DATETIME, description="Default: now.")],
+        responses={200: OnCallOutput, 400: E400, 401: E401},
+    )
+    def get(self, request):
+        at = None
+        raw = request.query_params.get("at")
+        if raw:
+            try:
+                at = parse_datetime(raw)
+            except ValueError:
+                at = None
+            if at is None:
+                raise ValidationError({"at": ["Give an ISO 8601 date and time."]})
+            if timezone.is_naive(at):
+                at = timezone.make_aware(at)
+        return Response(OnCallOutput(oncall_now(at=at)).data)
+
+
+class PolicyLevel(serializers.Serializer):
+    level = StrictIntegerField(min_value=1, max_value=100)
+    timeout_seconds = StrictIntegerField(min_value=1, max_value=7 * 24 * 3600)
+
+
+class PolicyBody(serializers.Serializer):
+    levels = PolicyLevel(many=True, allow_empty=False)
+
+
+class EscalationPolicyView(APIView):
+    """The levels of the on-call chain; open escalations keep the levels they began with."""
+
+    permission_classes = [IsAuthenticated, AdminWritesAllRead]
+
+    @extend_schema(responses={200: PolicyBody, 401: E401})
+    def get(self, request):
+        policy = escalation_policy_get()
+        return Response({"levels": policy.levels, "updated_at": policy.updated_at})
+
+    @extend_schema(request=PolicyBody, responses={200: PolicyBody, 400: E400, 401: E401, 403: E403})
+    def put(self, request):
+        data = PolicyBody(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            policy = escalation_policy_update(
+                acting_user=request.user,
+                levels=[dict(level) for level in data.validated_data["levels"]],
+            )
+        except DjangoValidationError as exc:
+            raise_service_error(exc)
+        return Response({"levels": policy.levels, "updated_at": policy.updated_at})
+
+
+urlpatterns = [
+    path("oncall-shifts/", ShiftListCreate.as_view(), name="oncall-shift-list"),
+    path("oncall-shifts/<int:pk>/", ShiftDetail.as_view(), name="oncall-shift-detail"),
+    path("oncall/", OnCallNow.as_view(), name="oncall-now"),
+    path("escalation-policy/", EscalationPolicyView.as_view(), name="escalation-policy"),
+]

@@ -1,0 +1,175 @@
+"""The one write path of the discretion decision.
+
+``resolution_request`` loads the inputs, locks, calls the pure engine, and writes the
+resolution, the budget movement, the escalation (when escalated), the timeline event and
+the audit event in ONE transaction; routing is enqueued only on commit.
+``resolution_preview`` runs the same inputs through the engine and writes nothing.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from audit.models import ObjectType
+from audit.services import audit_record
+from cases.models import Case, RemedyType, Resolution
+from cases.services import case_event_add
+from common.db import Batch, insert
+from common.money import ZERO
+from discretion import engine
+from discretion.decisions.inputs import decision_inputs_gather
+from discretion.decisions.record import decision_record
+from discretion.escalations.services import escalation_open
+from discretion.models import User
+from discretion.trust.budgets import budget_spend
+from discretion.trust.locks import budget_windows_lock, case_lock
+
+
+class CaseClosed(Exception):
+    """Resolutions cannot be requested on a closed case (HTTP 409)."""
+
+
+def resolution_request(
+    *,
+    case_id: int,
+    acting_user: User,
+    remedy_type: RemedyType,
+    amount: Decimal,
+    reason: str,
+    customer_message: str = "",
+) -> Resolution:
+    """Decide and record a request. Raises Case.DoesNotExist, CaseClosed.
+
+    Locks (in this order, see ``discretion.trust.budgets``): the case row, then the user's
+    day and month budget windows for the remedy type.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        # Case lock: serializes requests and approvals on one case, so the per-case
+        # total read below cannot change before this transaction commits.
+        case = case_lock(case_id)
+        if case.status == Case.Status.CLOSED:
+            raise CaseClosed(f"Case #{case.pk} is closed: reopen it to add a remedy.")
+        day = timezone.localdate(now)
+        windows = budget_windows_lock(user=acting_user, remedy_type=remedy_type, day=day)
+        inputs = decision_inputs_gather(
+            case=case,
+            user=acting_user,
+            remedy_type=remedy_type,
+            amount=amount,
+            now=now,
+            windows=windows,
+        )
+        decision = engine.decide(
+            remedy_name=remedy_type.name,
+            amount=amount,
+            limits=inputs.limit,
+            usage=inputs.usage,
+            rule_hits=inputs.rule_hits,
+            currency=settings.DISCRETION_CURRENCY,
+            monetary=remedy_type.monetary,
+        )
+        status = {
+            "apply": Resolution.Status.APPLIED,
+            "escalate": Resolution.Status.PENDING_APPROVAL,
+            "reject": Resolution.Status.REJECTED,
+        }[decision.outcome]
+        applied = status == Resolution.Status.APPLIED
+        resolution = insert(
+            Resolution(
+                case=case,
+                agent=acting_user,
+                remedy_type=remedy_type,
+                requested_amount=amount,
+                amount=amount,
+                reason=reason,
+                customer_message=customer_message,
+                status=status,
+                counts_against_budget=applied,
+                decision=decision_record(decision, inputs),
+                created_at=now,
+                applied_at=now if applied else None,
+                budget_day=day if applied else None,
+            )
+        )
+        # From here, writes nobody reads back: one round trip on PostgreSQL. The budget
+        # UPDATE goes last, so its row count (both windows, or BudgetExceeded) is checked.
+        writes = Batch()
+        if status == Resolution.Status.PENDING_APPROVAL:
+            # Cached on the instance, so callers show it without a query.
+            resolution.escalation = escalation_open(
+                resolution=resolution, acting_user=acting_user, batch=writes
+            )
+        case_event_add(
+            case=case,
+            kind=f"resolution_{decision.outcome}",
+            actor=acting_user,
+            summary=decision.summary,
+            data={
+                "resolution": resolution.pk,
+                "remedy_type": remedy_type.code,
+                "amount": str(amount),
+            },
+            batch=writes,
+        )
+        audit_record(
+            actor=acting_user,
+            action=f"resolution.{decision.outcome}",
+            object_type=ObjectType.RESOLUTION,
+            object_id=resolution.pk,
+            before=None,
+            after={
+                "case": case.pk,
+                "remedy_type": remedy_type.code,
+                "amount": str(amount),
+                "status": status,
+                "summary": decision.summary,
+            },
+            batch=writes,
+        )
+        if applied and amount > ZERO:
+            assert inputs.limit is not None  # only a limit lets an amount above zero apply
+            writes.add(*_case_total_add_sql(case_id=case.pk, amount=amount))
+            budget_spend(
+                windows=windows,
+                amount=amount,
+                daily_max=inputs.limit.daily_max,
+                monthly_max=inputs.limit.monthly_max,
+                batch=writes,
+            )
+        writes.run()
+    return resolution
+
+
+def resolution_preview(
+    *, case_id: int, acting_user: User, remedy_type: RemedyType, amount: Decimal
+) -> engine.Decision:
+    """The decision the same request would get now. Reads only; locks and writes nothing."""
+    now = timezone.now()
+    case = Case.objects.select_related("customer").get(pk=case_id)
+    inputs = decision_inputs_gather(
+        case=case, user=acting_user, remedy_type=remedy_type, amount=amount, now=now
+    )
+    return engine.decide(
+        remedy_name=remedy_type.name,
+        amount=amount,
+        limits=inputs.limit,
+        usage=inputs.usage,
+        rule_hits=inputs.rule_hits,
+        currency=settings.DISCRETION_CURRENCY,
+        monetary=remedy_type.monetary,
+    )
+
+
+def _case_total_add_sql(*, case_id: int, amount: Decimal) -> tuple[str, list[Any]]:
+    # Plain SQL (every applied decision runs it); the CAST keeps SQLite's sum numeric.
+    return (
+        f"UPDATE {Case._meta.db_table} "
+        "SET remedies_total = remedies_total + CAST(%s AS NUMERIC) WHERE id = %s",
+        [amount, case_id],
+    )

@@ -1,0 +1,233 @@
+"""On-call shifts and the escalation policy: who answers, and how long each level waits.
+
+Services write (atomic, keyword-only ``acting_user``, audit row in the same transaction);
+the selectors below are what routing and the API read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from audit.models import ObjectType
+from audit.services import audit_change, audit_record
+from common.db import select
+from discretion.models import Escalation, EscalationPolicy, OnCallShift, Role, User
+
+SHIFT_FIELDS = ("supervisor", "level", "starts_at", "ends_at")
+
+
+class OnCallError(ValidationError):
+    """A change refused for a business reason; ``message_dict`` names the fields."""
+
+
+# --- on-call shifts -------------------------------------------------------------------
+
+
+def _shift_snapshot(shift: OnCallShift) -> dict[str, Any]:
+    return {
+        "supervisor": shift.supervisor_id,
+        "level": shift.level,
+        "starts_at": shift.starts_at.isoformat() if shift.starts_at else None,
+        "ends_at": shift.ends_at.isoformat() if shift.ends_at else None,
+    }
+
+
+def _shift_validate(shift: OnCallShift) -> None:
+    errors: dict[str, list[str]] = {}
+    supervisor = shift.supervisor
+    if supervisor.role not in (Role.SUPERVISOR, Role.ADMIN) and not supervisor.is_superuser:
+        errors["supervisor"] = [
+            f"{supervisor.username} is an agent: only supervisors and admins can be on call."
+        ]
+    elif not supervisor.is_active:
+        errors["supervisor"] = [f"{supervisor.username} is deactivated."]
+    if shift.level < 1:
+        errors["level"] = ["Levels start at 1."]
+    if shift.ends_at <= shift.starts_at:
+        errors["ends_at"] = ["A shift must end after it starts."]
+    if errors:
+        raise OnCallError(errors)
+
+
+@transaction.atomic
+def oncall_shift_create(
+    *, acting_user: User, supervisor: User, level: int, starts_at: datetime, ends_at: datetime
+) -> OnCallShift:
+    shift = OnCallShift(supervisor=supervisor, level=level, starts_at=starts_at, ends_at=ends_at)
+    _shift_validate(shift)
+    shift.save()
+    audit_record(
+        actor=acting_user,
+        action="oncall_shift.create",
+        object_type=ObjectType.ONCALL_SHIFT,
+        object_id=shift.pk,
+        before=None,
+        after=_shift_snapshot(shift),
+    )
+    return shift
+
+
+@transaction.atomic
+def oncall_shift_update(
+    *, acting_user: User, shift: OnCallShift, changes: dict[str, Any]
+) -> OnCallShift:
+    # Lock so two admins editing the same shift write two coherent before/after pairs.
+    shift = OnCallShift.objects.select_for_update().select_related("supervisor").get(pk=shift.pk)
+    before = _shift_snapshot(shift)
+    for field in SHIFT_FIELDS:
+        if field in changes:
+            setattr(shift, field, changes[field])
+    _shift_validate(shift)
+    shift.save()
+    after = _shift_snapshot(shift)
+    audit_change(
+        actor=acting_user,
+        action="oncall_shift.update",
+        object_type=ObjectType.ONCALL_SHIFT,
+        object_id=shift.pk,
+        before=before,
+        after=after,
+    )
+    return shift
+
+
+@transaction.atomic
+def oncall_shift_delete(*, acting_user: User, shift: OnCallShift) -> None:
+    before = _shift_snapshot(shift)
+    shift_id = shift.pk
+    shift.delete()
+    audit_record(
+        actor=acting_user,
+        action="oncall_shift.delete",
+        object_type=ObjectType.ONCALL_SHIFT,
+        object_id=shift_id,
+        before=before,
+        after=None,
+    )
+
+
+def oncall_shift_list() -> QuerySet[OnCallShift]:
+    return OnCallShift.objects.select_related("supervisor").order_by("starts_at", "level", "id")
+
+
+_ONCALL_SQL = (
+    f"SELECT {{columns}} FROM {User._meta.db_table} u "
+    "WHERE u.is_active AND EXISTS ("
+    f"  SELECT 1 FROM {OnCallShift._meta.db_table} s WHERE s.supervisor_id = u.id"
+    "   AND s.level = %s AND s.starts_at <= %s AND s.ends_at > %s)"
+    " AND (u.role IN (%s, %s) OR u.is_superuser) "
+    f"ORDER BY (SELECT COUNT(*) FROM {Escalation._meta.db_table} e"
+    "  WHERE e.assigned_to_id = u.id AND e.status = %s), u.id"
+)
+
+
+def oncall_supervisors_at(*, level: int, at: datetime | None = None) -> list[User]:
+    """Active supervisors/admins on call at ``level`` at ``at``, least loaded first.
+
+    Load is the number of pending escalations assigned to them; a tie goes to the lowest
+    id, so routing is deterministic. One query.
+    """
+    at = connection.ops.adapt_datetimefield_value(at or timezone.now())
+    # Plain SQL (common.db): every routing and every move up a level runs it.
+    return select(
+        User,
+        "u",
+        _ONCALL_SQL,
+        [level, at, at, Role.SUPERVISOR.value, Role.ADMIN.value, Escalation.Status.PENDING.value],
+    )
+
+
+def oncall_now(*, at: datetime | None = None) -> dict[str, Any]:
+    """Who is on call at every level of the current policy (and any level with a shift)."""
+    at = at or timezone.now()
+    shifts = (
+        OnCallShift.objects.filter(starts_at__lte=at, ends_at__gt=at, supervisor__is_active=True)
+        .select_related("supervisor")
+        .order_by("level", "supervisor_id")
+    )
+    by_level: dict[int, list[User]] = {
+        entry["level"]: [] for entry in escalation_policy_get().levels
+    }
+    for shift in shifts:
+        people = by_level.setdefault(shift.level, [])
+        if all(person.pk != shift.supervisor_id for person in people):
+            people.append(shift.supervisor)
+    return {
+        "at": at,
+        "levels": [{"level": level, "supervisors": by_level[level]} for level in sorted(by_level)],
+    }
+
+
+# --- escalation policy ----------------------------------------------------------------
+
+
+_POLICY_SQL = f"SELECT {{columns}} FROM {EscalationPolicy._meta.db_table} p WHERE p.id = 1"
+
+
+def escalation_policy_get() -> EscalationPolicy:
+    """The one policy row (pk=1); recreated with the default levels if it went missing."""
+    # Plain SQL first (common.db): every escalation reads it.
+    found = select(EscalationPolicy, "p", _POLICY_SQL, [])
+    if found:
+        policy = found[0]
+    else:
+        policy, _ = EscalationPolicy.objects.get_or_create(
+            pk=1, defaults={"levels": EscalationPolicy.DEFAULT_LEVELS}
+        )
+    if not policy.levels:
+        policy.levels = list(EscalationPolicy.DEFAULT_LEVELS)
+    return policy
+
+
+def policy_levels_validate(levels: Iterable[Any]) -> list[dict[str, int]]:
+    """Levels numbered 1..n in order, each with a whole number of seconds ≥ 1."""
+    if not isinstance(levels, list | tuple) or not levels:
+        raise OnCallError({"levels": ["Give at least one level."]})
+    clean: list[dict[str, int]] = []
+    for index, entry in enumerate(levels, start=1):
+        if not isinstance(entry, dict):
+            raise OnCallError({"levels": [f"Level {index}: expected {{level, timeout_seconds}}."]})
+        level, timeout = entry.get("level"), entry.get("timeout_seconds")
+        if isinstance(level, bool) or not isinstance(level, int) or level != index:
+            raise OnCallError(
+                {
+                    "levels": [
+                        f"Levels must be numbered 1, 2, 3… in order; entry {index} is {level!r}."
+                    ]
+                }
+            )
+        if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1:
+            raise OnCallError(
+                {"levels": [f"Level {index}: timeout_seconds must be a whole number ≥ 1."]}
+            )
+        if timeout > 7 * 24 * 3600:
+            raise OnCallError({"levels": [f"Level {index}: timeout_seconds is at most a week."]})
+        clean.append({"level": level, "timeout_seconds": timeout})
+    return clean
+
+
+@transaction.atomic
+def escalation_policy_update(*, acting_user: User, levels: list[Any]) -> EscalationPolicy:
+    """Replace the levels. Escalations already open keep the levels they were created with."""
+    clean = policy_levels_validate(levels)
+    escalation_policy_get()
+    policy = EscalationPolicy.objects.select_for_update().get(pk=1)
+    before = {"levels": policy.levels}
+    policy.levels = clean
+    policy.save()
+    audit_record(
+        actor=acting_user,
+        action="escalation_policy.update",
+        object_type=ObjectType.ESCALATION_POLICY,
+        object_id=policy.pk,
+        before=before,
+        after={"levels": clean},
+    )
+    return policy

@@ -1,0 +1,172 @@
+"""Back-office read models: the supervisor queue and the dashboard metrics.
+
+Selectors only (nothing here writes). Each function runs a fixed number of aggregate
+queries whatever the number of rows: the queue is five queries for 1 or 200 pending
+escalations, the dashboard seven for any amount of history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Case as When_,
+)
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.utils import timezone
+
+from cases.models import Resolution
+from discretion.dashboard.selectors import WINDOW_DAYS, ZERO
+from discretion.models import Escalation, User
+from discretion.trust.selectors import effective_limits_for
+
+
+@dataclass
+class QueueItem:
+    """One pending escalation with everything a supervisor needs to decide it at a glance."""
+
+    escalation: Escalation
+    mine: bool
+    failed_checks: list[dict[str, Any]]
+    rules: list[dict[str, Any]]
+    summary: str
+    customer_count: int = 0
+    customer_total: Decimal = ZERO
+    agent_requests: int = 0
+    agent_applied: int = 0
+    agent_approved: int = 0
+    agent_decided: int = 0
+    seconds_left: int | None = None
+    late: bool = False
+    approval_max: Decimal | None = None
+    can_approve: bool = False
+    cannot_approve_why: str = ""
+
+    @property
+    def resolution(self) -> Resolution:
+        return self.escalation.resolution
+
+    @property
+    def agent_approval_rate(self) -> int | None:
+        """Percent of the agent's decided escalations (30 days) that were approved."""
+        if not self.agent_decided:
+            return None
+        return round(100 * self.agent_approved / self.agent_decided)
+
+
+def queue_list(*, user: User, now: datetime | None = None) -> list[QueueItem]:
+    """Pending escalations, the caller's own first, then by time left (most urgent first).
+
+    Four queries for any number of rows: the escalations with their case, customer,
+    agent and remedy; the customers' applied remedies (30 days); the agents' requests
+    and escalation outcomes (30 days); the caller's own approval limits.
+    """
+    now = now or timezone.now()
+    since = now - timedelta(days=WINDOW_DAYS)
+    escalations = list(
+        Escalation.objects.filter(status=Escalation.Status.PENDING)
+        .select_related(
+            "resolution__case__customer",
+            "resolution__agent",
+            "resolution__remedy_type",
+            "assigned_to",
+        )
+        .annotate(
+            mine=When_(
+                When(assigned_to_id=user.pk, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("mine", F("due_at").asc(nulls_last=True), "created_at", "id")
+    )
+    if not escalations:
+        return []
+    customer_ids = {e.resolution.case.customer_id for e in escalations}
+    agent_ids = {e.resolution.agent_id for e in escalations}
+
+    customers = {
+        row["case__customer_id"]: row
+        for row in Resolution.objects.filter(
+            case__customer_id__in=customer_ids,
+            status=Resolution.Status.APPLIED,
+            applied_at__gte=since,
+        )
+        .values("case__customer_id")
+        .annotate(count=Count("id"), total=Sum("amount"))
+    }
+    agents = {
+        row["agent_id"]: row
+        for row in Resolution.objects.filter(agent_id__in=agent_ids, created_at__gte=since)
+        .values("agent_id")
+        .annotate(
+            requests=Count("id"),
+            applied=Count("id", filter=Q(status=Resolution.Status.APPLIED)),
+            approved=Count("id", filter=Q(escalation__status=Escalation.Status.APPROVED)),
+            decided=Count(
+                "id",
+                filter=Q(
+                    escalation__status__in=[Escalation.Status.APPROVED, Escalation.Status.DENIED]
+                ),
+            ),
+        )
+    }
+    my_limits = effective_limits_for(user)
+
+    items = []
+    for escalation in escalations:
+        resolution = escalation.resolution
+        decision = resolution.decision if isinstance(resolution.decision, dict) else {}
+        failed = [
+            c
+            for c in decision.get("checks", [])
+            if isinstance(c, dict) and not c.get("passed", True)
+        ]
+        rules = [r for r in decision.get("rules", []) if isinstance(r, dict)]
+        item = QueueItem(
+            escalation=escalation,
+            mine=escalation.assigned_to_id == user.pk,
+            failed_checks=failed,
+            rules=rules,
+            summary=str(decision.get("summary", "")),
+        )
+        customer = customers.get(resolution.case.customer_id)
+        if customer:
+            item.customer_count = customer["count"]
+            item.customer_total = customer["total"] or ZERO
+        agent = agents.get(resolution.agent_id)
+        if agent:
+            item.agent_requests = agent["requests"]
+            item.agent_applied = agent["applied"]
+            item.agent_approved = agent["approved"]
+            item.agent_decided = agent["decided"]
+        if escalation.due_at is not None:
+            item.seconds_left = int((escalation.due_at - now).total_seconds())
+        item.late = escalation.overdue or (item.seconds_left is not None and item.seconds_left < 0)
+        # What the service will say, shown before the click (the service still decides).
+        limit = my_limits.get(resolution.remedy_type_id)
+        item.approval_max = limit.approval_max if limit else None
+        if resolution.agent_id == user.pk:
+            item.cannot_approve_why = "You made this request: another supervisor must decide it."
+        elif item.approval_max is None:
+            item.cannot_approve_why = (
+                f"You have no approval limit for {resolution.remedy_type.name.lower()}."
+            )
+        elif resolution.amount > item.approval_max:
+            item.cannot_approve_why = (
+                f"Above your approval limit of {item.approval_max}: you can lower it to that."
+            )
+        item.can_approve = not item.cannot_approve_why
+        items.append(item)
+    return items

@@ -1,0 +1,342 @@
+"""Escalations: open (called by the decision), route, move up, approve, deny.
+
+Concurrency rules (read before changing anything here):
+
+- The escalation row is the durable record. ``escalation_open`` writes it in the
+  decision's transaction and enqueues routing on commit; the periodic sweeper
+  (``escalation_sweep``) routes any escalation whose message never reached a worker and
+  moves every one that is past due. Due times live in the database, never in countdowns.
+- Every automatic move (route, timeout, overdue) is ONE conditional
+  ``UPDATE … WHERE id = %s AND version = %s AND status = 'pending'``; the history entry,
+  timeline event and notifications are written only when that UPDATE hit a row, in the
+  same transaction. So a duplicate task, two sweepers, or a sweep racing a decision can
+  never move an escalation twice or notify twice (the notification's unique
+  ``dedupe_key`` is a second backstop).
+- A decision locks the escalation row FOR UPDATE, then the case row, then the
+  resolution (lock order escalation → case → resolution everywhere), and bumps
+  ``version``, so a concurrent automatic move fails its conditional UPDATE.
+- SQLite has no FOR UPDATE; its writers are serialized by BEGIN IMMEDIATE (settings).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import OperationalError, transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from cases.models import Case, RemedyType, Resolution
+from cases.services import case_event_add
+from common.db import insert, relate, select_one
+from discretion.escalations.oncall import oncall_supervisors_at
+from discretion.escalations.services import logger
+from discretion.escalations.wording import _label, _remedy_phrase
+from discretion.models import Escalation, EscalationEvent, EscalationPolicy, OnCallShift, Role, User
+from discretion.notifications.services import notification_create
+
+
+def _levels_of(escalation: Escalation) -> dict[int, int]:
+    levels = escalation.policy_levels or EscalationPolicy.DEFAULT_LEVELS
+    return {int(entry["level"]): int(entry["timeout_seconds"]) for entry in levels}
+
+
+def _admins() -> list[User]:
+    return list(
+        User.objects.filter(is_active=True)
+        .filter(Q(role=Role.ADMIN) | Q(is_superuser=True))
+        .order_by("id")
+    )
+
+
+@dataclass
+class _Move:
+    """What one automatic transition writes, computed before the conditional UPDATE."""
+
+    changes: dict[str, Any]
+    entries: list[tuple[str, int, User | None, str]] = field(default_factory=list)
+    assignee: User | None = None
+    overdue: bool = False
+
+
+def _plan(escalation: Escalation, *, now: datetime) -> _Move | None:
+    """The next transition of a pending escalation at ``now``, or None if none is due."""
+    levels = _levels_of(escalation)
+    last = max(levels)
+    requester_id = escalation.resolution.agent_id
+    if escalation.routed_at is not None and escalation.overdue:
+        return _plan_stranded(escalation, levels=levels, requester_id=requester_id, now=now)
+    if escalation.routed_at is None:
+        first, kind = max(1, min(escalation.level, last)), "assigned"
+    elif escalation.due_at is None or escalation.due_at > now:
+        return None
+    else:
+        first, kind = escalation.level + 1, "escalated"
+
+    entries: list[tuple[str, int, User | None, str]] = []
+    for level in range(first, last + 1):
+        chosen = _first_on_call(level=level, requester_id=requester_id, now=now)
+        if chosen is not None:
+            timeout = levels[level]
+            note = (
+                f"Level {escalation.level} timed out after {levels.get(escalation.level)} s."
+                if kind == "escalated"
+                else ""
+            )
+            entries.append((kind, level, chosen, note))
+            return _Move(
+                changes={
+                    "level": level,
+                    "assigned_to": chosen,
+                    "due_at": now + timedelta(seconds=timeout),
+                    "routed_at": escalation.routed_at or now,
+                    "overdue": False,
+                },
+                entries=entries,
+                assignee=chosen,
+            )
+        entries.append(("skipped_no_oncall", level, None, f"Nobody on call at level {level}."))
+
+    # Past the last level: it stays where it is (or at the last level if it was never
+    # assigned), marked overdue; every admin is told.
+    stays_at = escalation.level if escalation.routed_at else last
+    entries.append(
+        (
+            "overdue",
+            stays_at,
+            escalation.assigned_to,
+            "Past the last level of the escalation policy.",
+        )
+    )
+    return _Move(
+        changes={
+            "level": stays_at,
+            "routed_at": escalation.routed_at or now,
+            "overdue": True,
+        },
+        entries=entries,
+        overdue=True,
+    )
+
+
+def _plan_stranded(
+    escalation: Escalation, *, levels: dict[int, int], requester_id: int, now: datetime
+) -> _Move | None:
+    """An overdue escalation that nobody was ever assigned (nobody was on call at any
+    level) goes to the first person on call now, from level 1 up; else it stays put.
+
+    An overdue escalation that has an assignee stays with them: they were asked and the
+    admins were told. Nothing is written while nobody is on call, so the sweeper can ask
+    again every round without filling the history.
+    """
+    if escalation.assigned_to_id is not None:
+        return None
+    for level in sorted(levels):
+        person = _first_on_call(level=level, requester_id=requester_id, now=now)
+        if person is not None:
+            note = "Nobody was on call when it went overdue; someone is now."
+            return _Move(
+                changes={
+                    "level": level,
+                    "assigned_to": person,
+                    "due_at": now + timedelta(seconds=levels[level]),
+                    "overdue": False,
+                },
+                entries=[("assigned", level, person, note)],
+                assignee=person,
+            )
+    return None
+
+
+def _first_on_call(*, level: int, requester_id: int, now: datetime) -> User | None:
+    """The least-loaded person on call at ``level``; four-eyes: never the requester."""
+    return next(
+        (p for p in oncall_supervisors_at(level=level, at=now) if p.pk != requester_id), None
+    )
+
+
+def _apply(escalation: Escalation, move: _Move, *, now: datetime) -> bool:
+    """Write ``move`` if nobody moved or decided the escalation since it was read."""
+    # The one guard against double moves: a conditional UPDATE on version and status.
+    hit = Escalation.objects.filter(
+        pk=escalation.pk, version=escalation.version, status=Escalation.Status.PENDING
+    ).update(version=F("version") + 1, **move.changes)
+    if not hit:
+        return False
+    new_version = escalation.version + 1
+    for name, value in move.changes.items():
+        setattr(escalation, name, value)
+    escalation.version = new_version
+
+    resolution = escalation.resolution
+    case = resolution.case
+    what = _remedy_phrase(resolution)
+    for offset, (event, level, assignee, note) in enumerate(move.entries):
+        at = now + timedelta(microseconds=offset)  # keep the history's order stable
+        insert(
+            EscalationEvent(
+                escalation=escalation,
+                at=at,
+                event=event,
+                actor=None,
+                level=level,
+                assigned_to=assignee,
+                note=note,
+            )
+        )
+        if event in ("assigned", "escalated"):
+            who = f"{_label(assignee)} (on call, level {level})"
+            summary = (
+                f"Escalation #{escalation.pk} assigned to {who}."
+                if event == "assigned"
+                else f"{note} Escalation #{escalation.pk} moved to {who}."
+            )
+        elif event == "skipped_no_oncall":
+            summary = f"Escalation #{escalation.pk}: nobody on call at level {level}, moved on."
+        else:
+            summary = (
+                f"Escalation #{escalation.pk} is overdue: no one decided it by the last level; "
+                "admins were notified."
+            )
+        case_event_add(
+            case=case,
+            kind=f"escalation_{event}",
+            actor=None,
+            summary=summary,
+            data={
+                "escalation": escalation.pk,
+                "level": level,
+                "assigned_to": assignee.pk if assignee else None,
+            },
+        )
+
+    link = f"/escalations/{escalation.pk}/"
+    if move.assignee is not None:
+        due = escalation.due_at
+        notification_create(
+            recipient=move.assignee,
+            kind="escalation_assigned",
+            title=f"Approval needed: {what} on case #{case.pk}",
+            body=(
+                f"{_label(resolution.agent)} asks for a {what} on case #{case.pk} "
+                f"({case.subject}). Reason: {resolution.reason}\n"
+                f"You are on call at level {escalation.level}; please decide by "
+                f"{due.isoformat() if due else 'soon'}."
+            ),
+            link=link,
+            escalation=escalation,
+            dedupe_key=f"esc{escalation.pk}:v{new_version}:assigned",
+        )
+    if move.overdue:
+        for admin in _admins():
+            notification_create(
+                recipient=admin,
+                kind="escalation_overdue",
+                title=f"Overdue: {what} on case #{case.pk} is waiting for a decision",
+                body=(
+                    f"Escalation #{escalation.pk} ({_label(resolution.agent)}'s {what}) went "
+                    "past the last level of the escalation policy without a decision."
+                ),
+                link=link,
+                escalation=escalation,
+                dedupe_key=f"esc{escalation.pk}:overdue",
+            )
+    return True
+
+
+def _load_for_move(queryset: QuerySet[Escalation]) -> QuerySet[Escalation]:
+    return queryset.select_related(
+        "resolution__case", "resolution__agent", "resolution__remedy_type", "assigned_to"
+    )
+
+
+_PENDING_FOR_MOVE_SQL = (
+    f"SELECT {{columns}} FROM {Escalation._meta.db_table} e "
+    f"JOIN {Resolution._meta.db_table} r ON r.id = e.resolution_id "
+    f"JOIN {Case._meta.db_table} c ON c.id = r.case_id "
+    f"JOIN {User._meta.db_table} a ON a.id = r.agent_id "
+    f"JOIN {RemedyType._meta.db_table} rt ON rt.id = r.remedy_type_id "
+    f"LEFT JOIN {User._meta.db_table} s ON s.id = e.assigned_to_id "
+    "WHERE e.id = %s AND e.status = %s"
+)
+
+
+_PENDING_FOR_MOVE_PARTS = (
+    (Escalation, "e"),
+    (Resolution, "r"),
+    (Case, "c"),
+    (User, "a"),
+    (RemedyType, "rt"),
+    (User, "s"),
+)
+
+
+def _pending_for_move(escalation_id: int) -> Escalation | None:
+    """A pending escalation as ``_load_for_move`` loads it, in one plain statement (every
+    routing runs it; the ORM's four-way select_related cost more than the query)."""
+    loaded = select_one(
+        _PENDING_FOR_MOVE_SQL,
+        [escalation_id, Escalation.Status.PENDING.value],
+        _PENDING_FOR_MOVE_PARTS,
+    )
+    if loaded is None:
+        return None
+    escalation, resolution, case, agent, remedy_type, assignee = loaded
+    relate(resolution, "case", case)
+    relate(resolution, "agent", agent)
+    relate(resolution, "remedy_type", remedy_type)
+    relate(escalation, "resolution", resolution)
+    relate(escalation, "assigned_to", assignee)
+    return escalation
+
+
+def escalation_route(*, escalation_id: int, now: datetime | None = None) -> bool:
+    """Route an unrouted escalation, or move a past-due one. Idempotent; True if moved.
+
+    Safe to call any number of times, from any number of processes (see module doc).
+    """
+    with transaction.atomic():
+        escalation = _pending_for_move(escalation_id)
+        if escalation is None:
+            return False
+        now = now or timezone.now()
+        move = _plan(escalation, now=now)
+        if move is None:
+            return False
+        return _apply(escalation, move, now=now)
+
+
+def escalation_sweep(*, now: datetime | None = None, limit: int = 200) -> int:
+    """Move every pending escalation that is unrouted or past due. Returns how many moved.
+
+    The batch is locked FOR UPDATE SKIP LOCKED so two sweepers split the work instead of
+    queueing on each other; the conditional UPDATE in ``_apply`` still guards each move.
+    """
+    now = now or timezone.now()
+    moved = 0
+    with transaction.atomic():
+        due = Q(routed_at__isnull=True) | Q(due_at__lte=now, overdue=False)
+        if OnCallShift.objects.filter(starts_at__lte=now, ends_at__gt=now).exists():
+            # Stranded (overdue, nobody was ever on call): someone may be on call now.
+            due |= Q(overdue=True, assigned_to__isnull=True)
+        ids = list(
+            Escalation.objects.select_for_update(skip_locked=True)
+            .filter(due, status=Escalation.Status.PENDING)
+            .order_by("id")
+            .values_list("id", flat=True)[:limit]
+        )
+        if not ids:
+            return 0
+        for escalation in _load_for_move(Escalation.objects.filter(pk__in=ids)).order_by("id"):
+            try:
+                with transaction.atomic():  # a savepoint: one bad row does not stop the rest
+                    move = _plan(escalation, now=now)
+                    if move is not None and _apply(escalation, move, now=now):
+                        moved += 1
+            except OperationalError:
+                raise  # the database is in trouble: let the task retry
+            except Exception:
+                logger.exception("sweep could not move escalation %s", escalation.pk)
+    return moved

@@ -1,0 +1,53 @@
+"""Escalations: open (called by the decision), route, move up, approve, deny.
+
+Concurrency rules (read before changing anything here):
+
+- The escalation row is the durable record. ``escalation_open`` writes it in the
+  decision's transaction and enqueues routing on commit; the periodic sweeper
+  (``escalation_sweep``) routes any escalation whose message never reached a worker and
+  moves every one that is past due. Due times live in the database, never in countdowns.
+- Every automatic move (route, timeout, overdue) is ONE conditional
+  ``UPDATE … WHERE id = %s AND version = %s AND status = 'pending'``; the history entry,
+  timeline event and notifications are written only when that UPDATE hit a row, in the
+  same transaction. So a duplicate task, two sweepers, or a sweep racing a decision can
+  never move an escalation twice or notify twice (the notification's unique
+  ``dedupe_key`` is a second backstop).
+- A decision locks the escalation row FOR UPDATE, then the case row, then the
+  resolution (lock order escalation → case → resolution everywhere), and bumps
+  ``version``, so a concurrent automatic move fails its conditional UPDATE.
+- SQLite has no FOR UPDATE; its writers are serialized by BEGIN IMMEDIATE (settings).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from discretion.models import Escalation, EscalationEvent, Role, User
+
+
+def escalation_list(
+    *, user: User, status: str | None = None, assigned_to: int | None = None
+) -> QuerySet[Escalation]:
+    """Supervisors and admins see every escalation; agents only those of their requests.
+
+    Two queries for any page size: the escalations with their joins, and their history.
+    """
+    qs = Escalation.objects.select_related(
+        "resolution__remedy_type",
+        "resolution__agent",
+        "resolution__case",
+        "assigned_to",
+        "decided_by",
+    ).prefetch_related(Prefetch("history", queryset=EscalationEvent.objects.order_by("at", "id")))
+    role = "admin" if user.is_superuser else user.role
+    if role not in (Role.SUPERVISOR, Role.ADMIN):
+        qs = qs.filter(resolution__agent=user)
+    if status:
+        qs = qs.filter(status=status)
+    if assigned_to is not None:
+        qs = qs.filter(assigned_to_id=assigned_to)
+    return qs.order_by("-created_at", "-id")
+
+
+def escalation_get(*, user: User, escalation_id: int) -> Escalation | None:
+    return escalation_list(user=user).filter(pk=escalation_id).first()

@@ -1,0 +1,229 @@
+"""Escalations: open (called by the decision), route, move up, approve, deny.
+
+Concurrency rules (read before changing anything here):
+
+- The escalation row is the durable record. ``escalation_open`` writes it in the
+  decision's transaction and enqueues routing on commit; the periodic sweeper
+  (``escalation_sweep``) routes any escalation whose message never reached a worker and
+  moves every one that is past due. Due times live in the database, never in countdowns.
+- Every automatic move (route, timeout, overdue) is ONE conditional
+  ``UPDATE … WHERE id = %s AND version = %s AND status = 'pending'``; the history entry,
+  timeline event and notifications are written only when that UPDATE hit a row, in the
+  same transaction. So a duplicate task, two sweepers, or a sweep racing a decision can
+  never move an escalation twice or notify twice (the notification's unique
+  ``dedupe_key`` is a second backstop).
+- A decision locks the escalation row FOR UPDATE, then the case row, then the
+  resolution (lock order escalation → case → resolution everywhere), and bumps
+  ``version``, so a concurrent automatic move fails its conditional UPDATE.
+- SQLite has no FOR UPDATE; its writers are serialized by BEGIN IMMEDIATE (settings).
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from audit.models import ObjectType
+from audit.services import audit_record
+from cases.models import Case, Resolution
+from cases.services import case_event_add
+from common.db import Batch, insert
+from common.money import money
+from common.tasks import task_send
+from discretion.escalations.errors import EscalationConflict, EscalationInvalid
+from discretion.escalations.oncall import escalation_policy_get
+from discretion.escalations.rules import _decider_limit_check, _decider_role_check
+from discretion.escalations.wording import _label, _remedy_phrase
+from discretion.models import Escalation, EscalationEvent, User
+from discretion.notifications.services import notification_create
+
+logger = logging.getLogger(__name__)
+
+
+def escalation_open(
+    *, resolution: Resolution, acting_user, batch: Batch | None = None
+) -> Escalation:
+    """Create the escalation of a pending resolution. Call inside the decision's transaction.
+
+    With ``batch``, its history entry and timeline event join the caller's batch.
+
+    The row is the durable record: routing happens on a worker after commit, and the
+    sweeper routes any escalation whose message never reached one. Never fails the
+    request because the broker is down.
+    """
+    levels = escalation_policy_get().levels
+    escalation = insert(Escalation(resolution=resolution, level=1, policy_levels=levels))
+    event = EscalationEvent(escalation=escalation, event="created", actor=acting_user, level=1)
+    insert(event, batch=batch)
+    case_event_add(
+        case=resolution.case,
+        kind="escalation_created",
+        actor=acting_user,
+        summary=(
+            f"{_label(acting_user)}'s {_remedy_phrase(resolution)} needs a supervisor's "
+            f"approval; escalation #{escalation.pk} opened."
+        ),
+        data={"escalation": escalation.pk, "resolution": resolution.pk},
+        batch=batch,
+    )
+    transaction.on_commit(lambda: _enqueue_route(escalation.pk))
+    return escalation
+
+
+def _enqueue_route(escalation_id: int) -> None:
+    # The broker may be down: the request has committed and must not fail now. The
+    # sweeper finds unrouted escalations and routes them once the broker is back.
+    task_send("discretion.route_escalation", escalation_id)
+
+
+def _snapshot(escalation: Escalation) -> dict[str, Any]:
+    return {
+        "status": escalation.status,
+        "level": escalation.level,
+        "assigned_to": escalation.assigned_to_id,
+        "decided_by": escalation.decided_by_id,
+        "decision_note": escalation.decision_note,
+        "overdue": escalation.overdue,
+    }
+
+
+def _resolution_snapshot(resolution: Resolution) -> dict[str, Any]:
+    return {
+        "status": resolution.status,
+        "amount": money(resolution.amount),
+        "requested_amount": money(resolution.requested_amount),
+        "applied_at": resolution.applied_at.isoformat() if resolution.applied_at else None,
+    }
+
+
+@transaction.atomic
+def escalation_decide(
+    *,
+    acting_user: User,
+    escalation_id: int,
+    approve: bool,
+    amount: Decimal | None = None,
+    note: str = "",
+) -> Escalation:
+    """Approve (optionally lowering the amount) or deny. Exactly one decision ever wins.
+
+    Locks the escalation FOR UPDATE, then the case, then the resolution (the lock order
+    used everywhere). Raises EscalationForbidden (403), EscalationConflict (409) or
+    EscalationInvalid (400) and writes nothing then.
+    """
+    escalation = Escalation.objects.select_for_update(of=("self",)).filter(pk=escalation_id).first()
+    if escalation is None:
+        raise Escalation.DoesNotExist
+    # Lock order: escalation, then case, then resolution.
+    resolution_row = Resolution.objects.only("case_id").get(pk=escalation.resolution_id)
+    case = Case.objects.select_for_update().get(pk=resolution_row.case_id)
+    resolution = (
+        Resolution.objects.select_for_update(of=("self",))
+        .select_related("remedy_type", "agent")
+        .get(pk=escalation.resolution_id)
+    )
+    # Who may decide at all (403), then whether it is still open (409), then the amount
+    # (400), then whether the decider's own approval_max covers it (403).
+    _decider_role_check(acting_user=acting_user, resolution=resolution)
+    if escalation.status != Escalation.Status.PENDING:
+        decided_by = User.objects.filter(pk=escalation.decided_by_id).first()
+        raise EscalationConflict(
+            f"This escalation was already {escalation.status} by {_label(decided_by)}"
+            f"{' at ' + escalation.decided_at.isoformat() if escalation.decided_at else ''}."
+        )
+    requested = resolution.amount
+    if approve and amount is not None and amount > requested:
+        raise EscalationInvalid(
+            "The amount may lower the remedy, not raise it.",
+            fields={"amount": [f"May lower the remedy, not raise it: at most {money(requested)}."]},
+        )
+    granted = amount if (approve and amount is not None) else requested
+    _decider_limit_check(acting_user=acting_user, resolution=resolution, amount=granted)
+
+    now = timezone.now()
+    before, resolution_before = _snapshot(escalation), _resolution_snapshot(resolution)
+    status = Escalation.Status.APPROVED if approve else Escalation.Status.DENIED
+    Escalation.objects.filter(pk=escalation.pk).update(
+        status=status,
+        decided_by=acting_user,
+        decided_at=now,
+        decision_note=note,
+        version=F("version") + 1,
+    )
+    if approve:
+        Resolution.objects.filter(pk=resolution.pk).update(
+            status=Resolution.Status.APPLIED, amount=granted, applied_at=now
+        )
+        # Granted on the approver's authority: the case total moves, the requester's
+        # budgets do not (counts_against_budget stays False).
+        Case.objects.filter(pk=case.pk).update(remedies_total=F("remedies_total") + granted)
+    else:
+        Resolution.objects.filter(pk=resolution.pk).update(status=Resolution.Status.DENIED)
+    escalation.refresh_from_db()
+    resolution.refresh_from_db()
+
+    verb = "approved" if approve else "denied"
+    lowered = approve and granted != resolution.requested_amount
+    what = _remedy_phrase(resolution)
+    EscalationEvent.objects.create(
+        escalation=escalation,
+        at=now,
+        event=verb,
+        actor=acting_user,
+        level=escalation.level,
+        assigned_to=escalation.assigned_to,
+        note=note,
+    )
+    summary = f"{_label(acting_user)} {verb} {_label(resolution.agent)}'s {what}"
+    if lowered:
+        summary += f" (lowered from {money(resolution.requested_amount)})"
+    summary += f"{': ' + note if note else ''}."
+    case_event_add(
+        case=case,
+        kind=f"escalation_{verb}",
+        actor=acting_user,
+        summary=summary,
+        data={
+            "escalation": escalation.pk,
+            "resolution": resolution.pk,
+            "amount": money(resolution.amount),
+            "note": note,
+        },
+    )
+    audit_record(
+        actor=acting_user,
+        action=f"escalation.{'approve' if approve else 'deny'}",
+        object_type=ObjectType.ESCALATION,
+        object_id=escalation.pk,
+        before=before,
+        after=_snapshot(escalation),
+        reason=note,
+    )
+    audit_record(
+        actor=acting_user,
+        action=f"resolution.{'approve' if approve else 'deny'}",
+        object_type=ObjectType.RESOLUTION,
+        object_id=resolution.pk,
+        before=resolution_before,
+        after=_resolution_snapshot(resolution),
+        reason=note,
+    )
+    notification_create(
+        recipient=resolution.agent,
+        kind=f"escalation_{verb}",
+        title=f"Your {what} on case #{case.pk} was {verb}",
+        body=(
+            f"{_label(acting_user)} {verb} your request"
+            f"{' (lowered from ' + money(resolution.requested_amount) + ')' if lowered else ''}."
+            f"{' Note: ' + note if note else ''}"
+        ),
+        link=f"/cases/{case.pk}/",
+        escalation=escalation,
+        dedupe_key=f"esc{escalation.pk}:decided",
+    )
+    return escalation

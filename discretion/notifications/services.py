@@ -1,0 +1,164 @@
+"""In-app notifications, and their e-mail copy delivered by a task.
+
+A notification is a row written in the transaction of what it announces (so it exists
+exactly when that change committed); ``dedupe_key`` plus a unique constraint make
+"notify once" a database fact. The e-mail is sent by ``discretion.deliver_notification``
+after commit; a conditional UPDATE on ``emailed_at`` makes a duplicate delivery a no-op,
+and the sweeper re-enqueues any e-mail whose message was lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from common.tasks import task_send
+from discretion.models import Escalation, Notification, User
+
+logger = logging.getLogger(__name__)
+
+# An e-mail not sent this long after its notification was committed is re-enqueued.
+EMAIL_RETRY_AFTER = timedelta(seconds=30)
+# ...for a day; after that the in-app notification is all there is.
+EMAIL_GIVE_UP_AFTER = timedelta(days=1)
+
+
+def notification_create(
+    *,
+    recipient: User,
+    kind: str,
+    title: str,
+    dedupe_key: str,
+    body: str = "",
+    link: str = "",
+    escalation: Escalation | None = None,
+) -> Notification | None:
+    """Insert one notification unless ``(recipient, dedupe_key)`` exists. Call inside the
+    transaction of the change it announces; returns None for a duplicate."""
+    try:
+        # A savepoint, so a duplicate does not poison the caller's transaction.
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                recipient=recipient,
+                kind=kind,
+                title=title[:200],
+                body=body,
+                link=link[:300],
+                escalation=escalation,
+                dedupe_key=dedupe_key[:120],
+            )
+    except IntegrityError:
+        return None
+    transaction.on_commit(lambda: _enqueue_delivery(notification.pk))
+    return notification
+
+
+# Set inside a worker's task (``notifications_sent_inline``): e-mails of the
+# notifications that task commits are sent by the task itself, right after its commit,
+# instead of by one more task per e-mail (each task costs the worker a few ms of CPU).
+_send_inline: ContextVar[bool] = ContextVar("discretion_send_inline", default=False)
+
+
+@contextmanager
+def notifications_sent_inline() -> Iterator[None]:
+    """Within this block, a committed notification's e-mail is sent at once, here.
+
+    For Celery tasks that already run off the request path. A failed send is logged and
+    left to the sweeper (``redeliver_notifications``), as a lost message would be.
+    """
+    token = _send_inline.set(True)
+    try:
+        yield
+    finally:
+        _send_inline.reset(token)
+
+
+def _enqueue_delivery(notification_id: int) -> None:
+    if _send_inline.get():
+        try:
+            notification_deliver(notification_id=notification_id)
+        except Exception:
+            logger.warning(
+                "could not send the e-mail of notification %s; the sweeper retries",
+                notification_id,
+                exc_info=True,
+            )
+        return
+    # Never fail the committed change because the broker is down: the sweeper retries.
+    task_send("discretion.deliver_notification", notification_id)
+
+
+def notification_deliver(*, notification_id: int) -> bool:
+    """Send the e-mail copy once. Returns True if this call sent it.
+
+    The conditional UPDATE claims the notification inside a transaction that is only
+    committed after the mail went out: a concurrent duplicate waits on the row lock and
+    then matches nothing; a failed send rolls the claim back so a retry sends it.
+    """
+    with transaction.atomic():
+        claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
+            emailed_at=timezone.now()
+        )
+        if not claimed:
+            return False
+        notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+        address = notification.recipient.email
+        if not address:
+            return False  # nothing to send; emailed_at marks it handled
+        body = notification.body
+        if notification.link:
+            body = f"{body}\n\n{notification.link}".strip()
+        send_mail(
+            subject=f"[Discretion] {notification.title}",
+            message=body or notification.title,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[address],
+        )
+    return True
+
+
+def notification_undelivered_ids(*, limit: int = 100) -> list[int]:
+    """Notifications whose e-mail should have gone out by now (for the sweeper)."""
+    now = timezone.now()
+    return list(
+        Notification.objects.filter(
+            emailed_at__isnull=True,
+            created_at__lte=now - EMAIL_RETRY_AFTER,
+            created_at__gte=now - EMAIL_GIVE_UP_AFTER,
+        )
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def notification_list(*, user: User, unread: bool | None = None) -> QuerySet[Notification]:
+    qs = Notification.objects.filter(recipient=user)
+    if unread is True:
+        qs = qs.filter(read_at__isnull=True)
+    elif unread is False:
+        qs = qs.filter(read_at__isnull=False)
+    return qs.order_by("-created_at", "-id")
+
+
+def notification_mark_read(*, user: User, notification: Notification) -> Notification:
+    # Conditional: the first read time is the one kept.
+    Notification.objects.filter(pk=notification.pk, recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    notification.refresh_from_db(fields=["read_at"])
+    return notification
+
+
+def notification_mark_all_read(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

@@ -1,0 +1,66 @@
+"""Budget windows: lock, then spend with a conditional UPDATE.
+
+Concurrency rule (README, "Concurrency"): a request locks its case row first, then the
+user's day and month windows for the remedy type, in primary-key order. Approvals lock
+the escalation, then the case, and never touch budgets. No other code path locks these
+rows, so there is no lock cycle. On SQLite, which has no row locks, every transaction
+starts with BEGIN IMMEDIATE (settings) and so holds the database write lock throughout.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import connection
+
+from common.db import Batch
+from discretion.models import BudgetWindow
+from discretion.trust.locks import LockedWindows
+
+
+class BudgetExceeded(Exception):
+    """The conditional UPDATE found no room: a cap would have been exceeded."""
+
+
+# Both windows in one statement; each row only if it stays within its own cap.
+_SPEND_SQL = (
+    f"UPDATE {BudgetWindow._meta.db_table} "
+    "SET used = used + CAST(%s AS NUMERIC), "
+    "cap = CASE WHEN id = %s THEN CAST(%s AS NUMERIC) ELSE CAST(%s AS NUMERIC) END "
+    "WHERE (id = %s AND (%s IS NULL OR used + CAST(%s AS NUMERIC) <= CAST(%s AS NUMERIC))) "
+    "OR (id = %s AND (%s IS NULL OR used + CAST(%s AS NUMERIC) <= CAST(%s AS NUMERIC)))"
+)
+
+
+def budget_spend(
+    *,
+    windows: LockedWindows,
+    amount: Decimal,
+    daily_max: Decimal | None,
+    monthly_max: Decimal | None,
+    batch: Batch | None = None,
+) -> None:
+    """Add ``amount`` to both windows, each only if it stays within its cap; else raise
+    BudgetExceeded (the caller's transaction then rolls back, so nothing is half-spent).
+
+    The caller holds the window locks and has already decided; the WHERE clause is the
+    belt to that pair of braces, and the CHECK constraint on the table the last line.
+    With ``batch``, the UPDATE is added as the batch's last statement and its check runs
+    when the batch runs.
+    """
+    # Plain SQL (CASTs keep SQLite's arithmetic numeric): this runs on every decision.
+    day, month = windows.day, windows.month
+    params = [
+        amount,
+        *(day.pk, daily_max, monthly_max),
+        *(day.pk, daily_max, amount, daily_max),
+        *(month.pk, monthly_max, amount, monthly_max),
+    ]
+    error = BudgetExceeded(f"the day or month budget has no room for {amount}")
+    if batch is not None:
+        batch.add(_SPEND_SQL, params, rows=2, error=error)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_SPEND_SQL, params)
+        if cursor.rowcount != 2:
+            raise error

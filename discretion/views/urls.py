@@ -1,8 +1,0 @@
-"""Browser app URLs: the agent workspace, and the supervisor/admin back office."""
-
-from django.urls import include, path
-
-urlpatterns = [
-    path("", include("discretion.views.agent")),
-    path("", include("discretion.views.backoffice")),
-]

@@ -1,0 +1,127 @@
+"""Admin screens (role admin only): the trust-limit matrix and per-agent overrides, agents
+and roles. On-call, rules and the audit log are in ``admin_ops``.
+
+Every write goes through ``discretion.trust.services`` (which locks, validates and audits); a
+change to a limit asks for a reason, stored on its audit event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.views.decorators.http import require_http_methods
+
+from discretion.models import Role, TrustTier, User
+from discretion.trust.errors import TrustError
+from discretion.trust.users import team_get_or_create, user_create, user_update
+from web.common import admin_required
+
+
+class AgentForm(forms.Form):
+    display_name = forms.CharField(max_length=150, required=False, label="Display name")
+    email = forms.EmailField(max_length=254, required=False)
+    role = forms.ChoiceField(choices=Role.choices)
+    tier = forms.ModelChoiceField(
+        queryset=TrustTier.objects.all(), to_field_name="code", required=False, label="Trust tier"
+    )
+    team = forms.CharField(max_length=100, required=False, label="Team")
+    is_active = forms.BooleanField(required=False, initial=True, label="Active")
+
+    def values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        team = data["team"].strip()
+        return {
+            "display_name": data["display_name"],
+            "email": data["email"],
+            "role": data["role"],
+            "tier": data["tier"],
+            "team": team_get_or_create(name=team) if team else None,
+            "is_active": data["is_active"],
+        }
+
+
+class AgentCreateForm(AgentForm):
+    username = forms.RegexField(
+        regex=r"^[\w.@+-]+$",
+        max_length=150,
+        error_messages={"invalid": "Letters, digits and @/./+/-/_ only."},
+    )
+    password = forms.CharField(
+        min_length=8, widget=forms.PasswordInput, help_text="At least 8 characters."
+    )
+    field_order = ["username", "password", "display_name", "email", "role", "tier", "team"]
+
+
+class AgentEditForm(AgentForm):
+    reason = forms.CharField(max_length=500, required=False, label="Reason (for the audit log)")
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def agents_page(request: HttpRequest) -> HttpResponse:
+    form = AgentCreateForm(request.POST or None, initial={"role": Role.AGENT, "is_active": True})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            values = form.values()
+            try:
+                user = user_create(
+                    acting_user=request.user,
+                    username=form.cleaned_data["username"],
+                    password=form.cleaned_data["password"],
+                    **values,
+                )
+            except TrustError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, f"{user.label} can now sign in as {user.username}.")
+                return redirect("admin-agents")
+        status = 400
+    people = User.objects.select_related("team", "tier").order_by("role", "username")
+    return render(request, "admin_ui/agents.html", {"people": people, "form": form}, status=status)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def agent_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(User.objects.select_related("team", "tier"), pk=pk)
+    initial = {
+        "display_name": person.display_name,
+        "email": person.email,
+        "role": "admin" if person.is_superuser else person.role,
+        "tier": person.tier,
+        "team": person.team.name if person.team_id else "",
+        "is_active": person.is_active,
+    }
+    form = AgentEditForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                user_update(
+                    acting_user=request.user,
+                    user=person,
+                    changes=form.values(),
+                    reason=form.cleaned_data["reason"],
+                )
+            except TrustError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, f"Saved {person.username}.")
+                return redirect("admin-agents")
+        return render(
+            request, "admin_ui/agent_edit.html", {"form": form, "person": person}, status=400
+        )
+    return render(request, "admin_ui/agent_edit.html", {"form": form, "person": person})
+
+
+urlpatterns = [
+    path("admin-ui/agents/", agents_page, name="admin-agents"),
+    path("admin-ui/agents/<int:pk>/", agent_edit, name="admin-agent-edit"),
+]

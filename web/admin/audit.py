@@ -1,0 +1,89 @@
+"""Admin screens, continued: the on-call week and escalation policy, policy rules (live
+validation, backtest before enabling), and the audit log.
+
+Writes go through ``discretion.escalations.oncall`` and ``policies.services`` (both audit); the
+backtest is ``discretion.decisions.backtest``; validation is ``policies.expressions`` — the
+same functions the API calls.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from audit.models import AuditEvent, ObjectType
+from discretion.models import User
+from web.common import admin_required
+
+
+class AuditFilter(forms.Form):
+    object_type = forms.ChoiceField(
+        choices=[("", "Any"), *list(ObjectType.choices)], required=False, label="Object"
+    )
+    object_id = forms.CharField(max_length=64, required=False, label="Object id")
+    actor = forms.ModelChoiceField(
+        queryset=User.objects.order_by("username"), required=False, empty_label="Anyone"
+    )
+    since = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@admin_required
+@require_GET
+def audit_page(request: HttpRequest) -> HttpResponse:
+    """Filtered, paginated (50 a page): a count and one page with the actor joined."""
+    form = AuditFilter(request.GET or None)
+    events = AuditEvent.objects.select_related("actor").order_by("-at", "-id")
+    if form.is_valid():
+        data = form.cleaned_data
+        tz = timezone.get_current_timezone()
+        if data["object_type"]:
+            events = events.filter(object_type=data["object_type"])
+        if data["object_id"]:
+            events = events.filter(object_id=data["object_id"].strip())
+        if data["actor"]:
+            events = events.filter(actor=data["actor"])
+        if data["since"]:
+            events = events.filter(
+                at__gte=timezone.make_aware(datetime.combine(data["since"], time.min), tz)
+            )
+        if data["until"]:
+            end = datetime.combine(data["until"] + timedelta(days=1), time.min)
+            events = events.filter(at__lt=timezone.make_aware(end, tz))
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    rows = [{"event": e, "changes": _changes(e.before, e.after)} for e in page.object_list]
+    return render(
+        request,
+        "admin_ui/audit.html",
+        {"form": form, "page": page, "rows": rows, "query": query.urlencode()},
+    )
+
+
+def _changes(before: Any, after: Any) -> list[tuple[str, Any, Any]]:
+    """(field, before, after) for what changed; everything for a create or delete."""
+    before = before if isinstance(before, dict) else {}
+    after = after if isinstance(after, dict) else {}
+    keys = list(dict.fromkeys([*before, *after]))
+    return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+urlpatterns = [
+    path("admin-ui/audit/", audit_page, name="admin-audit"),
+]

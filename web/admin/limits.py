@@ -1,0 +1,309 @@
+"""Admin screens (role admin only): the trust-limit matrix and per-agent overrides, agents
+and roles. On-call, rules and the audit log are in ``admin_ops``.
+
+Every write goes through ``discretion.trust.services`` (which locks, validates and audits); a
+change to a limit asks for a reason, stored on its audit event.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cases.models import RemedyType
+from discretion.models import TrustLimit, TrustTier, User
+from discretion.trust.errors import TrustError
+from discretion.trust.services import (
+    trust_limit_create,
+    trust_limit_delete,
+    trust_limit_update,
+)
+from web.admin.tiers import TierCreateForm
+from web.common import admin_required, error_lines
+
+CAP_FIELDS = ("per_remedy_max", "per_case_max", "daily_max", "monthly_max", "approval_max")
+
+
+CAP_LABELS = {
+    "per_remedy_max": "Per remedy",
+    "per_case_max": "Per case",
+    "daily_max": "Per day",
+    "monthly_max": "Per month",
+    "approval_max": "May approve up to",
+}
+
+
+def _money_field(label: str, *, required: bool = False) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.00"),
+        max_value=Decimal(settings.DISCRETION_MAX_AMOUNT),
+        error_messages={
+            "max_decimal_places": "At most two decimals (cents).",
+            "min_value": "Caps cannot be negative.",
+            "invalid": "Enter an amount like 25.00.",
+        },
+    )
+
+
+class LimitForm(forms.Form):
+    per_remedy_max = _money_field("Per remedy", required=True)
+    per_case_max = _money_field("Per case")
+    daily_max = _money_field("Per day")
+    monthly_max = _money_field("Per month")
+    approval_max = _money_field("May approve up to")
+    reason = forms.CharField(
+        max_length=500,
+        label="Reason for the change",
+        error_messages={"required": "Say why: the reason is kept in the audit log."},
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Say why: the reason is kept in the audit log.")
+        return reason
+
+    def caps(self) -> dict[str, Decimal | None]:
+        return {name: self.cleaned_data.get(name) for name in CAP_FIELDS}
+
+
+class DeleteForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        label="Reason for removing it",
+        error_messages={"required": "Say why: the reason is kept in the audit log."},
+    )
+
+
+def _initial(limit: TrustLimit | None) -> dict[str, Any]:
+    if limit is None:
+        return {}
+    return {name: getattr(limit, name) for name in CAP_FIELDS}
+
+
+@admin_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    return render(request, "admin_ui/index.html")
+
+
+def _remedies() -> list[RemedyType]:
+    return list(RemedyType.objects.filter(enabled=True))
+
+
+@admin_required
+@require_GET
+def limits_page(request: HttpRequest) -> HttpResponse:
+    """Tiers x remedy types, and the per-agent overrides below. Five queries in all."""
+    tiers = list(TrustTier.objects.all())
+    remedies = _remedies()
+    limits = list(TrustLimit.objects.select_related("tier", "agent", "remedy_type"))
+    by_cell = {(lim.tier_id, lim.remedy_type_id): lim for lim in limits if lim.tier_id}
+    rows = [
+        {
+            "tier": tier,
+            "cells": [{"remedy": r, "limit": by_cell.get((tier.pk, r.pk))} for r in remedies],
+        }
+        for tier in tiers
+    ]
+    overrides = sorted(
+        (lim for lim in limits if lim.agent_id),
+        key=lambda lim: (lim.agent.username, lim.remedy_type.sort_order, lim.remedy_type.code),
+    )
+    people = User.objects.filter(is_active=True).order_by("username")
+    return render(
+        request,
+        "admin_ui/limits.html",
+        {
+            "rows": rows,
+            "remedies": remedies,
+            "overrides": overrides,
+            "people": people,
+            "form": LimitForm(),
+            "tier_form": TierCreateForm(),
+            "cap_labels": CAP_LABELS,
+        },
+    )
+
+
+def _cell_context(tier: TrustTier, remedy: RemedyType, limit: TrustLimit | None) -> dict:
+    return {"tier": tier, "remedy": remedy, "limit": limit, "cap_labels": CAP_LABELS}
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def limit_cell(request: HttpRequest, tier_code: str, remedy_code: str) -> HttpResponse:
+    """One cell of the matrix: shown, edited (``?edit=1``) or saved (POST)."""
+    tier = get_object_or_404(TrustTier, code=tier_code)
+    remedy = get_object_or_404(RemedyType, code=remedy_code)
+    limit = (
+        TrustLimit.objects.select_related("tier", "remedy_type")
+        .filter(tier=tier, remedy_type=remedy)
+        .first()
+    )
+    context = _cell_context(tier, remedy, limit)
+    if request.method == "GET":
+        if request.GET.get("edit"):
+            context["form"] = LimitForm(initial=_initial(limit))
+            return render(request, "admin_ui/_limit_cell_form.html", context)
+        return render(request, "admin_ui/_limit_cell.html", context)
+
+    if request.POST.get("delete"):
+        form = DeleteForm(request.POST)
+        if limit is None:
+            return render(request, "admin_ui/_limit_cell.html", context)
+        if not form.is_valid():
+            context["form"] = LimitForm(initial=_initial(limit), data=None)
+            context["delete_error"] = "Say why you remove this limit (it goes in the audit log)."
+            return render(request, "admin_ui/_limit_cell_form.html", context, status=_bad(request))
+        trust_limit_delete(
+            acting_user=request.user, trust_limit=limit, reason=form.cleaned_data["reason"]
+        )
+        context.update({"limit": None, "saved": "Limit removed."})
+        return _cell_done(request, context)
+
+    form = LimitForm(request.POST)
+    context["form"] = form
+    if not form.is_valid():
+        return render(request, "admin_ui/_limit_cell_form.html", context, status=_bad(request))
+    try:
+        if limit is None:
+            limit = trust_limit_create(
+                acting_user=request.user,
+                tier=tier,
+                remedy_type=remedy,
+                reason=form.cleaned_data["reason"],
+                **form.caps(),
+            )
+        else:
+            limit = trust_limit_update(
+                acting_user=request.user,
+                trust_limit=limit,
+                changes=form.caps(),
+                reason=form.cleaned_data["reason"],
+            )
+    except TrustError as exc:
+        context["errors"] = error_lines(exc)
+        return render(request, "admin_ui/_limit_cell_form.html", context, status=_bad(request))
+    context.update({"limit": limit, "saved": "Saved."})
+    return _cell_done(request, context)
+
+
+def _bad(request: HttpRequest) -> int:
+    # htmx swaps only 2xx bodies by default; plain form posts get a real 400.
+    return 200 if request.htmx else 400
+
+
+def _cell_done(request: HttpRequest, context: dict) -> HttpResponse:
+    if request.htmx:
+        return render(request, "admin_ui/_limit_cell.html", context)
+    messages.success(request, context.get("saved", "Saved."))
+    return redirect("admin-limits")
+
+
+class OverrideForm(LimitForm):
+    agent = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True).order_by("username"), label="Agent"
+    )
+    remedy_type = forms.ModelChoiceField(
+        queryset=RemedyType.objects.filter(enabled=True), to_field_name="code", label="Remedy"
+    )
+
+    field_order = ["agent", "remedy_type", *CAP_FIELDS, "reason"]
+
+
+@admin_required
+@require_POST
+def override_create(request: HttpRequest) -> HttpResponse:
+    form = OverrideForm(request.POST)
+    if form.is_valid():
+        try:
+            trust_limit_create(
+                acting_user=request.user,
+                agent=form.cleaned_data["agent"],
+                remedy_type=form.cleaned_data["remedy_type"],
+                reason=form.cleaned_data["reason"],
+                **form.caps(),
+            )
+        except TrustError as exc:
+            for line in error_lines(exc):
+                form.add_error(None, line)
+        else:
+            agent = form.cleaned_data["agent"]
+            messages.success(
+                request,
+                f"Override added for {agent.label} ({form.cleaned_data['remedy_type'].name}).",
+            )
+            return redirect("admin-limits")
+    return render(request, "admin_ui/override_form.html", {"form": form, "new": True}, status=400)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def override_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    limit = get_object_or_404(
+        TrustLimit.objects.select_related("agent", "remedy_type"), pk=pk, agent__isnull=False
+    )
+    if request.method == "GET":
+        form = LimitForm(initial=_initial(limit))
+        return render(request, "admin_ui/override_form.html", {"form": form, "limit": limit})
+    if request.POST.get("delete"):
+        delete = DeleteForm(request.POST)
+        if delete.is_valid():
+            trust_limit_delete(
+                acting_user=request.user, trust_limit=limit, reason=delete.cleaned_data["reason"]
+            )
+            messages.success(
+                request, f"Override removed: {limit.agent.label} now follows their tier."
+            )
+            return redirect("admin-limits")
+        form = LimitForm(initial=_initial(limit))
+        return render(
+            request,
+            "admin_ui/override_form.html",
+            {"form": form, "limit": limit, "delete_error": "Say why you remove this override."},
+            status=400,
+        )
+    form = LimitForm(request.POST)
+    if form.is_valid():
+        try:
+            trust_limit_update(
+                acting_user=request.user,
+                trust_limit=limit,
+                changes=form.caps(),
+                reason=form.cleaned_data["reason"],
+            )
+        except TrustError as exc:
+            for line in error_lines(exc):
+                form.add_error(None, line)
+        else:
+            messages.success(request, f"Override saved for {limit.agent.label}.")
+            return redirect("admin-limits")
+    return render(
+        request, "admin_ui/override_form.html", {"form": form, "limit": limit}, status=400
+    )
+
+
+urlpatterns = [
+    path("admin-ui/", index, name="admin-index"),
+    path("admin-ui/limits/", limits_page, name="admin-limits"),
+    path(
+        "admin-ui/limits/cell/<slug:tier_code>/<slug:remedy_code>/",
+        limit_cell,
+        name="admin-limit-cell",
+    ),
+    path("admin-ui/limits/overrides/", override_create, name="admin-override-create"),
+    path("admin-ui/limits/overrides/<int:pk>/", override_edit, name="admin-override-edit"),
+]

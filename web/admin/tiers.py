@@ -1,0 +1,96 @@
+"""Admin screens (role admin only): the trust-limit matrix and per-agent overrides, agents
+and roles. On-call, rules and the audit log are in ``admin_ops``.
+
+Every write goes through ``discretion.trust.services`` (which locks, validates and audits); a
+change to a limit asks for a reason, stored on its audit event.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.views.decorators.http import require_http_methods, require_POST
+
+from discretion.models import TrustTier
+from discretion.trust.errors import TrustError
+from discretion.trust.services import (
+    trust_tier_create,
+    trust_tier_update,
+)
+from web.common import admin_required, error_lines
+
+
+class TierForm(forms.Form):
+    name = forms.CharField(max_length=80, help_text="What people see, e.g. “Senior”.")
+    description = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="Who belongs here."
+    )
+    rank = forms.IntegerField(
+        min_value=0, max_value=32767, initial=0, help_text="Order in the matrix, lowest first."
+    )
+    reason = forms.CharField(max_length=500, label="Reason (audit log)")
+
+
+class TierCreateForm(TierForm):
+    code = forms.SlugField(
+        max_length=40, help_text="Short and permanent: letters, digits, - and _, e.g. “lead”."
+    )
+    field_order = ["code", "name", "description", "rank", "reason"]
+
+
+@admin_required
+@require_POST
+def tier_create(request: HttpRequest) -> HttpResponse:
+    form = TierCreateForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            tier = trust_tier_create(
+                acting_user=request.user,
+                code=data["code"],
+                name=data["name"],
+                description=data["description"],
+                rank=data["rank"],
+                reason=data["reason"],
+            )
+        except TrustError as exc:
+            for line in error_lines(exc):
+                form.add_error(None, line)
+        else:
+            messages.success(
+                request, f"Tier “{tier.name}” added. Its limits are empty until you set them."
+            )
+            return redirect("admin-limits")
+    return render(request, "admin_ui/tier_form.html", {"form": form, "new": True}, status=400)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def tier_edit(request: HttpRequest, code: str) -> HttpResponse:
+    tier = get_object_or_404(TrustTier, code=code)
+    if request.method == "GET":
+        form = TierForm(
+            initial={"name": tier.name, "description": tier.description, "rank": tier.rank}
+        )
+        return render(request, "admin_ui/tier_form.html", {"form": form, "tier": tier})
+    form = TierForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        tier = trust_tier_update(
+            acting_user=request.user,
+            tier=tier,
+            changes={key: data[key] for key in ("name", "description", "rank")},
+            reason=data["reason"],
+        )
+        messages.success(request, f"Tier “{tier.name}” saved.")
+        return redirect("admin-limits")
+    return render(request, "admin_ui/tier_form.html", {"form": form, "tier": tier}, status=400)
+
+
+urlpatterns = [
+    path("admin-ui/tiers/", tier_create, name="admin-tier-create"),
+    path("admin-ui/tiers/<slug:code>/", tier_edit, name="admin-tier-edit"),
+]

@@ -1,0 +1,12 @@
+"""The admin screens (``/admin-ui/…``): one module per screen, each owning its paths."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("web.admin.limits")),
+    path("", include("web.admin.tiers")),
+    path("", include("web.admin.agents")),
+    path("", include("web.admin.oncall")),
+    path("", include("web.admin.rules")),
+    path("", include("web.admin.audit")),
+]

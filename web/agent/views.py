@@ -1,0 +1,90 @@
+"""Agent workspace: login, home, cases, case page with the resolve panel, notifications.
+
+Views are thin: they parse input with Django forms, call services/selectors and render.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.views.decorators.http import require_GET, require_POST
+
+from common.roles import role_of
+from discretion.models import Notification
+from discretion.notifications.services import (
+    notification_list,
+    notification_mark_all_read,
+    notification_mark_read,
+)
+from web.agent.case import case_detail_urls
+from web.agent.cases import case_list_view, case_new_view
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each role to where its work is."""
+    role = role_of(request.user)
+    if role == "admin":
+        return redirect("/dashboard/")
+    if role == "supervisor":
+        return redirect("/queue/")
+    return redirect("agent-cases")
+
+
+# --- Notifications ----------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def notifications_bell(request: HttpRequest) -> HttpResponse:
+    unread = notification_list(user=request.user, unread=True).count()
+    return render(request, "partials/bell.html", {"unread_count": unread})
+
+
+@login_required
+@require_GET
+def notifications_page(request: HttpRequest) -> HttpResponse:
+    items = list(notification_list(user=request.user)[:100])
+    unread = sum(1 for n in items if n.read_at is None)
+    return render(
+        request, "agent/notifications.html", {"notifications": items, "unread_total": unread}
+    )
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+    notification = get_object_or_404(Notification, pk=notification_id, recipient=request.user)
+    notification_mark_read(user=request.user, notification=notification)
+    follow = request.POST.get("follow") == "1"
+    if follow and notification.link.startswith("/") and not notification.link.startswith("//"):
+        return redirect(notification.link)
+    return redirect("notifications")
+
+
+@login_required
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    notification_mark_all_read(user=request.user)
+    return redirect("notifications")
+
+
+class LoginView(auth_views.LoginView):
+    redirect_authenticated_user = True
+
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("login/", LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("cases/", case_list_view, name="agent-cases"),
+    path("cases/new/", case_new_view, name="agent-case-new"),
+    *case_detail_urls,
+    path("notifications/", notifications_page, name="notifications"),
+    path("notifications/bell/", notifications_bell, name="notifications-bell"),
+    path("notifications/read-all/", notifications_read_all, name="notifications-read-all"),
+    path("notifications/<int:notification_id>/read/", notification_read, name="notification-read"),
+]

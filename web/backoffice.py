@@ -1,0 +1,41 @@
+"""Supervisor queue, admin screens and the dashboard (the back office).
+
+URL map (every view checks the role; agents get 403, anonymous users the login page):
+
+- ``/queue/`` … supervisors and admins: pending escalations, live (``views.queue``)
+- ``/escalations/<id>/`` … the link in notifications: the decision page, or the case
+- ``/dashboard/`` … supervisors and admins: metrics as charts (``views.dashboard``)
+- ``/admin-ui/…`` … admins: limits, agents, on-call, rules, audit (``views.admin_ui``)
+"""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import include, path
+
+from common.roles import role_of
+from discretion.escalations.selectors import escalation_get
+from web.common import role_required
+
+
+@role_required("agent", "supervisor", "admin")
+def escalation_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """Where a notification about an escalation leads: deciders decide, requesters see the case."""
+    escalation = escalation_get(user=request.user, escalation_id=pk)
+    if escalation is None:
+        return redirect("queue" if role_of(request.user) != "agent" else "agent-cases")
+    decider = role_of(request.user) in ("supervisor", "admin")
+    if (
+        decider
+        and escalation.status == "pending"
+        and escalation.resolution.agent_id != request.user.pk
+    ):
+        return redirect(f"/queue/{pk}/decide/?action=approve")
+    return redirect(f"/cases/{escalation.resolution.case_id}/")
+
+
+urlpatterns = [
+    path("", include("web.supervisor.queue")),
+    path("", include("web.dashboard.views")),
+    path("", include("web.admin.urls")),
+    path("escalations/<int:pk>/", escalation_link, name="escalation-link"),
+]

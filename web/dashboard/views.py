@@ -1,0 +1,130 @@
+"""/dashboard/: autonomy, escalations, SLA, spend against caps, failing checks — as charts."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.views.decorators.http import require_GET
+
+from discretion.dashboard.selectors import dashboard_metrics
+from web.common import supervisor_required
+from web.dashboard.charts import (
+    Column,
+    HBar,
+    Point,
+    Segment,
+    column_chart,
+    hbar_chart,
+    legend,
+    rate_line_chart,
+)
+from web.templatetags.backoffice_tags import cash, span
+
+
+def _axis_label(index: int, day, count: int) -> str:
+    # A label every 7 days and on the last day, so 30 labels never overlap.
+    last = index == count - 1
+    return day.strftime("%b %-d") if last or (index % 7 == 0 and count - 1 - index >= 4) else ""
+
+
+def _spend_text(row) -> str:
+    if row.uncapped_users:
+        return f"{cash(row.total)} · uncapped"
+    if not row.monthly_caps:
+        return f"{cash(row.total)} · no limits set"
+    return f"{cash(row.total)} of {cash(row.monthly_caps)}"
+
+
+@supervisor_required
+@require_GET
+def dashboard_page(request: HttpRequest) -> HttpResponse:
+    m = dashboard_metrics()
+    n = len(m.days)
+    autonomy_chart = rate_line_chart(
+        title="Autonomy rate per day, last 30 days",
+        desc=(
+            f"Share of resolutions applied without an escalation. Over the period: "
+            f"{m.autonomous} of {m.resolutions}."
+        ),
+        points=[
+            Point(
+                label=_axis_label(i, d.day, n),
+                value=d.autonomy_rate,
+                tooltip=(
+                    f"{d.day:%b %-d}: {d.autonomous} of {d.total} applied without escalation"
+                    if d.total
+                    else f"{d.day:%b %-d}: no resolutions"
+                ),
+            )
+            for i, d in enumerate(m.days)
+        ],
+        css="chart-autonomy",
+    )
+    escalations_chart = column_chart(
+        title="Escalations per day, last 30 days",
+        desc=f"{m.escalations} escalations in the period.",
+        columns=[
+            Column(
+                label=_axis_label(i, d.day, n),
+                value=d.escalated,
+                tooltip=f"{d.day:%b %-d}: {d.escalated} escalated of {d.total} requests",
+            )
+            for i, d in enumerate(m.days)
+        ],
+        css="chart-escalations",
+    )
+    spend_chart = hbar_chart(
+        title="Remedy spend this month against the agents' monthly caps",
+        desc="Per remedy type: applied on the agents' own authority, applied on a supervisor's "
+        "approval, and the sum of the monthly caps in force.",
+        bars=[
+            HBar(
+                label=row.remedy_type.name,
+                segments=[
+                    Segment(float(row.own), "seg-own", f"Own authority: {cash(row.own)}"),
+                    Segment(float(row.approved), "seg-approved", f"Approved: {cash(row.approved)}"),
+                ],
+                display=_spend_text(row),
+                marker=None if row.uncapped_users else float(row.monthly_caps),
+                marker_label=f"Sum of monthly caps: {cash(row.monthly_caps)}",
+            )
+            for row in m.spend
+        ],
+        css="chart-spend",
+    )
+    failing_chart = hbar_chart(
+        title="Checks and rules that fail most, last 30 days",
+        desc="How often each limit check failed or each policy rule matched, in requests "
+        "that were escalated or rejected.",
+        bars=[
+            HBar(
+                label=name,
+                segments=[Segment(count, "seg-bad", f"{name}: {count}")],
+                display=str(count),
+            )
+            for name, count in m.failing
+        ],
+        css="chart-failing",
+    )
+    context = {
+        "m": m,
+        "autonomy_chart": autonomy_chart,
+        "escalations_chart": escalations_chart,
+        "spend_chart": spend_chart,
+        "spend_legend": legend(
+            [
+                ("seg-own", "Own authority"),
+                ("seg-approved", "Approved by a supervisor"),
+                ("marker", "Sum of monthly caps"),
+            ]
+        ),
+        "failing_chart": failing_chart,
+        "median_text": span(m.median_decision_seconds)
+        if m.median_decision_seconds is not None
+        else "—",
+    }
+    return render(request, "dashboard/dashboard.html", context)
+
+
+urlpatterns = [path("dashboard/", dashboard_page, name="dashboard")]

@@ -1,0 +1,196 @@
+"""The supervisor queue: pending escalations, live, with approve / lower / deny.
+
+Decisions go through ``discretion.escalations.services.escalation_decide`` (four-eyes, approval_max,
+one decision wins); its refusals are shown to the supervisor as they are worded.
+The list polls every 3 s with the signature of what it shows and gets 204 (no swap)
+when nothing changed, so focus and scroll stay put between changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.views.decorators.http import require_GET, require_POST
+
+from discretion.escalations.errors import EscalationError
+from discretion.escalations.queue import QueueItem, queue_list
+from discretion.escalations.selectors import escalation_get
+from discretion.escalations.services import escalation_decide
+from discretion.models import Escalation
+from web.common import supervisor_required
+
+
+class ApproveForm(forms.Form):
+    amount = forms.DecimalField(
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.00"),
+        max_value=Decimal(settings.DISCRETION_MAX_AMOUNT),
+        label="Amount to approve",
+    )
+    note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea, label="Note")
+
+
+class DenyForm(forms.Form):
+    note = forms.CharField(
+        required=True,
+        max_length=2000,
+        widget=forms.Textarea,
+        label="Why are you denying it?",
+        error_messages={"required": "Write a note: the agent sees it and needs to know why."},
+    )
+
+    def clean_note(self) -> str:
+        note = self.cleaned_data["note"].strip()
+        if not note:
+            raise forms.ValidationError("Write a note: the agent sees it and needs to know why.")
+        return note
+
+
+def _signature(items: list[QueueItem]) -> str:
+    raw = "|".join(
+        f"{i.escalation.pk}:{i.escalation.version}:{i.escalation.assigned_to_id}:{i.late}"
+        for i in items
+    )
+    return hashlib.sha1(raw.encode()).hexdigest()[:16]
+
+
+def _list_context(request: HttpRequest) -> dict:
+    items = queue_list(user=request.user)
+    return {
+        "items": items,
+        "sig": _signature(items),
+        "mine_count": sum(1 for i in items if i.mine),
+    }
+
+
+@supervisor_required
+@require_GET
+def queue_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "supervisor/queue.html", _list_context(request))
+
+
+@supervisor_required
+@require_GET
+def queue_items(request: HttpRequest) -> HttpResponse:
+    """The polled list. 204 when the caller's signature is still current (htmx skips it)."""
+    context = _list_context(request)
+    if request.GET.get("sig") == context["sig"]:
+        return HttpResponse(status=204)
+    return render(request, "supervisor/_queue_list.html", context)
+
+
+def _escalation_or_404(request: HttpRequest, pk: int) -> Escalation:
+    escalation = escalation_get(user=request.user, escalation_id=pk)
+    if escalation is None:
+        raise Http404("No such escalation.")
+    return escalation
+
+
+@supervisor_required
+@require_GET
+def decide_form(request: HttpRequest, pk: int) -> HttpResponse:
+    """The side panel for one escalation: lower-and-approve, or deny with a note."""
+    escalation = _escalation_or_404(request, pk)
+    action = request.GET.get("action", "lower")
+    if action == "cancel":
+        return render(request, "supervisor/_panel_empty.html")
+    if action not in ("lower", "deny", "approve"):
+        action = "lower"
+    form = DenyForm() if action == "deny" else ApproveForm()
+    return _panel(request, escalation, action=action, form=form)
+
+
+def _panel(
+    request: HttpRequest,
+    escalation: Escalation,
+    *,
+    action: str,
+    form: forms.Form,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    template = "supervisor/_panel_form.html"
+    context = {"escalation": escalation, "action": action, "form": form, "error": error}
+    if not request.htmx:
+        template = "supervisor/decide.html"
+    return render(request, template, context, status=status)
+
+
+def _decided(request: HttpRequest, escalation: Escalation, message: str) -> HttpResponse:
+    if not request.htmx:
+        messages.success(request, message)
+        return redirect("queue")
+    context = _list_context(request)
+    context.update({"result": message, "escalation": escalation, "oob": True})
+    return render(request, "supervisor/_panel_result.html", context)
+
+
+def _decide(request: HttpRequest, pk: int, *, approve: bool) -> HttpResponse:
+    escalation = _escalation_or_404(request, pk)
+    action = request.POST.get("action") or ("approve" if approve else "deny")
+    form: forms.Form = ApproveForm(request.POST) if approve else DenyForm(request.POST)
+    if not form.is_valid():
+        # htmx swaps only 2xx bodies by default: the form with its errors comes with a 200.
+        status = 200 if request.htmx else 400
+        return _panel(request, escalation, action=action, form=form, status=status)
+    try:
+        decided = escalation_decide(
+            acting_user=request.user,
+            escalation_id=escalation.pk,
+            approve=approve,
+            amount=form.cleaned_data.get("amount") if approve else None,
+            note=form.cleaned_data.get("note", ""),
+        )
+    except Escalation.DoesNotExist:
+        raise Http404("No such escalation.") from None
+    except EscalationError as exc:
+        for field, errors in (exc.fields or {}).items():
+            if field in form.fields:
+                for message in errors:
+                    form.add_error(field, message)
+        status = 200 if request.htmx else exc.status_code
+        return _panel(
+            request, escalation, action=action, form=form, error=exc.detail, status=status
+        )
+    resolution = decided.resolution
+    resolution.refresh_from_db()
+    agent = resolution.agent.label
+    if approve:
+        lowered = resolution.amount != resolution.requested_amount
+        what = f"{resolution.remedy_type.name.lower()} of {resolution.amount}"
+        message = f"Approved {agent}'s {what}" + (
+            f" (lowered from {resolution.requested_amount})." if lowered else "."
+        )
+    else:
+        message = f"Denied {agent}'s {resolution.remedy_type.name.lower()} request."
+    return _decided(request, decided, f"{message} {agent} has been notified.")
+
+
+@supervisor_required
+@require_POST
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide(request, pk, approve=True)
+
+
+@supervisor_required
+@require_POST
+def deny(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide(request, pk, approve=False)
+
+
+urlpatterns = [
+    path("queue/", queue_page, name="queue"),
+    path("queue/items/", queue_items, name="queue-items"),
+    path("queue/<int:pk>/decide/", decide_form, name="queue-decide"),
+    path("queue/<int:pk>/approve/", approve, name="queue-approve"),
+    path("queue/<int:pk>/deny/", deny, name="queue-deny"),
+]

@@ -1,0 +1,8 @@
+"""Browser app URLs: the agent workspace, and the supervisor/admin back office."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("web.agent.views")),
+    path("", include("web.backoffice")),
+]
