@@ -120,12 +120,13 @@ def _window_usage(*, user: User, remedy_type: RemedyType, now) -> tuple[Decimal,
 _TOTALS_SQL = f"""
 SELECT
   (SELECT COALESCE(SUM(amount), 0) FROM cases_resolution
-    WHERE case_id = %s AND remedy_type_id = %s AND status = %s),
+    WHERE case_id = %(case_id)s AND remedy_type_id = %(remedy_type_id)s
+      AND status = %(applied)s),
   history.total, history.n, {", ".join(f"rules.{column}" for column in GENERATION_COLUMNS)}
 FROM (
   SELECT COALESCE(SUM(r.amount), 0) AS total, COUNT(*) AS n
     FROM cases_resolution r JOIN cases_case c ON c.id = r.case_id
-   WHERE c.customer_id = %s AND r.status = %s AND r.applied_at >= %s
+   WHERE c.customer_id = %(customer_id)s AND r.status = %(applied)s AND r.applied_at >= %(since)s
 ) history, {GENERATION_TABLE} rules
 """
 
@@ -140,18 +141,16 @@ def _applied_totals(
     ORM cost more CPU than PostgreSQL spends answering them (bench/README.md). Run it
     after the case lock, so the per-case total sees every committed resolution.
     """
-    since_db = connection.ops.adapt_datetimefield_value(since)
     with connection.cursor() as cursor:
         cursor.execute(
             _TOTALS_SQL,
-            [
-                case.pk,
-                remedy_type.pk,
-                Resolution.Status.APPLIED.value,
-                case.customer_id,
-                Resolution.Status.APPLIED.value,
-                since_db,
-            ],
+            {
+                "case_id": case.pk,
+                "remedy_type_id": remedy_type.pk,
+                "customer_id": case.customer_id,
+                "applied": Resolution.Status.APPLIED.value,
+                "since": since,
+            },
         )
         case_used, history_total, history_count, *rules_generation = cursor.fetchone()
     return (
@@ -163,8 +162,8 @@ def _applied_totals(
 
 
 def _decimal(value) -> Decimal:
-    # PostgreSQL returns Decimal; SQLite a number: both become an exact 2-place Decimal.
-    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+    # A SUM over no rows is COALESCE's bare 0: give every total the amounts' two places.
+    return Decimal(value or 0).quantize(Decimal("0.01"))
 
 
 def decision_context(

@@ -259,7 +259,7 @@ _PENDING_FOR_MOVE_SQL = (
     f"JOIN {User._meta.db_table} a ON a.id = r.agent_id "
     f"JOIN {RemedyType._meta.db_table} rt ON rt.id = r.remedy_type_id "
     f"LEFT JOIN {User._meta.db_table} s ON s.id = e.assigned_to_id "
-    "WHERE e.id = %s AND e.status = %s"
+    "WHERE e.id = %(escalation_id)s AND e.status = %(pending)s"
 )
 
 
@@ -278,7 +278,7 @@ def _pending_for_move(escalation_id: int) -> Escalation | None:
     routing runs it; the ORM's four-way select_related cost more than the query)."""
     loaded = select_one(
         _PENDING_FOR_MOVE_SQL,
-        [escalation_id, Escalation.Status.PENDING.value],
+        {"escalation_id": escalation_id, "pending": Escalation.Status.PENDING.value},
         _PENDING_FOR_MOVE_PARTS,
     )
     if loaded is None:
