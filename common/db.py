@@ -10,8 +10,11 @@ PostgreSQL only (through psycopg2). Every statement takes **named parameters**:
 ``%(name)s`` placeholders and a dict, so a statement that uses a value twice names it
 once and nobody counts positions (write a literal ``%`` as ``%%``).
 
-What they skip, on purpose: ``save()`` overrides and model signals. Models inserted this
-way must have neither (none in this project has; see STYLE.md, "no logic in save()").
+What ``insert()`` skips, on purpose: ``save()`` overrides and ``pre_save``/``post_save``
+receivers. It refuses (``TypeError``, naming the model) a model that has either, so such
+a model goes through the ORM instead of silently losing that logic (docs/style.md: no
+logic in ``save()`` or signals). The check runs once per model, when its INSERT is
+first built: connect receivers at start-up (``AppConfig.ready``), as Django advises.
 
 This module imports only Django, so every app may use it.
 """
@@ -25,6 +28,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Field, Model
+from django.db.models.signals import post_save, pre_save
 
 M = TypeVar("M", bound=Model)
 
@@ -40,9 +44,27 @@ class _InsertPlan(NamedTuple):
 _INSERTS: dict[tuple[str, type[Model]], _InsertPlan] = {}
 
 
+def _refuse_hidden_logic(model: type[Model]) -> None:
+    """insert() writes the row and nothing else: refuse a model that expects more."""
+    label = model._meta.label
+    if model.save is not Model.save:
+        raise TypeError(
+            f"common.db.insert() cannot write {label}: {label} overrides save(), which "
+            "insert() would skip. Write it through the ORM (objects.create())."
+        )
+    signals = (("pre_save", pre_save), ("post_save", post_save))
+    hooked = [name for name, signal in signals if signal.has_listeners(model)]
+    if hooked:
+        raise TypeError(
+            f"common.db.insert() cannot write {label}: it has {' and '.join(hooked)} "
+            "receivers, which insert() would skip. Write it through the ORM (objects.create())."
+        )
+
+
 def _insert_plan(model: type[Model], using: str) -> _InsertPlan:
     plan = _INSERTS.get((using, model))
     if plan is None:
+        _refuse_hidden_logic(model)
         meta = model._meta
         fields = [
             field
@@ -71,8 +93,9 @@ def _insert_params(instance: Model, plan: _InsertPlan, connection) -> dict[str, 
 def insert(instance: M, *, batch: Batch | None = None, using: str = DEFAULT_DB_ALIAS) -> M:
     """INSERT a new instance (its pk unset) in one statement; sets its pk and returns it.
 
-    The same row ``Model.objects.create(...)`` writes, minus ``save()`` and signals. With
-    ``batch``, the INSERT joins the batch instead, and the pk stays unset.
+    The same row ``Model.objects.create(...)`` writes; raises TypeError for a model with
+    a ``save()`` override or save signal receivers (see the module doc). With ``batch``,
+    the INSERT joins the batch instead, and the pk stays unset.
     """
     if batch is not None:
         return batch.insert(instance)

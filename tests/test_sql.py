@@ -6,9 +6,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Model
-from django.test.utils import CaptureQueriesContext
+from django.db.models.signals import post_save, pre_save
+from django.test.utils import CaptureQueriesContext, isolate_apps
 
 from audit.models import AuditEvent
 from cases.models import CaseEvent, Resolution
@@ -123,3 +124,42 @@ def test_a_batch_keeps_each_statements_named_parameters_apart():
 
     with pytest.raises(TypeError, match="named parameters"):
         Batch().add(add, [Decimal("1.00"), first.pk])
+
+
+@isolate_apps("cases")
+def test_insert_refuses_a_model_that_overrides_save():
+    class Stamped(Model):  # noqa: DJ008 (a throwaway model, never shown)
+        note = models.CharField(max_length=10)
+
+        class Meta:
+            app_label = "cases"
+
+        def save(self, *args, **kwargs):
+            self.note = "stamped"
+            super().save(*args, **kwargs)
+
+    with pytest.raises(TypeError, match=r"cases\.Stamped overrides save\(\)"):
+        insert(Stamped(note="x"))
+    with pytest.raises(TypeError, match=r"cases\.Stamped overrides save\(\)"):
+        Batch().insert(Stamped(note="x"))
+
+
+@isolate_apps("cases")
+@pytest.mark.parametrize("signal", [pre_save, post_save], ids=["pre_save", "post_save"])
+def test_insert_refuses_a_model_with_save_receivers(signal):
+    class Watched(Model):  # noqa: DJ008 (a throwaway model, never shown)
+        note = models.CharField(max_length=10)
+
+        class Meta:
+            app_label = "cases"
+
+    def receiver(**kwargs):
+        raise AssertionError("insert() never sends signals")
+
+    name = "pre_save" if signal is pre_save else "post_save"
+    signal.connect(receiver, sender=Watched, weak=False)
+    try:
+        with pytest.raises(TypeError, match=rf"cases\.Watched: it has {name} receivers"):
+            insert(Watched(note="x"))
+    finally:
+        signal.disconnect(receiver, sender=Watched)
