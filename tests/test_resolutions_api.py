@@ -1,4 +1,4 @@
-"""POST/GET resolutions and preview through the real API (contract: "Resolutions")."""
+"""POST/GET resolutions and preview through the real API (docs/api.md, "Resolutions")."""
 
 from decimal import Decimal as D
 

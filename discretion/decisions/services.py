@@ -2,8 +2,8 @@
 
 ``resolution_request`` loads the inputs, locks, calls the pure engine, and writes the
 resolution, the budget movement, the escalation (when escalated), the timeline event and
-the audit event in ONE transaction; routing is enqueued only on commit.
-``resolution_preview`` runs the same inputs through the engine and writes nothing.
+the audit event in ONE transaction; ``resolution_preview`` runs the same inputs through
+the engine and writes nothing. Lock order and on-commit rules: docs/concurrency.md.
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ def resolution_request(
 ) -> Resolution:
     """Decide and record a request. Raises Case.DoesNotExist, CaseClosed.
 
-    Locks (in this order, see ``discretion.trust.budgets``): the case row, then the user's
-    day and month budget windows for the remedy type.
+    Locks (in this order, docs/concurrency.md): the case row, then the user's day and
+    month budget windows for the remedy type.
     """
     now = timezone.now()
     with transaction.atomic():

@@ -1,10 +1,8 @@
-"""Budget windows: lock, then spend with a conditional UPDATE.
+"""Budget windows: spend with one conditional UPDATE under the window locks.
 
-Concurrency rule (README, "Concurrency"): a request locks its case row first, then the
-user's day and month windows for the remedy type, in primary-key order. Approvals lock
-the escalation, then the case, and never touch budgets. No other code path locks these
-rows, so there is no lock cycle. On SQLite, which has no row locks, every transaction
-starts with BEGIN IMMEDIATE (settings) and so holds the database write lock throughout.
+``budget_spend`` moves the requester's day and month windows together or not at all
+(``BudgetExceeded``), and records the cap in force with each spend. Lock order, the
+conditional UPDATE and its CHECK backstop: docs/concurrency.md.
 """
 
 from __future__ import annotations
