@@ -1,9 +1,10 @@
-"""The one write path of the discretion decision.
+"""What the engine needs for one decision: the effective limit, the budget usage, the
+case's and the customer's applied totals, the CEL context and the policy rules that
+matched.
 
-``resolution_request`` loads the inputs, locks, calls the pure engine, and writes the
-resolution, the budget movement, the escalation (when escalated), the timeline event and
-the audit event in ONE transaction; routing is enqueued only on commit.
-``resolution_preview`` runs the same inputs through the engine and writes nothing.
+Shared by the request (which passes the budget windows it has locked) and the preview
+(which reads them unlocked). A fixed, small number of queries: the totals and the
+rules' generation come in one plain statement, because every decision runs it.
 """
 
 from __future__ import annotations
@@ -176,7 +177,8 @@ def decision_context(
     history_total: Decimal,
     history_count: int,
 ) -> dict[str, Any]:
-    """The CEL context of the contract; the customer's 30-day history comes from the caller."""
+    """The CEL context (docs/api.md, "Policy rule context"); the customer's 30-day history
+    comes from the caller."""
     tier_code = user.tier.code if user.tier_id and user.tier else ""
     team_name = user.team.name if user.team_id and user.team else ""
     return {

@@ -1,5 +1,8 @@
 """The named row locks of the decision path, in the one order they are always taken:
-the case row, then the requester's budget windows (docs/concurrency.md, "Lock order").
+the case row, then the requester's budget windows.
+
+Plain SQL (``common.db``), because every decision takes both. Lock order:
+docs/concurrency.md, "Lock order".
 """
 
 from __future__ import annotations
