@@ -8,6 +8,7 @@ conditional UPDATE and its CHECK backstop: docs/concurrency.md.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 
@@ -50,7 +51,7 @@ def budget_spend(
     when the batch runs.
     """
     # Plain SQL: this runs on every decision.
-    params = {
+    params: dict[str, Any] = {
         "amount": amount,
         "day_id": windows.day.pk,
         "daily_max": daily_max,
