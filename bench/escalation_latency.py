@@ -10,7 +10,8 @@ cases), then polls PostgreSQL until every escalation has ``assigned_to`` and
 when the request's transaction starts, so each figure is an upper bound on
 commit -> assigned (it includes the decision's own transaction).
 
-The contract asks for assignment within 2 seconds of the commit.
+The API contract asks for assignment within 2 seconds of the commit (docs/api.md,
+"Escalations").
 """
 
 from __future__ import annotations

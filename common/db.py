@@ -3,72 +3,99 @@
 The decision runs a dozen statements per request, and on a small machine building each
 of them through the ORM cost more CPU than PostgreSQL spends answering it (bench/README.md).
 These helpers write and read exactly the rows the ORM would, with the ORM's own value
-preparation and type conversion (so SQLite's decimals, dates and JSON stay exact), but
-build each statement once per model instead of once per call.
+preparation and type converters (JSON, dates, decimals come out as through a QuerySet),
+but build each statement once per process instead of once per call.
 
-What they skip, on purpose: ``save()`` overrides and model signals. Models inserted this
-way must have neither (none in this project has; see STYLE.md, "no logic in save()").
+PostgreSQL only (through psycopg2). Every statement takes **named parameters**:
+``%(name)s`` placeholders and a dict, so a statement that uses a value twice names it
+once and nobody counts positions (write a literal ``%`` as ``%%``).
+
+What ``insert()`` skips, on purpose: ``save()`` overrides and ``pre_save``/``post_save``
+receivers. It refuses (``TypeError``, naming the model) a model that has either, so such
+a model goes through the ORM instead of silently losing that logic (docs/style.md: no
+logic in ``save()`` or signals). The check runs once per model, when its INSERT is
+first built: connect receivers at start-up (``AppConfig.ready``), as Django advises.
 
 This module imports only Django, so every app may use it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any, NamedTuple, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Field, Model
+from django.db.models.signals import post_save, pre_save
 
 M = TypeVar("M", bound=Model)
 
+Params = Mapping[str, Any]
+
 
 class _InsertPlan(NamedTuple):
-    sql: str  # INSERT … VALUES (%s, …), without RETURNING
-    returning: str  # " RETURNING <pk>" where the backend has it, else ""
+    sql: str  # INSERT … VALUES (%(attname)s, …), without RETURNING
+    returning: str  # " RETURNING <pk>"
     fields: list[Field]
 
 
 _INSERTS: dict[tuple[str, type[Model]], _InsertPlan] = {}
 
 
+def _refuse_hidden_logic(model: type[Model]) -> None:
+    """insert() writes the row and nothing else: refuse a model that expects more."""
+    label = model._meta.label
+    if model.save is not Model.save:
+        raise TypeError(
+            f"common.db.insert() cannot write {label}: {label} overrides save(), which "
+            "insert() would skip. Write it through the ORM (objects.create())."
+        )
+    signals = (("pre_save", pre_save), ("post_save", post_save))
+    hooked = [name for name, signal in signals if signal.has_listeners(model)]
+    if hooked:
+        raise TypeError(
+            f"common.db.insert() cannot write {label}: it has {' and '.join(hooked)} "
+            "receivers, which insert() would skip. Write it through the ORM (objects.create())."
+        )
+
+
 def _insert_plan(model: type[Model], using: str) -> _InsertPlan:
     plan = _INSERTS.get((using, model))
     if plan is None:
-        connection = connections[using]
+        _refuse_hidden_logic(model)
         meta = model._meta
         fields = [
             field
             for field in meta.local_concrete_fields
             if field is not meta.pk and not getattr(field, "generated", False)
         ]
-        qn = connection.ops.quote_name
+        qn = connections[using].ops.quote_name
         plan = _INSERTS[(using, model)] = _InsertPlan(
             sql=(
                 f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-                f"VALUES ({', '.join(['%s'] * len(fields))})"
+                f"VALUES ({', '.join(f'%({f.attname})s' for f in fields)})"
             ),
-            returning=(
-                f" RETURNING {qn(meta.pk.column)}"
-                if connection.features.can_return_columns_from_insert
-                else ""
-            ),
+            returning=f" RETURNING {qn(meta.pk.column)}",
             fields=fields,
         )
     return plan
 
 
-def _insert_params(instance: Model, plan: _InsertPlan, connection) -> list[Any]:
-    return [
-        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in plan.fields
-    ]
+def _insert_params(instance: Model, plan: _InsertPlan, connection) -> dict[str, Any]:
+    return {
+        field.attname: field.get_db_prep_save(field.pre_save(instance, True), connection)
+        for field in plan.fields
+    }
 
 
 def insert(instance: M, *, batch: Batch | None = None, using: str = DEFAULT_DB_ALIAS) -> M:
     """INSERT a new instance (its pk unset) in one statement; sets its pk and returns it.
 
-    The same row ``Model.objects.create(...)`` writes, minus ``save()`` and signals. With
-    ``batch``, the INSERT joins the batch instead, and the pk stays unset.
+    The same row ``Model.objects.create(...)`` writes; raises TypeError for a model with
+    a ``save()`` override or save signal receivers (see the module doc). With ``batch``,
+    the INSERT joins the batch instead, and the pk stays unset.
     """
     if batch is not None:
         return batch.insert(instance)
@@ -76,7 +103,7 @@ def insert(instance: M, *, batch: Batch | None = None, using: str = DEFAULT_DB_A
     plan = _insert_plan(type(instance), using)
     with connection.cursor() as cursor:
         cursor.execute(plan.sql + plan.returning, _insert_params(instance, plan, connection))
-        pk = cursor.fetchone()[0] if plan.returning else cursor.lastrowid
+        pk = cursor.fetchone()[0]
     meta = instance._meta
     setattr(instance, meta.pk.attname, meta.pk.to_python(pk))
     instance._state.adding = False
@@ -143,13 +170,13 @@ def relate(instance: Model, field_name: str, value: Model | None) -> None:
     type(instance)._meta.get_field(field_name).set_cached_value(instance, value)
 
 
-def select(model: type[M], alias: str, sql: str, params: Sequence[Any]) -> list[M]:
+def select(model: type[M], alias: str, sql: str, params: Params | None = None) -> list[M]:
     """Run ``sql``, whose SELECT list is ``{columns}`` (filled in with the model's columns
-    under ``alias``), and load every row as an instance. A faster ``Model.objects.raw()``."""
+    under ``alias``), with the named ``params``, and load every row as an instance. A
+    faster ``Model.objects.raw()``."""
     rows = loader(model, alias)
-    connection = connections[rows.using]
-    with connection.cursor() as cursor:
-        cursor.execute(sql.format(columns=rows.columns), params)
+    with connections[rows.using].cursor() as cursor:
+        cursor.execute(sql.format(columns=rows.columns), params or {})
         return [rows.load(row) for row in cursor.fetchall()]
 
 
@@ -157,11 +184,12 @@ _JOINED_SQL: dict[tuple[str, tuple[tuple[type[Model], str], ...]], str] = {}
 
 
 def select_one(
-    sql: str, params: Sequence[Any], parts: Sequence[tuple[type[Model], str]]
+    sql: str, params: Params, parts: Sequence[tuple[type[Model], str]]
 ) -> list[Model | None] | None:
     """Run ``sql``, whose SELECT list is ``{columns}`` (the columns of every
-    ``(model, alias)`` in ``parts``, in order), and load its one row as one instance per
-    part (None for a LEFT JOIN that found nothing); None when there is no row.
+    ``(model, alias)`` in ``parts``, in order), with the named ``params``, and load its
+    one row as one instance per part (None for a LEFT JOIN that found nothing); None when
+    there is no row.
 
     For a row joined over several tables; relate the pieces with ``relate()``.
     """
@@ -183,13 +211,31 @@ def select_one(
     return loaded
 
 
-class Batch:
-    """Write statements sent to the database together, in the order added.
+# A placeholder, or an escaped percent sign (which must stay as it is).
+_PLACEHOLDER = re.compile(r"%%|%\((\w+)\)s")
 
-    On PostgreSQL they go as ONE round trip (``"a; b; c"`` in one simple query; psycopg2
-    puts the parameters in on the client); elsewhere one by one. Each round trip costs
-    both sides more CPU than a small statement's own work (bench/README.md), so a write
-    path that ends with several statements whose results nobody reads batches them.
+
+@lru_cache(maxsize=256)
+def _numbered(sql: str, index: int) -> str:
+    """``sql`` with every ``%(name)s`` renamed ``%(s<index>_name)s`` (built once)."""
+    return _PLACEHOLDER.sub(
+        lambda found: found[0] if found[1] is None else f"%(s{index}_{found[1]})s", sql
+    )
+
+
+class Batch:
+    """Write statements sent to PostgreSQL together, in the order added, in ONE round trip.
+
+    They go as one simple query (``"a; b; c"``; psycopg2 puts the parameters in on the
+    client). Each round trip costs both sides more CPU than a small statement's own work
+    (bench/README.md), so a write path that ends with several statements whose results
+    nobody reads batches them.
+
+    Parameters: each statement is added with its OWN named parameters (``%(name)s`` and a
+    dict), exactly as it would run alone, so two statements may both use ``%(id)s`` or
+    two inserts share column names. ``run()`` keeps them apart by renaming statement
+    ``i``'s placeholders ``%(s<i>_name)s`` and its keys to match (the renamed SQL is
+    cached, so it is built once per statement and position).
 
     Only the last statement's row count can be seen, so a statement whose row count
     matters (``rows=``) must be the last one added; ``run()`` raises ``error`` when the
@@ -198,20 +244,22 @@ class Batch:
 
     def __init__(self, *, using: str = DEFAULT_DB_ALIAS):
         self.using = using
-        self._statements: list[tuple[str, list[Any]]] = []
+        self._statements: list[tuple[str, Params]] = []
         self._check: tuple[int, Exception] | None = None
 
     def add(
         self,
         sql: str,
-        params: Sequence[Any] = (),
+        params: Params | None = None,
         *,
         rows: int | None = None,
         error: Exception | None = None,
     ) -> None:
         if self._check is not None:
             raise RuntimeError("a statement whose row count is checked must be the last one")
-        self._statements.append((sql, list(params)))
+        if params is not None and not isinstance(params, Mapping):
+            raise TypeError("Batch.add() takes named parameters: %(name)s and a dict")
+        self._statements.append((sql, params or {}))
         if rows is not None:
             self._check = (rows, error or RuntimeError(f"expected {rows} rows: {sql}"))
 
@@ -224,16 +272,13 @@ class Batch:
     def run(self) -> None:
         if not self._statements:
             return
-        connection = connections[self.using]
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute(
-                    "; ".join(sql for sql, _ in self._statements),
-                    [param for _, params in self._statements for param in params],
-                )
-            else:
-                for sql, params in self._statements:
-                    cursor.execute(sql, params)
+        sql: list[str] = []
+        params: dict[str, Any] = {}
+        for index, (statement, values) in enumerate(self._statements):
+            sql.append(_numbered(statement, index))
+            params.update((f"s{index}_{name}", value) for name, value in values.items())
+        with connections[self.using].cursor() as cursor:
+            cursor.execute("; ".join(sql), params)
             rowcount = cursor.rowcount
         self._statements = []
         if self._check is not None:

@@ -2,13 +2,9 @@
 
 A repeat of an earlier key of the same user with the same request returns the first
 response again (same status and body) and changes nothing; the same key with another
-request is 422; a repeat while the first is still in flight is 409.
-
-How: the key is claimed in a committed transaction of its own (so a concurrent repeat
-sees it at once and gets 409, instead of waiting on a lock), then the work runs and the
-response is stored in the SAME transaction as the work. If the work fails, the claim is
-released; if the process dies mid-way, the uncommitted work rolls back and the claim
-goes stale and may be taken over after ``DISCRETION_IDEMPOTENCY_STALE_SECONDS``.
+request is 422; a repeat while the first is still in flight is 409 (docs/api.md,
+"Idempotency"). How that holds under concurrency (the claim in its own transaction, the
+response stored with the work, stale takeover): docs/concurrency.md, "Idempotency".
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ class TrustTier(models.Model):
 
 class DiscretionUserManager(UserManager["User"]):
     def create_superuser(self, username, email=None, password=None, **extra_fields):  # type: ignore[no-untyped-def]
-        # Django superusers are admins (contract, "Roles").
+        # Django superusers are admins (docs/api.md, "Conventions").
         extra_fields["role"] = Role.ADMIN
         return super().create_superuser(username, email, password, **extra_fields)
 

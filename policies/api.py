@@ -2,8 +2,8 @@
 
 Thin views: input serializers check shapes, ``policies.services`` checks expressions and
 writes (version row + audit event in one transaction), output serializers shape the
-contract's JSON. A PATCH key that is not an editable field is a 400 naming it, so a typo
-never silently does nothing. DELETE retires the rule (204, then 404 on
+JSON of docs/api.md. A PATCH key that is not an editable field is a 400 naming it, so a
+typo never silently does nothing. DELETE retires the rule (204, then 404 on
 read); its versions stay readable at ``/policy-rules/{id}/versions/``, so decisions that
 recorded (id, version) stay explainable.
 """

@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-# Dotted name -> CEL type. The contract fixes this list; docs and validation use it.
+# Dotted name -> CEL type. The API contract fixes this list (docs/api.md, "Policy rule
+# context"); docs and validation use it.
 CONTEXT_VARIABLES: dict[str, str] = {
     "amount": "double",
     "remedy": "string",

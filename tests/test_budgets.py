@@ -51,3 +51,11 @@ def test_no_room_in_either_window_moves_neither(daily_max, monthly_max):
     with pytest.raises(BudgetExceeded):
         spend(user, refund, "20.00", daily_max, monthly_max)
     assert used(user, refund) == (Decimal("40.00"), Decimal("40.00"))
+
+
+def test_no_cap_at_all_spends_and_records_no_cap():
+    user, refund = factories.UserFactory(), RemedyType.objects.get(code="refund")
+    spend(user, refund, "500.00", None, None)
+    assert used(user, refund) == (Decimal("500.00"), Decimal("500.00"))
+    caps = {w.period: w.cap for w in BudgetWindow.objects.filter(user=user, remedy_type=refund)}
+    assert caps == {"day": None, "month": None}

@@ -8,11 +8,11 @@ supervisors approve (sometimes lowering the amount) and deny through
 the sweeper moves escalations, and the clock jumps across days and months (one patched
 ``django.utils.timezone.now`` that every caller of ``timezone.now()`` reads).
 
-A shadow model, written from the contract and not from the code, predicts every
-decision exactly: a request applies iff ``amount ≤ per_remedy_max`` and each window total
-(case, day, month) + amount ≤ its cap in force at that moment; else it escalates. So a
-cap check that is off by one cent either way, a missing budget spend, or a spend that
-does not match the ledger fails here.
+A shadow model, written from docs/api.md ("Resolutions") and not from the code,
+predicts every decision exactly: a request applies iff ``amount ≤ per_remedy_max`` and
+each window total (case, day, month) + amount ≤ its cap in force at that moment; else it
+escalates. So a cap check that is off by one cent either way, a missing budget spend, or
+a spend that does not match the ledger fails here.
 
 After EVERY step:
 - every budget window's ``used`` equals its ledger (applied resolutions that count
@@ -209,7 +209,7 @@ class DiscretionMachine(RuleBasedStateMachine):
         )
 
     def predict(self, user_id: int, case_id: int, remedy: str, amount: D) -> bool:
-        """True iff the contract says the request applies at once."""
+        """True iff docs/api.md ("Resolutions") says the request applies at once."""
         limit = self.effective(user_id, remedy)
         if limit is None:
             return amount <= ZERO

@@ -1,4 +1,4 @@
-"""Migrations are complete and seed what the contract says they seed."""
+"""Migrations are complete and seed what docs/api.md ("Bootstrap") says they seed."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""POST/GET resolutions and preview through the real API (contract: "Resolutions")."""
+"""POST/GET resolutions and preview through the real API (docs/api.md, "Resolutions")."""
 
 from decimal import Decimal as D
 
@@ -227,10 +227,8 @@ def test_decision_path_query_count(api, agent, case, limits, django_assert_num_q
     # case total + customer 30-day history + rules generation (1), insert resolution (1),
     # one batch (1; on PostgreSQL one round trip: timeline, audit, case total UPDATE, and
     # the day + month budget UPDATE last), RELEASE SAVEPOINT (1; COMMIT in production).
-    # The response needs no reload. (SQLite runs the batch's 4 statements one by one.)
-    from django.db import connection
-
-    with django_assert_num_queries(9 if connection.vendor == "postgresql" else 12):
+    # The response needs no reload.
+    with django_assert_num_queries(9):
         response = client.post(
             URL.format(case.pk),
             {"remedy_type": "refund", "amount": "5.00", "reason": "x"},

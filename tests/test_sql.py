@@ -6,9 +6,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Model
-from django.test.utils import CaptureQueriesContext
+from django.db.models.signals import post_save, pre_save
+from django.test.utils import CaptureQueriesContext, isolate_apps
 
 from audit.models import AuditEvent
 from cases.models import CaseEvent, Resolution
@@ -53,7 +54,10 @@ def test_insert_writes_the_row_the_orm_reads_back(applied):
 def test_loader_reads_what_the_orm_reads_and_relates_like_select_related():
     written = insert(a_resolution())
     rows = select(
-        Resolution, "r", "SELECT {columns} FROM cases_resolution r WHERE r.id = %s", [written.pk]
+        Resolution,
+        "r",
+        "SELECT {columns} FROM cases_resolution r WHERE r.id = %(id)s",
+        {"id": written.pk},
     )
     orm = Resolution.objects.get(pk=written.pk)
     assert len(rows) == 1 and values(rows[0]) == values(orm)
@@ -72,15 +76,12 @@ def test_a_batch_writes_everything_in_order_and_checks_the_last_row_count():
         batch.insert(CaseEvent(case=case, kind="note", summary="one", data={"n": 1}))
         batch.insert(AuditEvent(action="x", object_type="resolution", object_id="1"))
         batch.add(
-            "UPDATE cases_case SET remedies_total = remedies_total + 5 WHERE id = %s",
-            [case.pk],
+            "UPDATE cases_case SET remedies_total = remedies_total + %(amount)s WHERE id = %(id)s",
+            {"amount": Decimal("5.00"), "id": case.pk},
             rows=1,
         )
         batch.run()
-    one_round_trip = connection.vendor == "postgresql"
-    assert len([q for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]) == (
-        1 if one_round_trip else 3
-    )
+    assert len([q for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]) == 1
     case.refresh_from_db()
     assert case.remedies_total == Decimal("5.00")
     assert CaseEvent.objects.get(case=case, kind="note").data == {"n": 1}
@@ -94,8 +95,8 @@ def test_a_batch_whose_last_count_is_wrong_raises_and_its_transaction_rolls_back
         batch = Batch()
         batch.insert(CaseEvent(case=case, kind="note", summary="lost", data={}))
         batch.add(
-            "UPDATE cases_case SET status = status WHERE id = %s",
-            [-1],
+            "UPDATE cases_case SET status = status WHERE id = %(id)s",
+            {"id": -1},
             rows=1,
             error=LookupError("no such case"),
         )
@@ -106,3 +107,59 @@ def test_a_batch_whose_last_count_is_wrong_raises_and_its_transaction_rolls_back
         batch = Batch()
         batch.add("SELECT 1", rows=1)
         batch.add("SELECT 2")
+
+
+def test_a_batch_keeps_each_statements_named_parameters_apart():
+    first, second = factories.CaseFactory(), factories.CaseFactory()
+    add = "UPDATE cases_case SET remedies_total = remedies_total + %(amount)s WHERE id = %(id)s"
+    with transaction.atomic():
+        batch = Batch()
+        batch.add(add, {"amount": Decimal("1.50"), "id": first.pk})
+        batch.add("SELECT '100%%'")  # an escaped percent sign stays one
+        batch.add(add, {"amount": Decimal("2.25"), "id": second.pk}, rows=1)
+        batch.run()
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.remedies_total, second.remedies_total) == (Decimal("1.50"), Decimal("2.25"))
+
+    with pytest.raises(TypeError, match="named parameters"):
+        Batch().add(add, [Decimal("1.00"), first.pk])
+
+
+@isolate_apps("cases")
+def test_insert_refuses_a_model_that_overrides_save():
+    class Stamped(Model):  # noqa: DJ008 (a throwaway model, never shown)
+        note = models.CharField(max_length=10)
+
+        class Meta:
+            app_label = "cases"
+
+        def save(self, *args, **kwargs):
+            self.note = "stamped"
+            super().save(*args, **kwargs)
+
+    with pytest.raises(TypeError, match=r"cases\.Stamped overrides save\(\)"):
+        insert(Stamped(note="x"))
+    with pytest.raises(TypeError, match=r"cases\.Stamped overrides save\(\)"):
+        Batch().insert(Stamped(note="x"))
+
+
+@isolate_apps("cases")
+@pytest.mark.parametrize("signal", [pre_save, post_save], ids=["pre_save", "post_save"])
+def test_insert_refuses_a_model_with_save_receivers(signal):
+    class Watched(Model):  # noqa: DJ008 (a throwaway model, never shown)
+        note = models.CharField(max_length=10)
+
+        class Meta:
+            app_label = "cases"
+
+    def receiver(**kwargs):
+        raise AssertionError("insert() never sends signals")
+
+    name = "pre_save" if signal is pre_save else "post_save"
+    signal.connect(receiver, sender=Watched, weak=False)
+    try:
+        with pytest.raises(TypeError, match=rf"cases\.Watched: it has {name} receivers"):
+            insert(Watched(note="x"))
+    finally:
+        signal.disconnect(receiver, sender=Watched)

@@ -1,9 +1,10 @@
-"""Users and trust: token auth, agents, trust tiers, trust limits, remedy types, /me/.
+"""Users over HTTP: ``agents/`` (users of every role) and ``me/`` (the caller, with
+their live discretion meter).
 
-Thin views: input serializers validate, ``discretion.trust.services`` services write (each with its
-audit event), output serializers shape the contract's JSON.
+Thin views: input serializers validate, ``discretion.trust.users`` writes (with its audit
+event), output serializers shape the JSON of docs/api.md.
 
-Choices documented here (the contract leaves them to us):
+Choices the API contract leaves to us (docs/api.md lists them all):
 - PATCH bodies may only carry the fields that can change; any other key is a 400 naming
   it ("This field cannot be changed here."), so a typo never silently does nothing.
 - Demoting a superuser's role is a 400: superusers are admins (DB constraint

@@ -1,14 +1,8 @@
-"""Users and trust: token auth, agents, trust tiers, trust limits, remedy types, /me/.
+"""``POST /api/v1/auth/token/``: a username and password for an API token (docs/api.md,
+"Authentication").
 
-Thin views: input serializers validate, ``discretion.trust.services`` services write (each with its
-audit event), output serializers shape the contract's JSON.
-
-Choices documented here (the contract leaves them to us):
-- PATCH bodies may only carry the fields that can change; any other key is a 400 naming
-  it ("This field cannot be changed here."), so a typo never silently does nothing.
-- Demoting a superuser's role is a 400: superusers are admins (DB constraint
-  ``user_superuser_is_admin``); drop superuser status in the Django admin first.
-- The last active admin cannot be demoted or deactivated (400).
+It takes no authentication itself, so a stale token header cannot turn a login into a
+401. Checking the token on every other request is ``discretion.api.authentication``.
 """
 
 from __future__ import annotations

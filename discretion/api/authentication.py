@@ -10,7 +10,7 @@ _TOKEN_SQL = (
     f"JOIN {User._meta.db_table} u ON u.id = t.user_id "
     f"LEFT JOIN {TrustTier._meta.db_table} tier ON tier.id = u.tier_id "
     f"LEFT JOIN {Team._meta.db_table} team ON team.id = u.team_id "
-    f'WHERE t."{Token._meta.pk.column}" = %s'
+    f'WHERE t."{Token._meta.pk.column}" = %(key)s'
 )
 _TOKEN_PARTS = ((Token, "t"), (User, "u"), (TrustTier, "tier"), (Team, "team"))
 
@@ -18,7 +18,7 @@ _TOKEN_PARTS = ((Token, "t"), (User, "u"), (TrustTier, "tier"), (Team, "team"))
 def token_user_get(key: str) -> tuple[User, Token] | None:
     """The token's user with tier and team loaded, in one plain statement (every API
     request runs it; the ORM's version cost more CPU than the query)."""
-    loaded = select_one(_TOKEN_SQL, [key], _TOKEN_PARTS)
+    loaded = select_one(_TOKEN_SQL, {"key": key}, _TOKEN_PARTS)
     if loaded is None:
         return None
     token, user, tier, team = loaded

@@ -1,18 +1,8 @@
-"""The on-call supervisor queue: escalations, on-call shifts, who is on call, the
-escalation policy, and in-app notifications.
-
-Thin views: input serializers validate, ``discretion.escalations.services`` / ``.oncall`` /
-``.notifications`` services write, output serializers shape the contract's JSON.
-
-Choices documented here (the contract leaves them to us):
-- ``assigned_to``, ``decided_by``, ``resolution`` and the history's ``actor`` /
-  ``assigned_to`` are ids; ``*_name`` fields and ``resolution_detail`` are extras.
-- Agents may list and read the escalations of their OWN requests (to follow them);
-  supervisors and admins see every escalation. Another agent's escalation is a 404.
-- ``GET /api/v1/oncall/`` lists every level of the current policy (empty ones too) with
-  ``supervisors`` as ``{id, username, display_name}``; ``?at=<ISO time>`` asks about
-  another moment.
-- Approve and deny are refused to agents (403) before anything else is looked at.
+"""Pieces every API module shares, so each resource names and documents them the same
+way (docs/api.md): the error responses for the schema (``E400``, ``E401``…), the
+``Idempotency-Key`` header parameter, the person shape, fields that take a tier, remedy
+type or user by code or id, and the helpers that turn a service's refusal into a 400 and
+reject PATCH keys that cannot change.
 """
 
 from __future__ import annotations

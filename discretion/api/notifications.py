@@ -1,18 +1,7 @@
-"""The on-call supervisor queue: escalations, on-call shifts, who is on call, the
-escalation policy, and in-app notifications.
+"""A user's in-app notifications over HTTP: list them (``?unread=``), mark one read, mark
+all read.
 
-Thin views: input serializers validate, ``discretion.escalations.services`` / ``.oncall`` /
-``.notifications`` services write, output serializers shape the contract's JSON.
-
-Choices documented here (the contract leaves them to us):
-- ``assigned_to``, ``decided_by``, ``resolution`` and the history's ``actor`` /
-  ``assigned_to`` are ids; ``*_name`` fields and ``resolution_detail`` are extras.
-- Agents may list and read the escalations of their OWN requests (to follow them);
-  supervisors and admins see every escalation. Another agent's escalation is a 404.
-- ``GET /api/v1/oncall/`` lists every level of the current policy (empty ones too) with
-  ``supervisors`` as ``{id, username, display_name}``; ``?at=<ISO time>`` asks about
-  another moment.
-- Approve and deny are refused to agents (403) before anything else is looked at.
+Only ever the caller's own; thin views over ``discretion.notifications.services``.
 """
 
 from __future__ import annotations

@@ -156,7 +156,7 @@ _LOADED = object()
 
 
 def resolution_data(resolution: Resolution, escalation: Any = _LOADED) -> dict[str, Any]:
-    """The contract's resolution body. Expects ``remedy_type`` and ``escalation`` loaded
+    """The resolution body of docs/api.md. Expects ``remedy_type`` and ``escalation`` loaded
     (select_related), or the escalation passed in."""
     stored = resolution.decision or {}
     if escalation is _LOADED:

@@ -1,14 +1,10 @@
-"""Users and trust: token auth, agents, trust tiers, trust limits, remedy types, /me/.
+"""Trust tiers, trust limits and remedy types over HTTP.
 
-Thin views: input serializers validate, ``discretion.trust.services`` services write (each with its
-audit event), output serializers shape the contract's JSON.
-
-Choices documented here (the contract leaves them to us):
-- PATCH bodies may only carry the fields that can change; any other key is a 400 naming
-  it ("This field cannot be changed here."), so a typo never silently does nothing.
-- Demoting a superuser's role is a 400: superusers are admins (DB constraint
-  ``user_superuser_is_admin``); drop superuser status in the Django admin first.
-- The last active admin cannot be demoted or deactivated (400).
+Thin views: input serializers validate, ``discretion.trust.services`` writes (each change
+with its audit event), output serializers shape the JSON of docs/api.md. A choice the
+API contract leaves to us (docs/api.md): a PATCH key that is not an editable field is a
+400 naming it ("This field cannot be changed here."), so a typo never silently does
+nothing.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
-"""The one write path of the discretion decision.
+"""What the engine needs for one decision: the effective limit, the budget usage, the
+case's and the customer's applied totals, the CEL context and the policy rules that
+matched.
 
-``resolution_request`` loads the inputs, locks, calls the pure engine, and writes the
-resolution, the budget movement, the escalation (when escalated), the timeline event and
-the audit event in ONE transaction; routing is enqueued only on commit.
-``resolution_preview`` runs the same inputs through the engine and writes nothing.
+Shared by the request (which passes the budget windows it has locked) and the preview
+(which reads them unlocked). A fixed, small number of queries: the totals and the
+rules' generation come in one plain statement, because every decision runs it.
 """
 
 from __future__ import annotations
@@ -120,12 +121,13 @@ def _window_usage(*, user: User, remedy_type: RemedyType, now) -> tuple[Decimal,
 _TOTALS_SQL = f"""
 SELECT
   (SELECT COALESCE(SUM(amount), 0) FROM cases_resolution
-    WHERE case_id = %s AND remedy_type_id = %s AND status = %s),
+    WHERE case_id = %(case_id)s AND remedy_type_id = %(remedy_type_id)s
+      AND status = %(applied)s),
   history.total, history.n, {", ".join(f"rules.{column}" for column in GENERATION_COLUMNS)}
 FROM (
   SELECT COALESCE(SUM(r.amount), 0) AS total, COUNT(*) AS n
     FROM cases_resolution r JOIN cases_case c ON c.id = r.case_id
-   WHERE c.customer_id = %s AND r.status = %s AND r.applied_at >= %s
+   WHERE c.customer_id = %(customer_id)s AND r.status = %(applied)s AND r.applied_at >= %(since)s
 ) history, {GENERATION_TABLE} rules
 """
 
@@ -140,18 +142,16 @@ def _applied_totals(
     ORM cost more CPU than PostgreSQL spends answering them (bench/README.md). Run it
     after the case lock, so the per-case total sees every committed resolution.
     """
-    since_db = connection.ops.adapt_datetimefield_value(since)
     with connection.cursor() as cursor:
         cursor.execute(
             _TOTALS_SQL,
-            [
-                case.pk,
-                remedy_type.pk,
-                Resolution.Status.APPLIED.value,
-                case.customer_id,
-                Resolution.Status.APPLIED.value,
-                since_db,
-            ],
+            {
+                "case_id": case.pk,
+                "remedy_type_id": remedy_type.pk,
+                "customer_id": case.customer_id,
+                "applied": Resolution.Status.APPLIED.value,
+                "since": since,
+            },
         )
         case_used, history_total, history_count, *rules_generation = cursor.fetchone()
     return (
@@ -163,8 +163,8 @@ def _applied_totals(
 
 
 def _decimal(value) -> Decimal:
-    # PostgreSQL returns Decimal; SQLite a number: both become an exact 2-place Decimal.
-    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+    # A SUM over no rows is COALESCE's bare 0: give every total the amounts' two places.
+    return Decimal(value or 0).quantize(Decimal("0.01"))
 
 
 def decision_context(
@@ -177,7 +177,8 @@ def decision_context(
     history_total: Decimal,
     history_count: int,
 ) -> dict[str, Any]:
-    """The CEL context of the contract; the customer's 30-day history comes from the caller."""
+    """The CEL context (docs/api.md, "Policy rule context"); the customer's 30-day history
+    comes from the caller."""
     tier_code = user.tier.code if user.tier_id and user.tier else ""
     team_name = user.team.name if user.team_id and user.team else ""
     return {

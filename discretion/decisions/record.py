@@ -1,9 +1,9 @@
-"""The one write path of the discretion decision.
+"""The decision as the resolution stores it and the API shows it.
 
-``resolution_request`` loads the inputs, locks, calls the pure engine, and writes the
-resolution, the budget movement, the escalation (when escalated), the timeline event and
-the audit event in ONE transaction; routing is enqueued only on commit.
-``resolution_preview`` runs the same inputs through the engine and writes nothing.
+``decision_record`` keeps what explains and replays a decision later (checks, matched
+rules, the limit's source, the (rule id, version) pairs evaluated and the CEL context;
+the backtest re-decides from it); ``decision_payload`` is the ``decision`` object of
+docs/api.md.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def decision_record(decision: engine.Decision, inputs: DecisionInputs) -> dict[s
 
 
 def decision_payload(decision: engine.Decision) -> dict[str, Any]:
-    """The contract's ``decision`` object."""
+    """The ``decision`` object of docs/api.md ("Resolutions")."""
     return {
         "outcome": decision.outcome,
         "summary": decision.summary,

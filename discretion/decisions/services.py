@@ -2,8 +2,8 @@
 
 ``resolution_request`` loads the inputs, locks, calls the pure engine, and writes the
 resolution, the budget movement, the escalation (when escalated), the timeline event and
-the audit event in ONE transaction; routing is enqueued only on commit.
-``resolution_preview`` runs the same inputs through the engine and writes nothing.
+the audit event in ONE transaction; ``resolution_preview`` runs the same inputs through
+the engine and writes nothing. Lock order and on-commit rules: docs/concurrency.md.
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ def resolution_request(
 ) -> Resolution:
     """Decide and record a request. Raises Case.DoesNotExist, CaseClosed.
 
-    Locks (in this order, see ``discretion.trust.budgets``): the case row, then the user's
-    day and month budget windows for the remedy type.
+    Locks (in this order, docs/concurrency.md): the case row, then the user's day and
+    month budget windows for the remedy type.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -97,7 +97,7 @@ def resolution_request(
                 budget_day=day if applied else None,
             )
         )
-        # From here, writes nobody reads back: one round trip on PostgreSQL. The budget
+        # From here, writes nobody reads back: one round trip (common.db.Batch). The budget
         # UPDATE goes last, so its row count (both windows, or BudgetExceeded) is checked.
         writes = Batch()
         if status == Resolution.Status.PENDING_APPROVAL:
@@ -166,10 +166,10 @@ def resolution_preview(
     )
 
 
-def _case_total_add_sql(*, case_id: int, amount: Decimal) -> tuple[str, list[Any]]:
-    # Plain SQL (every applied decision runs it); the CAST keeps SQLite's sum numeric.
+def _case_total_add_sql(*, case_id: int, amount: Decimal) -> tuple[str, dict[str, Any]]:
+    # Plain SQL: every applied decision runs it, in the decision's batch.
     return (
         f"UPDATE {Case._meta.db_table} "
-        "SET remedies_total = remedies_total + CAST(%s AS NUMERIC) WHERE id = %s",
-        [amount, case_id],
+        "SET remedies_total = remedies_total + %(amount)s WHERE id = %(case_id)s",
+        {"amount": amount, "case_id": case_id},
     )

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -121,10 +121,10 @@ _ONCALL_SQL = (
     f"SELECT {{columns}} FROM {User._meta.db_table} u "
     "WHERE u.is_active AND EXISTS ("
     f"  SELECT 1 FROM {OnCallShift._meta.db_table} s WHERE s.supervisor_id = u.id"
-    "   AND s.level = %s AND s.starts_at <= %s AND s.ends_at > %s)"
-    " AND (u.role IN (%s, %s) OR u.is_superuser) "
+    "   AND s.level = %(level)s AND s.starts_at <= %(at)s AND s.ends_at > %(at)s)"
+    " AND (u.role IN (%(supervisor)s, %(admin)s) OR u.is_superuser) "
     f"ORDER BY (SELECT COUNT(*) FROM {Escalation._meta.db_table} e"
-    "  WHERE e.assigned_to_id = u.id AND e.status = %s), u.id"
+    "  WHERE e.assigned_to_id = u.id AND e.status = %(pending)s), u.id"
 )
 
 
@@ -134,14 +134,15 @@ def oncall_supervisors_at(*, level: int, at: datetime | None = None) -> list[Use
     Load is the number of pending escalations assigned to them; a tie goes to the lowest
     id, so routing is deterministic. One query.
     """
-    at = connection.ops.adapt_datetimefield_value(at or timezone.now())
     # Plain SQL (common.db): every routing and every move up a level runs it.
-    return select(
-        User,
-        "u",
-        _ONCALL_SQL,
-        [level, at, at, Role.SUPERVISOR.value, Role.ADMIN.value, Escalation.Status.PENDING.value],
-    )
+    params = {
+        "level": level,
+        "at": at or timezone.now(),
+        "supervisor": Role.SUPERVISOR.value,
+        "admin": Role.ADMIN.value,
+        "pending": Escalation.Status.PENDING.value,
+    }
+    return select(User, "u", _ONCALL_SQL, params)
 
 
 def oncall_now(*, at: datetime | None = None) -> dict[str, Any]:
@@ -174,7 +175,7 @@ _POLICY_SQL = f"SELECT {{columns}} FROM {EscalationPolicy._meta.db_table} p WHER
 def escalation_policy_get() -> EscalationPolicy:
     """The one policy row (pk=1); recreated with the default levels if it went missing."""
     # Plain SQL first (common.db): every escalation reads it.
-    found = select(EscalationPolicy, "p", _POLICY_SQL, [])
+    found = select(EscalationPolicy, "p", _POLICY_SQL)
     if found:
         policy = found[0]
     else:

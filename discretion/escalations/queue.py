@@ -1,8 +1,9 @@
-"""Back-office read models: the supervisor queue and the dashboard metrics.
+"""The supervisor queue: every pending escalation with what a supervisor needs to decide
+it at a glance (failed checks, matched rules, the customer's and the agent's recent
+record, time left, whether the viewer may approve it).
 
-Selectors only (nothing here writes). Each function runs a fixed number of aggregate
-queries whatever the number of rows: the queue is five queries for 1 or 200 pending
-escalations, the dashboard seven for any amount of history.
+Reads only. A fixed number of aggregate queries whatever the number of rows (five for 1
+or 200 pending escalations), because the queue page refreshes it every few seconds.
 """
 
 from __future__ import annotations

@@ -1,21 +1,11 @@
-"""Escalations: open (called by the decision), route, move up, approve, deny.
+"""Moving pending escalations without a person: route to whoever is on call, move up a
+level when one times out, mark overdue past the last level, and hand a stranded one to
+the first person who comes on call.
 
-Concurrency rules (read before changing anything here):
-
-- The escalation row is the durable record. ``escalation_open`` writes it in the
-  decision's transaction and enqueues routing on commit; the periodic sweeper
-  (``escalation_sweep``) routes any escalation whose message never reached a worker and
-  moves every one that is past due. Due times live in the database, never in countdowns.
-- Every automatic move (route, timeout, overdue) is ONE conditional
-  ``UPDATE … WHERE id = %s AND version = %s AND status = 'pending'``; the history entry,
-  timeline event and notifications are written only when that UPDATE hit a row, in the
-  same transaction. So a duplicate task, two sweepers, or a sweep racing a decision can
-  never move an escalation twice or notify twice (the notification's unique
-  ``dedupe_key`` is a second backstop).
-- A decision locks the escalation row FOR UPDATE, then the case row, then the
-  resolution (lock order escalation → case → resolution everywhere), and bumps
-  ``version``, so a concurrent automatic move fails its conditional UPDATE.
-- SQLite has no FOR UPDATE; its writers are serialized by BEGIN IMMEDIATE (settings).
+``_plan`` works out the next move from the row as read; ``_apply`` writes it only if
+nobody moved or decided the escalation since, so the routing task and the sweeper may
+run any number of times, in any number of processes. Lock order and the version-guarded
+UPDATE: docs/concurrency.md.
 """
 
 from __future__ import annotations
@@ -259,7 +249,7 @@ _PENDING_FOR_MOVE_SQL = (
     f"JOIN {User._meta.db_table} a ON a.id = r.agent_id "
     f"JOIN {RemedyType._meta.db_table} rt ON rt.id = r.remedy_type_id "
     f"LEFT JOIN {User._meta.db_table} s ON s.id = e.assigned_to_id "
-    "WHERE e.id = %s AND e.status = %s"
+    "WHERE e.id = %(escalation_id)s AND e.status = %(pending)s"
 )
 
 
@@ -278,7 +268,7 @@ def _pending_for_move(escalation_id: int) -> Escalation | None:
     routing runs it; the ORM's four-way select_related cost more than the query)."""
     loaded = select_one(
         _PENDING_FOR_MOVE_SQL,
-        [escalation_id, Escalation.Status.PENDING.value],
+        {"escalation_id": escalation_id, "pending": Escalation.Status.PENDING.value},
         _PENDING_FOR_MOVE_PARTS,
     )
     if loaded is None:
@@ -295,7 +285,7 @@ def _pending_for_move(escalation_id: int) -> Escalation | None:
 def escalation_route(*, escalation_id: int, now: datetime | None = None) -> bool:
     """Route an unrouted escalation, or move a past-due one. Idempotent; True if moved.
 
-    Safe to call any number of times, from any number of processes (see module doc).
+    Safe to call any number of times, from any number of processes (docs/concurrency.md).
     """
     with transaction.atomic():
         escalation = _pending_for_move(escalation_id)

@@ -1,21 +1,6 @@
-"""Escalations: open (called by the decision), route, move up, approve, deny.
-
-Concurrency rules (read before changing anything here):
-
-- The escalation row is the durable record. ``escalation_open`` writes it in the
-  decision's transaction and enqueues routing on commit; the periodic sweeper
-  (``escalation_sweep``) routes any escalation whose message never reached a worker and
-  moves every one that is past due. Due times live in the database, never in countdowns.
-- Every automatic move (route, timeout, overdue) is ONE conditional
-  ``UPDATE … WHERE id = %s AND version = %s AND status = 'pending'``; the history entry,
-  timeline event and notifications are written only when that UPDATE hit a row, in the
-  same transaction. So a duplicate task, two sweepers, or a sweep racing a decision can
-  never move an escalation twice or notify twice (the notification's unique
-  ``dedupe_key`` is a second backstop).
-- A decision locks the escalation row FOR UPDATE, then the case row, then the
-  resolution (lock order escalation → case → resolution everywhere), and bumps
-  ``version``, so a concurrent automatic move fails its conditional UPDATE.
-- SQLite has no FOR UPDATE; its writers are serialized by BEGIN IMMEDIATE (settings).
+"""Reads of escalations for the API: the list (by status and assignee) and one
+escalation, each as the caller may see it (agents only those of their own requests),
+with its joins and history loaded in two queries for any page size.
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
 """In-app notifications, and their e-mail copy delivered by a task.
 
-A notification is a row written in the transaction of what it announces (so it exists
-exactly when that change committed); ``dedupe_key`` plus a unique constraint make
-"notify once" a database fact. The e-mail is sent by ``discretion.deliver_notification``
-after commit; a conditional UPDATE on ``emailed_at`` makes a duplicate delivery a no-op,
-and the sweeper re-enqueues any e-mail whose message was lost.
+A notification is a row written in the transaction of what it announces, at most once
+per ``dedupe_key``; its e-mail goes out after commit, once. Why that holds (the unique
+constraint, the conditional UPDATE on ``emailed_at``, the sweeper): docs/concurrency.md.
 """
 
 from __future__ import annotations

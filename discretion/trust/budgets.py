@@ -1,15 +1,14 @@
-"""Budget windows: lock, then spend with a conditional UPDATE.
+"""Budget windows: spend with one conditional UPDATE under the window locks.
 
-Concurrency rule (README, "Concurrency"): a request locks its case row first, then the
-user's day and month windows for the remedy type, in primary-key order. Approvals lock
-the escalation, then the case, and never touch budgets. No other code path locks these
-rows, so there is no lock cycle. On SQLite, which has no row locks, every transaction
-starts with BEGIN IMMEDIATE (settings) and so holds the database write lock throughout.
+``budget_spend`` moves the requester's day and month windows together or not at all
+(``BudgetExceeded``), and records the cap in force with each spend. Lock order, the
+conditional UPDATE and its CHECK backstop: docs/concurrency.md.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 
@@ -22,13 +21,16 @@ class BudgetExceeded(Exception):
     """The conditional UPDATE found no room: a cap would have been exceeded."""
 
 
-# Both windows in one statement; each row only if it stays within its own cap.
+# Both windows in one statement; each row only if it stays within its own cap. The caps
+# are typed: both may be NULL (no cap), and a CASE of two bare NULLs would be text.
 _SPEND_SQL = (
     f"UPDATE {BudgetWindow._meta.db_table} "
-    "SET used = used + CAST(%s AS NUMERIC), "
-    "cap = CASE WHEN id = %s THEN CAST(%s AS NUMERIC) ELSE CAST(%s AS NUMERIC) END "
-    "WHERE (id = %s AND (%s IS NULL OR used + CAST(%s AS NUMERIC) <= CAST(%s AS NUMERIC))) "
-    "OR (id = %s AND (%s IS NULL OR used + CAST(%s AS NUMERIC) <= CAST(%s AS NUMERIC)))"
+    "SET used = used + %(amount)s, "
+    "cap = CASE WHEN id = %(day_id)s THEN %(daily_max)s::numeric "
+    "ELSE %(monthly_max)s::numeric END "
+    "WHERE (id = %(day_id)s AND (%(daily_max)s IS NULL OR used + %(amount)s <= %(daily_max)s)) "
+    "OR (id = %(month_id)s "
+    "AND (%(monthly_max)s IS NULL OR used + %(amount)s <= %(monthly_max)s))"
 )
 
 
@@ -48,14 +50,14 @@ def budget_spend(
     With ``batch``, the UPDATE is added as the batch's last statement and its check runs
     when the batch runs.
     """
-    # Plain SQL (CASTs keep SQLite's arithmetic numeric): this runs on every decision.
-    day, month = windows.day, windows.month
-    params = [
-        amount,
-        *(day.pk, daily_max, monthly_max),
-        *(day.pk, daily_max, amount, daily_max),
-        *(month.pk, monthly_max, amount, monthly_max),
-    ]
+    # Plain SQL: this runs on every decision.
+    params: dict[str, Any] = {
+        "amount": amount,
+        "day_id": windows.day.pk,
+        "daily_max": daily_max,
+        "month_id": windows.month.pk,
+        "monthly_max": monthly_max,
+    }
     error = BudgetExceeded(f"the day or month budget has no room for {amount}")
     if batch is not None:
         batch.add(_SPEND_SQL, params, rows=2, error=error)

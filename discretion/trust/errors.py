@@ -1,9 +1,7 @@
-"""Write services for users, teams, trust tiers and trust limits.
+"""The refusal of a trust change (users, tiers, limits) for a business reason.
 
-Every public function here is one atomic action with a keyword-only ``acting_user`` and
-writes its audit event (with before/after) in the same transaction as the change, so a
-rolled-back change never leaves an audit row behind and a committed one always has one.
-The API, the Django admin and management commands all go through these functions.
+A ``ValidationError`` whose ``message_dict`` names the fields, so the API answers a 400
+per field and the admin forms show each message next to its input.
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """The named row locks of the decision path, in the one order they are always taken:
-the case row, then the requester's budget windows (docs/concurrency.md, "Lock order").
+the case row, then the requester's budget windows.
+
+Plain SQL (``common.db``), because every decision takes both. Lock order:
+docs/concurrency.md, "Lock order".
 """
 
 from __future__ import annotations
@@ -7,24 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import connection
-
 from cases.models import Case, Customer, RemedyType
 from common.db import relate, select, select_one
 from discretion.models import BudgetWindow, User
 
 CASE_LOCK_SQL = (
     f"SELECT {{columns}} FROM {Case._meta.db_table} c "
-    f"JOIN {Customer._meta.db_table} cu ON cu.id = c.customer_id WHERE c.id = %s"
+    f"JOIN {Customer._meta.db_table} cu ON cu.id = c.customer_id WHERE c.id = %(case_id)s "
+    "FOR UPDATE OF c"
 )
 
 
 def case_lock(case_id: int) -> Case:
     """Lock the case row (not the customer's) and load it with its customer, in one
     plain statement. Raises Case.DoesNotExist."""
-    # SQLite has no row locks: its transactions hold the write lock (BEGIN IMMEDIATE).
-    lock = " FOR UPDATE OF c" if connection.features.has_select_for_update_of else ""
-    loaded = select_one(CASE_LOCK_SQL + lock, [case_id], ((Case, "c"), (Customer, "cu")))
+    # FOR UPDATE OF c: the customer row stays unlocked (other cases of theirs go on).
+    loaded = select_one(CASE_LOCK_SQL, {"case_id": case_id}, ((Case, "c"), (Customer, "cu")))
     if loaded is None:
         raise Case.DoesNotExist(f"No case #{case_id}.")
     case, customer = loaded
@@ -40,9 +41,10 @@ class LockedWindows:
 
 _WINDOWS_SQL = (
     f"SELECT {{columns}} FROM {BudgetWindow._meta.db_table} w "
-    "WHERE w.user_id = %s AND w.remedy_type_id = %s "
-    "AND ((w.period = %s AND w.starts_on = %s) OR (w.period = %s AND w.starts_on = %s)) "
-    "ORDER BY w.id"
+    "WHERE w.user_id = %(user_id)s AND w.remedy_type_id = %(remedy_type_id)s "
+    "AND ((w.period = %(day)s AND w.starts_on = %(day_start)s) "
+    "OR (w.period = %(month)s AND w.starts_on = %(month_start)s)) "
+    "ORDER BY w.id FOR UPDATE"
 )
 
 
@@ -53,20 +55,17 @@ def budget_windows_lock(*, user: User, remedy_type: RemedyType, day: date) -> Lo
     """
     month = day.replace(day=1)
     # FOR UPDATE in pk order: two requests of one user wait for each other here instead
-    # of both reading the same 'used' (and no two lockers ever cross). SQLite has no row
-    # locks; its transactions hold the write lock from BEGIN IMMEDIATE (settings).
+    # of both reading the same 'used' (and no two lockers ever cross).
     # Plain SQL (common.db): this runs on every decision (bench/README.md).
-    sql = _WINDOWS_SQL + (" FOR UPDATE" if connection.features.has_select_for_update else "")
-    ops = connection.ops
-    params = [
-        user.pk,
-        remedy_type.pk,
-        BudgetWindow.Period.DAY.value,
-        ops.adapt_datefield_value(day),
-        BudgetWindow.Period.MONTH.value,
-        ops.adapt_datefield_value(month),
-    ]
-    rows = select(BudgetWindow, "w", sql, params)
+    params = {
+        "user_id": user.pk,
+        "remedy_type_id": remedy_type.pk,
+        "day": BudgetWindow.Period.DAY.value,
+        "day_start": day,
+        "month": BudgetWindow.Period.MONTH.value,
+        "month_start": month,
+    }
+    rows = select(BudgetWindow, "w", _WINDOWS_SQL, params)
     if len(rows) < 2:
         # ON CONFLICT DO NOTHING: a concurrent first request of the day may insert too.
         BudgetWindow.objects.bulk_create(
@@ -79,7 +78,7 @@ def budget_windows_lock(*, user: User, remedy_type: RemedyType, day: date) -> Lo
             ],
             ignore_conflicts=True,
         )
-        rows = select(BudgetWindow, "w", sql, params)
+        rows = select(BudgetWindow, "w", _WINDOWS_SQL, params)
     by_period = {row.period: row for row in rows}
     return LockedWindows(
         day=by_period[BudgetWindow.Period.DAY], month=by_period[BudgetWindow.Period.MONTH]

@@ -17,7 +17,8 @@ from discretion.models import BudgetWindow, TrustLimit, User
 
 _EFFECTIVE_LIMIT_SQL = (
     f"SELECT {{columns}} FROM {TrustLimit._meta.db_table} l "
-    "WHERE l.remedy_type_id = %s AND (l.agent_id = %s OR l.tier_id = %s)"
+    "WHERE l.remedy_type_id = %(remedy_type_id)s "
+    "AND (l.agent_id = %(user_id)s OR l.tier_id = %(tier_id)s)"
 )
 
 
@@ -28,9 +29,8 @@ def effective_limit_get(*, user: User, remedy_type: RemedyType | int) -> TrustLi
     decision and approval, and the ORM's filter building cost four times the query.
     """
     remedy_type_id = remedy_type if isinstance(remedy_type, int) else remedy_type.pk
-    return _pick(
-        select(TrustLimit, "l", _EFFECTIVE_LIMIT_SQL, [remedy_type_id, user.pk, user.tier_id])
-    )
+    params = {"remedy_type_id": remedy_type_id, "user_id": user.pk, "tier_id": user.tier_id}
+    return _pick(select(TrustLimit, "l", _EFFECTIVE_LIMIT_SQL, params))
 
 
 def effective_limits_for(user: User) -> dict[int, TrustLimit]:

@@ -1,9 +1,10 @@
-"""Write services for users, teams, trust tiers and trust limits.
+"""Write services for users and teams: create and update users (role, team, tier, active
+flag), each change audited.
 
-Every public function here is one atomic action with a keyword-only ``acting_user`` and
-writes its audit event (with before/after) in the same transaction as the change, so a
-rolled-back change never leaves an audit row behind and a committed one always has one.
-The API, the Django admin and management commands all go through these functions.
+Every function is one atomic action with a keyword-only ``acting_user`` that writes its
+audit event in the same transaction. The invariants of a user change (superusers are
+admins; one active admin always stays) are checked here, so the API, the admin screens
+and the Django admin refuse the same changes.
 """
 
 from __future__ import annotations

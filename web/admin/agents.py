@@ -1,8 +1,8 @@
-"""Admin screens (role admin only): the trust-limit matrix and per-agent overrides, agents
-and roles. On-call, rules and the audit log are in ``admin_ops``.
+"""Admin screens (role admin only): the list of users and the form to create or edit one
+(role, team, tier, active flag).
 
-Every write goes through ``discretion.trust.services`` (which locks, validates and audits); a
-change to a limit asks for a reason, stored on its audit event.
+Writes go through ``discretion.trust.users``, which keeps the invariants (superusers are
+admins; one active admin always stays) and audits, as for the API.
 """
 
 from __future__ import annotations

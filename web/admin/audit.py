@@ -1,9 +1,7 @@
-"""Admin screens, continued: the on-call week and escalation policy, policy rules (live
-validation, backtest before enabling), and the audit log.
+"""Admin screen (role admin only): the audit log, filtered by object, actor and dates,
+each event shown with the fields it changed.
 
-Writes go through ``discretion.escalations.oncall`` and ``policies.services`` (both audit); the
-backtest is ``discretion.decisions.backtest``; validation is ``policies.expressions`` — the
-same functions the API calls.
+Reads only: audit events are append-only (the database refuses UPDATE and DELETE).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""Admin screens (role admin only): the trust-limit matrix and per-agent overrides, agents
-and roles. On-call, rules and the audit log are in ``admin_ops``.
+"""Admin screens (role admin only): the landing page, the trust-limit matrix (tier by
+remedy type, edited cell by cell) and per-agent overrides.
 
-Every write goes through ``discretion.trust.services`` (which locks, validates and audits); a
-change to a limit asks for a reason, stored on its audit event.
+Every write goes through ``discretion.trust.services`` (which locks, validates and
+audits); a change to a limit asks for a reason, stored on its audit event.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
-"""Admin screens, continued: the on-call week and escalation policy, policy rules (live
-validation, backtest before enabling), and the audit log.
+"""Admin screens (role admin only): the on-call week (shifts by level and day, added and
+removed) and the escalation policy's levels.
 
-Writes go through ``discretion.escalations.oncall`` and ``policies.services`` (both audit); the
-backtest is ``discretion.decisions.backtest``; validation is ``policies.expressions`` — the
+Writes go through ``discretion.escalations.oncall`` (which validates and audits), the
 same functions the API calls.
 """
 

@@ -1,9 +1,9 @@
-"""Admin screens, continued: the on-call week and escalation policy, policy rules (live
-validation, backtest before enabling), and the audit log.
+"""Admin screens (role admin only): policy rules, listed, created, edited, enabled and
+disabled, with live validation as the admin types and a backtest before enabling.
 
-Writes go through ``discretion.escalations.oncall`` and ``policies.services`` (both audit); the
-backtest is ``discretion.decisions.backtest``; validation is ``policies.expressions`` — the
-same functions the API calls.
+Writes go through ``policies.services`` (versioned and audited); validation is
+``policies.expressions`` and the backtest ``discretion.decisions.backtest``, the same
+functions the API calls.
 """
 
 from __future__ import annotations

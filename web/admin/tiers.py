@@ -1,8 +1,7 @@
-"""Admin screens (role admin only): the trust-limit matrix and per-agent overrides, agents
-and roles. On-call, rules and the audit log are in ``admin_ops``.
+"""Admin screens (role admin only): create and edit trust tiers.
 
-Every write goes through ``discretion.trust.services`` (which locks, validates and audits); a
-change to a limit asks for a reason, stored on its audit event.
+Writes go through ``discretion.trust.services``, which validates and audits; the create
+form is also shown on the limits matrix, so a new tier gets its limits at once.
 """
 
 from __future__ import annotations
