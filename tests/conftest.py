@@ -49,8 +49,8 @@ def case(db):
     return factories.CaseFactory()
 
 
-# A real Celery worker subprocess for tests that go through Celery (see tests/worker.py).
-from tests.worker import celery_worker, worker_factory  # noqa: E402, F401
+# A real Celery worker subprocess for tests that go through Celery (see tests/support/worker.py).
+from tests.support.worker import celery_worker, worker_factory  # noqa: E402, F401
 
 
 def seed_reference_data() -> None:

@@ -1,5 +1,5 @@
 """The supervisor queue's services and API, in-process (routing is called directly here;
-tests/test_escalation_worker.py runs the same paths through a real Celery worker)."""
+tests/escalations/test_worker.py runs the same paths through a real Celery worker)."""
 
 from __future__ import annotations
 

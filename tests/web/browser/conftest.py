@@ -12,7 +12,7 @@ Used by the agent and back-office browser tests::
 
 ``live_server`` is transactional (the data must be committed); mark the tests
 ``django_db(transaction=True)`` so ``tests/conftest.py`` re-seeds the reference data.
-For flows through Celery also request ``celery_worker`` (``tests/worker.py``).
+For flows through Celery also request ``celery_worker`` (``tests/support/worker.py``).
 Never ``playwright install``: the browser is ``/usr/bin/chromium`` (``CHROMIUM`` overrides).
 """
 
@@ -32,7 +32,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -55,7 +55,7 @@ expect.set_options(timeout=10_000)
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+        if "tests/web/browser/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
 
 

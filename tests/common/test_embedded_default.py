@@ -13,14 +13,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SUITES = [
-    "tests/test_sql.py",
-    "tests/test_budgets.py",
-    "tests/test_resolutions_api.py",
-    "tests/test_policies_decision.py",
-    "tests/test_escalations.py",
-    "tests/test_notifications.py",
+    "tests/common/test_db.py",
+    "tests/trust/test_budgets.py",
+    "tests/decisions/test_resolutions_api.py",
+    "tests/decisions/test_policy_rules.py",
+    "tests/escalations/test_escalations.py",
+    "tests/notifications/test_notifications.py",
 ]
 
 

@@ -1,4 +1,4 @@
-"""The supervisor queue through a REAL Celery worker (tests/worker.py) on Redis and
+"""The supervisor queue through a REAL Celery worker (tests/support/worker.py) on Redis and
 PostgreSQL, with committed transactions: routing on commit, timeouts, the sweeper, a
 worker killed mid-task, duplicate deliveries."""
 
@@ -12,8 +12,8 @@ from django.db import connections, transaction
 
 from discretion.models import Escalation, EscalationPolicy, Notification
 from tests import factories
-from tests.test_escalations import on_call, open_escalation
-from tests.worker import wait_for
+from tests.escalations.test_escalations import on_call, open_escalation
+from tests.support.worker import wait_for
 
 pytestmark = [
     pytest.mark.celery_worker,

@@ -1,4 +1,4 @@
-"""The production shape on loopback, for the fault-injection test (``tests/test_faults.py``).
+"""The production shape on loopback, for the fault-injection test (``test_faults.py``).
 
 Each service is a real subprocess in its own process group (so SIGKILL reaches every
 child): a private ``redis-server`` on a free port (never the machine's shared Redis),
@@ -22,9 +22,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.worker import QUEUES, worker_database_url
+from tests.support.worker import QUEUES, worker_database_url
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 

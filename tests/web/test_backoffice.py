@@ -1,5 +1,5 @@
 """Back-office pages: permissions, the supervisor queue (context, decisions, live list,
-query counts), CSRF. Admin screens are in test_views_backoffice_admin.py."""
+query counts), CSRF. Admin screens are in test_admin_screens.py."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Faults: SIGKILL gunicorn and Celery workers and restart Redis in the middle of a burst.
 
-The production shape runs on loopback against the test database (``tests/faults_support``):
+The production shape runs on loopback against the test database (``tests/support/faults.py``):
 gunicorn with several workers, a Celery worker, Celery beat (the sweeper) and a PRIVATE
 redis-server on a free port (the machine's Redis is shared; this test never touches it).
 Eight client threads fire 200 resolution requests, paced over about 15 seconds, a mix
@@ -40,7 +40,7 @@ from rest_framework.authtoken.models import Token
 from cases.models import Case, Resolution
 from discretion.models import BudgetWindow, Escalation, IdempotencyKey, OnCallShift
 from tests import factories
-from tests.faults_support import Stack
+from tests.support.faults import Stack
 
 pytestmark = [
     pytest.mark.faults,
