@@ -8,6 +8,10 @@ from rest_framework.test import APIClient
 
 from tests import factories
 
+# The ``celery_worker`` and ``worker_factory`` fixtures: a real Celery worker subprocess
+# for tests that go through Celery (tests/support/worker.py).
+pytest_plugins = ["tests.support.worker"]
+
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
@@ -47,10 +51,6 @@ def admin_user(db):
 @pytest.fixture
 def case(db):
     return factories.CaseFactory()
-
-
-# A real Celery worker subprocess for tests that go through Celery (see tests/support/worker.py).
-from tests.support.worker import celery_worker, worker_factory  # noqa: E402, F401
 
 
 def seed_reference_data() -> None:

@@ -8,40 +8,17 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from cases.models import Case, CaseEvent, Resolution
 from discretion.escalations.routing import escalation_route, escalation_sweep
-from discretion.escalations.services import escalation_open
-from discretion.models import Escalation, EscalationPolicy, Notification, OnCallShift
+from discretion.models import Escalation, EscalationPolicy, Notification
 from tests import factories
+from tests.support.escalations import on_call, open_escalation
 
 pytestmark = pytest.mark.django_db
-
-
-def on_call(user, *, level=1, hours=1):
-    now = timezone.now()
-    return OnCallShift.objects.create(
-        supervisor=user,
-        level=level,
-        starts_at=now - timedelta(hours=hours),
-        ends_at=now + timedelta(hours=hours),
-    )
-
-
-def open_escalation(*, agent=None, amount="150.00", remedy_code="refund", case=None):
-    agent = agent or factories.UserFactory(role="agent", tier=factories.tier("standard"))
-    extra = {"case": case} if case else {}
-    resolution = factories.ResolutionFactory(
-        agent=agent,
-        requested_amount=Decimal(amount),
-        remedy_type=factories.remedy(remedy_code),
-        **extra,
-    )
-    with transaction.atomic():
-        return escalation_open(resolution=resolution, acting_user=agent)
 
 
 def supervisor_with(approval_max="500.00", remedy_code="refund", role="supervisor"):

@@ -12,7 +12,7 @@ from django.db import connections, transaction
 
 from discretion.models import Escalation, EscalationPolicy, Notification
 from tests import factories
-from tests.escalations.test_escalations import on_call, open_escalation
+from tests.support.escalations import on_call, open_escalation
 from tests.support.worker import wait_for
 
 pytestmark = [

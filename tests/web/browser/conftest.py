@@ -10,6 +10,9 @@ Used by the agent and back-office browser tests::
         assert_no_axe_violations(page)          # serious/critical only
         screenshot(page, "agent-cases")         # docs/screenshots/agent-cases.png
 
+``assert_no_axe_violations``, ``screenshot`` and the ``TABLET`` viewport come from
+``tests.support.browser``.
+
 ``live_server`` is transactional (the data must be committed); mark the tests
 ``django_db(transaction=True)`` so ``tests/conftest.py`` re-seeds the reference data.
 For flows through Celery also request ``celery_worker`` (``tests/support/worker.py``).
@@ -18,9 +21,7 @@ Never ``playwright install``: the browser is ``/usr/bin/chromium`` (``CHROMIUM``
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -32,7 +33,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.support.browser import VIEWPORT
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -44,11 +46,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--disable-dev-shm-usage",
 ]
-AXE_JS = ROOT / "tests" / "vendor" / "axe.min.js"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 PASSWORD = "browser-pass-123"  # set on the user by login_as
-VIEWPORT = {"width": 1280, "height": 900}
-TABLET = {"width": 768, "height": 1024}
 
 expect.set_options(timeout=10_000)
 
@@ -125,37 +123,3 @@ def login_as(live_url) -> Callable[[Page, str], Page]:
         return page
 
     return login
-
-
-def assert_no_axe_violations(page: Page, *, impacts: tuple[str, ...] = ("serious", "critical")):
-    """Run axe-core on the page; fail listing every violation of the given impacts."""
-    page.add_script_tag(content=AXE_JS.read_text())
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    bad = [v for v in result["violations"] if v.get("impact") in impacts]
-    summary = [
-        {
-            "id": v["id"],
-            "impact": v["impact"],
-            "help": v["help"],
-            "nodes": [n["target"] for n in v["nodes"]][:5],
-        }
-        for v in bad
-    ]
-    assert not bad, "axe violations:\n" + json.dumps(summary, indent=2)
-
-
-def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
-    """The page as it is now, as a PNG.
-
-    Into docs/screenshots/<name>.png when DISCRETION_SCREENSHOTS=1 (how the README's
-    pictures are made); else into a scratch folder, so a test run leaves the tree alone.
-    The screenshot is taken either way: it still proves the page renders.
-    """
-    folder = SCREENSHOTS if os.environ.get("DISCRETION_SCREENSHOTS") == "1" else _SCRATCH
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{name}.png"
-    page.screenshot(path=str(target), full_page=full_page)
-    return target
-
-
-_SCRATCH = Path(tempfile.gettempdir()) / "discretion-screenshots"

@@ -17,7 +17,7 @@ from discretion.escalations.services import escalation_decide
 from discretion.models import OnCallShift, TrustLimit
 from policies.services import policy_rule_create
 from tests import factories
-from tests.web.browser.conftest import TABLET, assert_no_axe_violations, screenshot
+from tests.support.browser import TABLET, assert_no_axe_violations, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

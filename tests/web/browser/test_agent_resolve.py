@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 from cases.models import Resolution
 from discretion.models import Escalation, OnCallShift
 from tests import factories
+from tests.support.browser import assert_no_axe_violations, screenshot
 from tests.support.worker import wait_for
-from tests.web.browser.conftest import assert_no_axe_violations, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -16,8 +16,8 @@ from playwright.sync_api import expect
 
 from discretion.models import Escalation, OnCallShift
 from tests import factories
+from tests.support.browser import TABLET, assert_no_axe_violations, screenshot
 from tests.support.worker import wait_for
-from tests.web.browser.conftest import TABLET, assert_no_axe_violations, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
