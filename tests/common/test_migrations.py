@@ -8,9 +8,9 @@ import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
-from audit.models import AuditEvent
 from cases.models import RemedyType
 from discretion.models import EscalationPolicy, TrustLimit, TrustTier
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +53,7 @@ def test_migrations_seed_the_default_escalation_policy():
 
 
 def test_audit_events_are_append_only_in_the_database():
-    event = AuditEvent.objects.create(action="probe", object_type="user", object_id="1")
+    event = factories.AuditEventFactory(action="probe", object_type="user", object_id="1")
     for statement in ("UPDATE audit_auditevent SET action = 'x'", "DELETE FROM audit_auditevent"):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement + " WHERE id = %s", [event.pk])

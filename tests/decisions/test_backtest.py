@@ -9,7 +9,6 @@ import pytest
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from cases.models import Resolution
 from policies import services
 from policies.context import empty_context
 from policies.evaluation import reset_ruleset_cache
@@ -87,8 +86,7 @@ def _resolution(*, agent, code, amount, per_remedy_cap="1000.00", age_days=1, co
     }
     if context:
         decision["context"] = recorded
-    return Resolution.objects.create(
-        case=factories.CaseFactory(),
+    return factories.ResolutionFactory(
         agent=agent,
         remedy_type=factories.remedy(code),
         requested_amount=amount,

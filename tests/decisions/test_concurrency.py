@@ -108,13 +108,6 @@ def test_the_database_refuses_a_window_above_its_cap():
     from django.db import IntegrityError, transaction
 
     agent = factories.UserFactory()
-    window = BudgetWindow.objects.create(
-        user=agent,
-        remedy_type=factories.remedy("refund"),
-        period="day",
-        starts_on="2026-01-01",
-        used=D("90.00"),
-        cap=D("100.00"),
-    )
+    window = factories.BudgetWindowFactory(user=agent, used=D("90.00"), cap=D("100.00"))
     with pytest.raises(IntegrityError), transaction.atomic():
         BudgetWindow.objects.filter(pk=window.pk).update(used=D("100.01"))

@@ -123,8 +123,8 @@ def test_blank_or_huge_key_is_400(api, setup):
 
 def test_keys_are_kept_at_least_a_day(setup):
     agent, _ = setup
-    recent = IdempotencyKey.objects.create(user=agent, key="recent", fingerprint="f")
-    old = IdempotencyKey.objects.create(user=agent, key="old", fingerprint="f")
+    recent = factories.IdempotencyKeyFactory(user=agent, key="recent")
+    old = factories.IdempotencyKeyFactory(user=agent, key="old")
     IdempotencyKey.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=3))
     assert idempotency_keys_purge(older_than_hours=1) == 1  # never less than 24 hours
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == [recent.key]

@@ -9,7 +9,6 @@ import pytest
 
 from cases.models import Resolution
 from policies.evaluation import reset_ruleset_cache
-from policies.models import PolicyRule
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -99,7 +98,7 @@ def test_admin_writes_a_rule_and_it_denies_and_escalates_the_right_requests(
 def test_a_rule_failing_at_run_time_sends_for_approval_and_says_so(api, agent, case, limits):
     # Saving refuses an unguarded division (it fails on the empty context), so this one is
     # stored behind the API's back: it divides by the customer's count, 0 here.
-    PolicyRule.objects.create(
+    factories.PolicyRuleFactory(
         name="Per-remedy average",
         expression="amount > 20.0 && 100 / customer.remedies_30d_count > 1",
         effect="deny",

@@ -14,7 +14,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from cases.models import Case, CaseEvent, Resolution
 from discretion.escalations.routing import escalation_route, escalation_sweep
-from discretion.models import Escalation, EscalationPolicy, Notification
+from discretion.models import Escalation, Notification
 from tests import factories
 from tests.support.escalations import on_call, open_escalation
 
@@ -40,11 +40,11 @@ def events(escalation):
 
 
 def test_open_snapshots_policy_and_writes_created_history_and_timeline():
-    EscalationPolicy.objects.filter(pk=1).update(
+    factories.EscalationPolicyFactory(
         levels=[{"level": 1, "timeout_seconds": 60}, {"level": 2, "timeout_seconds": 120}]
     )
     escalation = open_escalation()
-    EscalationPolicy.objects.filter(pk=1).update(levels=[{"level": 1, "timeout_seconds": 5}])
+    factories.EscalationPolicyFactory(levels=[{"level": 1, "timeout_seconds": 5}])
     escalation.refresh_from_db()
     assert escalation.policy_levels == [
         {"level": 1, "timeout_seconds": 60},

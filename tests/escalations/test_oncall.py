@@ -52,12 +52,7 @@ def test_admin_creates_updates_deletes_shifts_with_audit(api, admin_user, superv
 
 
 def test_supervisors_read_agents_get_403(api, supervisor, agent, admin_user):
-    OnCallShift.objects.create(
-        supervisor=supervisor,
-        level=1,
-        starts_at=timezone.now(),
-        ends_at=timezone.now() + timedelta(hours=1),
-    )
+    factories.OnCallShiftFactory(supervisor=supervisor)
     as_supervisor = api.as_user(supervisor)
     listing = as_supervisor.get(SHIFTS)
     assert listing.status_code == 200 and listing.json()["count"] == 1

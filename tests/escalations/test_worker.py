@@ -10,7 +10,7 @@ import time
 import pytest
 from django.db import connections, transaction
 
-from discretion.models import Escalation, EscalationPolicy, Notification
+from discretion.models import Escalation, Notification
 from tests import factories
 from tests.support.escalations import on_call, open_escalation
 from tests.support.worker import wait_for
@@ -51,7 +51,7 @@ def test_routed_within_two_seconds_by_the_on_commit_task_alone(worker_factory):
 
 
 def test_levels_time_out_nobody_on_call_is_skipped_and_overdue_notifies_admins(celery_worker):
-    EscalationPolicy.objects.filter(pk=1).update(
+    factories.EscalationPolicyFactory(
         levels=[
             {"level": 1, "timeout_seconds": 1},
             {"level": 2, "timeout_seconds": 1},

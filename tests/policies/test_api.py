@@ -65,9 +65,7 @@ def test_non_admins_read_but_cannot_write(api, admin_user, role):
 
 
 def test_anonymous_gets_401(api, admin_user):
-    rule = PolicyRule.objects.create(
-        name="x", expression="amount > 1.0", effect="deny", message="m"
-    )
+    rule = factories.PolicyRuleFactory(expression="amount > 1.0")
     assert api.get(URL).status_code == 401
     assert api.get(f"{URL}{rule.pk}/").status_code == 401
     assert api.post(URL, RULE, format="json").status_code == 401

@@ -4,26 +4,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 
 from discretion.escalations.services import escalation_open
-from discretion.models import OnCallShift
 from tests import factories
 
 
 def on_call(user, *, level=1, hours=1):
     """Put ``user`` on call at ``level`` from ``hours`` ago until ``hours`` from now."""
-    now = timezone.now()
-    return OnCallShift.objects.create(
-        supervisor=user,
-        level=level,
-        starts_at=now - timedelta(hours=hours),
-        ends_at=now + timedelta(hours=hours),
-    )
+    return factories.OnCallShiftFactory(supervisor=user, level=level, hours=hours)
 
 
 def open_escalation(*, agent=None, amount="150.00", remedy_code="refund", case=None):

@@ -9,7 +9,6 @@ from django.test import Client
 from django.urls import reverse
 
 from cases.models import Case, Resolution
-from discretion.models import Notification
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -169,19 +168,8 @@ def test_case_page_renders_with_panel_meter_and_timeline(client_for, agent, case
 def test_preview_names_the_failing_check_and_the_on_call_supervisor(
     client_for, agent, case, refund_limit
 ):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from discretion.models import OnCallShift
-
     pam = factories.UserFactory(role="supervisor", display_name="Pam Beesly")
-    OnCallShift.objects.create(
-        supervisor=pam,
-        level=1,
-        starts_at=timezone.now() - timedelta(hours=1),
-        ends_at=timezone.now() + timedelta(hours=1),
-    )
+    factories.OnCallShiftFactory(supervisor=pam)
     client = client_for(agent)
     url = f"/cases/{case.pk}/preview/"
     ok = client.post(url, {"remedy_type": "refund", "amount": "20"}).content.decode()
@@ -263,9 +251,7 @@ def test_case_update_status_and_assignee(client_for, agent, case):
 
 
 def _notify(user, n):
-    return Notification.objects.create(
-        recipient=user, kind="x", title=f"Note {n}", link="/cases/", dedupe_key=f"k{n}"
-    )
+    return factories.NotificationFactory(recipient=user, title=f"Note {n}", link="/cases/")
 
 
 def test_notifications_bell_page_and_mark_read(client_for, agent):
