@@ -183,6 +183,17 @@ def select_one(
     return loaded
 
 
+def plan_caches_reset() -> None:
+    """Forget every INSERT plan, loader and joined SELECT built so far in this process.
+
+    For tests (each starts without another's cached state) or after a schema change;
+    the next call rebuilds what it needs.
+    """
+    _INSERTS.clear()
+    _LOADERS.clear()
+    _JOINED_SQL.clear()
+
+
 class Batch:
     """Write statements sent to the database together, in the order added.
 

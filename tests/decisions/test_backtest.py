@@ -11,7 +11,6 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from policies import services
 from policies.context import empty_context
-from policies.evaluation import reset_ruleset_cache
 from policies.models import PolicyRule
 from tests import factories
 
@@ -23,13 +22,6 @@ DRAFT = {
     "effect": "require_approval",
     "message": "Refunds over 300 go to the returns desk.",
 }
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    reset_ruleset_cache()
-    yield
-    reset_ruleset_cache()
 
 
 def _resolution(*, agent, code, amount, per_remedy_cap="1000.00", age_days=1, context=True):

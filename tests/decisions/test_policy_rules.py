@@ -8,20 +8,12 @@ from decimal import Decimal as D
 import pytest
 
 from cases.models import Resolution
-from policies.evaluation import reset_ruleset_cache
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 RULES = "/api/v1/policy-rules/"
 RESOLVE = "/api/v1/cases/{}/resolutions/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    reset_ruleset_cache()
-    yield
-    reset_ruleset_cache()
 
 
 @pytest.fixture

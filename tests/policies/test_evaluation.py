@@ -15,18 +15,10 @@ from policies.evaluation import (
     RuleSet,
     compile_rule,
     current_ruleset,
-    reset_ruleset_cache,
 )
 from policies.models import PolicyRule
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    reset_ruleset_cache()
-    yield
-    reset_ruleset_cache()
 
 
 def _rule(admin_user, expression, *, effect="require_approval", priority=100, **kw):
