@@ -211,6 +211,18 @@ def select_one(
     return loaded
 
 
+def plan_caches_reset() -> None:
+    """Forget every INSERT plan, loader and joined or renumbered statement built so far.
+
+    For tests (each starts without another's cached state) or after a schema change;
+    the next call rebuilds what it needs.
+    """
+    _INSERTS.clear()
+    _LOADERS.clear()
+    _JOINED_SQL.clear()
+    _numbered.cache_clear()
+
+
 # A placeholder, or an escaped percent sign (which must stay as it is).
 _PLACEHOLDER = re.compile(r"%%|%\((\w+)\)s")
 

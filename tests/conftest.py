@@ -7,6 +7,11 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests import factories
+from tests.support.caches import caches_reset
+
+# The ``celery_worker`` and ``worker_factory`` fixtures: a real Celery worker subprocess
+# for tests that go through Celery (tests/support/worker.py).
+pytest_plugins = ["tests.support.worker"]
 
 
 @pytest.fixture(autouse=True)
@@ -47,10 +52,6 @@ def admin_user(db):
 @pytest.fixture
 def case(db):
     return factories.CaseFactory()
-
-
-# A real Celery worker subprocess for tests that go through Celery (see tests/worker.py).
-from tests.worker import celery_worker, worker_factory  # noqa: E402, F401
 
 
 def seed_reference_data() -> None:
@@ -101,10 +102,9 @@ def _plain_static_storage():
 
 
 @pytest.fixture(autouse=True)
-def _fresh_remedy_types():
-    """Each test starts without the per-process remedy-type copy (ids change on re-seed)."""
-    from discretion.trust.selectors import remedy_types_reset
-
-    remedy_types_reset()
+def _fresh_caches():
+    """Each test starts, and leaves, with every per-process cache of the app empty
+    (tests/support/caches.py lists them)."""
+    caches_reset()
     yield
-    remedy_types_reset()
+    caches_reset()

@@ -1,0 +1,56 @@
+"""factory_boy factories, one module per app (no fixture JSON).
+
+Tests use them as ``from tests import factories`` and ``factories.CaseFactory()``: every
+factory and the look-ups of seeded rows (``tier``, ``remedy``) are re-exported here.
+``tests/common/test_suite.py`` checks that every model of our apps has one and that each
+one makes a valid row.
+"""
+
+from tests.factories.audit import AuditEventFactory
+from tests.factories.cases import (
+    CaseEventFactory,
+    CaseFactory,
+    CustomerFactory,
+    RemedyTypeFactory,
+    ResolutionFactory,
+    remedy,
+)
+from tests.factories.discretion import (
+    BudgetWindowFactory,
+    EscalationEventFactory,
+    EscalationFactory,
+    EscalationPolicyFactory,
+    IdempotencyKeyFactory,
+    NotificationFactory,
+    OnCallShiftFactory,
+    TeamFactory,
+    TrustLimitFactory,
+    TrustTierFactory,
+    UserFactory,
+    tier,
+)
+from tests.factories.policies import PolicyRuleFactory, PolicyRuleVersionFactory
+
+__all__ = [
+    "AuditEventFactory",
+    "BudgetWindowFactory",
+    "CaseEventFactory",
+    "CaseFactory",
+    "CustomerFactory",
+    "EscalationEventFactory",
+    "EscalationFactory",
+    "EscalationPolicyFactory",
+    "IdempotencyKeyFactory",
+    "NotificationFactory",
+    "OnCallShiftFactory",
+    "PolicyRuleFactory",
+    "PolicyRuleVersionFactory",
+    "RemedyTypeFactory",
+    "ResolutionFactory",
+    "TeamFactory",
+    "TrustLimitFactory",
+    "TrustTierFactory",
+    "UserFactory",
+    "remedy",
+    "tier",
+]
