@@ -25,5 +25,6 @@ def test_docs_openapi_yaml_is_what_the_code_generates(tmp_path):
         SCHEMA.write_text(generated)
     assert SCHEMA.exists(), "docs/openapi.yaml is missing: run UPDATE_OPENAPI=1 (see above)"
     assert SCHEMA.read_text() == generated, (
-        "docs/openapi.yaml is out of date: UPDATE_OPENAPI=1 ./dev pytest tests/common/test_openapi.py"
+        "docs/openapi.yaml is out of date: "
+        "UPDATE_OPENAPI=1 ./dev pytest tests/common/test_openapi.py"
     )
