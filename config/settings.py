@@ -278,6 +278,8 @@ try:
     DISCRETION_MAX_AMOUNT = Decimal(os.environ.get("DISCRETION_MAX_AMOUNT", "1000000.00"))
 except InvalidOperation as exc:  # pragma: no cover - configuration error
     raise ImproperlyConfigured("DISCRETION_MAX_AMOUNT must be a decimal number") from exc
+# The model common.idempotency keeps keys in (it imports no app; cf. AUTH_USER_MODEL).
+DISCRETION_IDEMPOTENCY_MODEL = "discretion.IdempotencyKey"
 DISCRETION_IDEMPOTENCY_TTL_HOURS = int(os.environ.get("DISCRETION_IDEMPOTENCY_TTL_HOURS", "48"))
 # An in-flight idempotency key older than this belongs to a request whose process died.
 DISCRETION_IDEMPOTENCY_STALE_SECONDS = int(

@@ -36,10 +36,10 @@ from common.permissions import (
 )
 from discretion.api.common import E400, E401, E403, E404, E409, E422, IDEMPOTENCY_HEADER, _name
 from discretion.api.fields import MoneyField, currency, money
+from discretion.api.idempotency import idempotent_response
 from discretion.escalations.errors import EscalationError
 from discretion.escalations.selectors import escalation_get, escalation_list
 from discretion.escalations.services import escalation_decide
-from discretion.idempotency import idempotent
 from discretion.models import Escalation
 
 
@@ -178,7 +178,7 @@ class _Decide(APIView):
             escalation = escalation_get(user=request.user, escalation_id=pk)
             return Response(EscalationOutput(escalation).data)
 
-        return idempotent(
+        return idempotent_response(
             request, f"escalation-{'approve' if self.approve else 'deny'}-{pk}", handler
         )
 

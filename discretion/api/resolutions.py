@@ -27,10 +27,10 @@ from rest_framework.views import APIView
 
 from cases.models import Case, RemedyType, Resolution
 from discretion.api.fields import MoneyField, money
+from discretion.api.idempotency import idempotent_response
 from discretion.decisions.record import decision_payload
 from discretion.decisions.services import CaseClosed, resolution_preview, resolution_request
 from discretion.engine import Decision
-from discretion.idempotency import idempotent
 from discretion.models import Escalation
 from discretion.trust.selectors import remedy_type_by_code
 
@@ -235,7 +235,9 @@ class CaseResolutionsView(GenericAPIView):
         },
     )
     def post(self, request: Request, case_id: int) -> Response:
-        return idempotent(request, "resolution_request", lambda: self._request(request, case_id))
+        return idempotent_response(
+            request, "resolution_request", lambda: self._request(request, case_id)
+        )
 
     def _request(self, request: Request, case_id: int) -> Response:
         data = ResolutionInput(data=request.data)
