@@ -11,6 +11,7 @@ from django.db import connection
 
 from cases.models import Case, Customer, RemedyType
 from common.db import relate, select, select_one
+from common.errors import NotFound
 from discretion.models import BudgetWindow, User
 
 CASE_LOCK_SQL = (
@@ -21,12 +22,12 @@ CASE_LOCK_SQL = (
 
 def case_lock(case_id: int) -> Case:
     """Lock the case row (not the customer's) and load it with its customer, in one
-    plain statement. Raises Case.DoesNotExist."""
+    plain statement. Raises NotFound."""
     # SQLite has no row locks: its transactions hold the write lock (BEGIN IMMEDIATE).
     lock = " FOR UPDATE OF c" if connection.features.has_select_for_update_of else ""
     loaded = select_one(CASE_LOCK_SQL + lock, [case_id], ((Case, "c"), (Customer, "cu")))
     if loaded is None:
-        raise Case.DoesNotExist(f"No case #{case_id}.")
+        raise NotFound(f"No case #{case_id}.")
     case, customer = loaded
     relate(case, "customer", customer)
     return case

@@ -27,7 +27,7 @@ from common.errors import DomainError
 from common.idempotency import idempotent, input_fingerprint
 from common.money import ZERO
 from discretion.api.resolutions import PreviewInput, ResolutionInput
-from discretion.decisions.services import CaseClosed, resolution_preview, resolution_request
+from discretion.decisions.services import resolution_preview, resolution_request
 from discretion.escalations.oncall import oncall_supervisors_at
 from discretion.trust.selectors import me_discretion
 from web.common import error_lines, error_status
@@ -313,17 +313,14 @@ def resolve_submit(request: HttpRequest, case_id: int) -> HttpResponse:
     key = request.POST.get("idempotency_key", "").strip() or _new_key()
 
     def handler() -> tuple[int, dict[str, Any]]:
-        try:
-            resolution = resolution_request(
-                case_id=case.pk,
-                acting_user=request.user,
-                remedy_type=data["remedy_type"],
-                amount=data["amount"],
-                reason=data["reason"],
-                customer_message=data["customer_message"],
-            )
-        except CaseClosed as closed:
-            return 409, {"detail": str(closed)}
+        resolution = resolution_request(
+            case_id=case.pk,
+            acting_user=request.user,
+            remedy_type=data["remedy_type"],
+            amount=data["amount"],
+            reason=data["reason"],
+            customer_message=data["customer_message"],
+        )
         return 201, {"resolution": resolution.pk}
 
     payload = {k: str(v) for k, v in _form_data(request).items()}
@@ -335,19 +332,12 @@ def resolve_submit(request: HttpRequest, case_id: int) -> HttpResponse:
             fingerprint=input_fingerprint(request.path, payload),
             handler=handler,
         )
-    except DomainError as exc:  # a key in flight or reused, a bad key
+    except DomainError as exc:  # a closed case, a key in flight or reused, a bad key
         return render(
             request,
             "agent/_submit_errors.html",
             {"errors": {"__all__": " ".join(error_lines(exc))}},
             status=error_status(exc, request),
-        )
-    if "resolution" not in outcome.body:
-        return render(
-            request,
-            "agent/_submit_errors.html",
-            {"errors": {"__all__": outcome.body.get("detail", "")}},
-            status=200 if request.htmx else outcome.status,
         )
     if not request.htmx:
         return redirect("agent-case", case_id=case.pk)
