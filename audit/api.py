@@ -14,7 +14,9 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 
 from audit.models import AuditEvent, ObjectType
 
-DETAIL = inline_serializer("AuditErrorDetail", fields={"detail": serializers.CharField()})
+DETAIL = inline_serializer(
+    "AuditErrorDetail", fields={"detail": serializers.CharField(), "code": serializers.CharField()}
+)
 E401 = OpenApiResponse(DETAIL, description="No credentials (or bad ones).")
 E403 = OpenApiResponse(DETAIL, description="Only admins read the audit trail.")
 E404 = OpenApiResponse(DETAIL, description="No such audit event.")

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -27,7 +25,9 @@ from cases.models import Case, CaseEvent, Customer
 
 User = get_user_model()
 
-DETAIL = inline_serializer("CaseErrorDetail", fields={"detail": serializers.CharField()})
+DETAIL = inline_serializer(
+    "CaseErrorDetail", fields={"detail": serializers.CharField(), "code": serializers.CharField()}
+)
 E400 = OpenApiResponse(OpenApiTypes.OBJECT, description="Validation failed: `{field: [messages]}`.")
 E401 = OpenApiResponse(DETAIL, description="No credentials (or bad ones).")
 E403 = OpenApiResponse(DETAIL, description="Not allowed; `detail` says why.")
@@ -162,18 +162,8 @@ class CaseListCreate(generics.ListAPIView):
     def post(self, request):
         data = CaseCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            case = services.case_create(acting_user=request.user, **data.validated_data)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.message_dict) from exc
+        case = services.case_create(acting_user=request.user, **data.validated_data)
         return Response(CaseOutput(case).data, status=status.HTTP_201_CREATED)
-
-
-def _case_or_404(case_id: int) -> Case:
-    try:
-        return selectors.case_get(case_id=case_id)
-    except Case.DoesNotExist as exc:
-        raise Http404(f"There is no case {case_id}.") from exc
 
 
 class CaseDetail(generics.GenericAPIView):
@@ -181,7 +171,7 @@ class CaseDetail(generics.GenericAPIView):
 
     @extend_schema(responses={200: CaseOutput, 401: E401, 404: E404})
     def get(self, request, pk: int):
-        return Response(CaseOutput(_case_or_404(pk)).data)
+        return Response(CaseOutput(selectors.case_get(case_id=pk)).data)
 
     @extend_schema(
         request=CasePatchInput,
@@ -190,7 +180,7 @@ class CaseDetail(generics.GenericAPIView):
         "is a 400 naming it. Each change is a timeline event.",
     )
     def patch(self, request, pk: int):
-        case = _case_or_404(pk)
+        case = selectors.case_get(case_id=pk)
         if not isinstance(request.data, dict):
             raise serializers.ValidationError({"non_field_errors": ["Expected a JSON object."]})
         bad = sorted(set(request.data) - {"status", "assignee"})
@@ -218,7 +208,7 @@ class CaseTimeline(generics.ListAPIView):
     filter_backends: list = []
 
     def get_queryset(self):
-        return selectors.case_timeline(case=_case_or_404(self.kwargs["pk"]))
+        return selectors.case_timeline(case=selectors.case_get(case_id=self.kwargs["pk"]))
 
     @extend_schema(responses={200: CaseEventOutput(many=True), 401: E401, 404: E404})
     def get(self, request, *args, **kwargs):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from cases.models import Case, CaseEvent
+from common.errors import NotFound
 
 
 def case_list() -> QuerySet[Case]:
@@ -13,8 +14,11 @@ def case_list() -> QuerySet[Case]:
 
 
 def case_get(*, case_id: int) -> Case:
-    """Raises Case.DoesNotExist."""
-    return Case.objects.select_related("customer").get(pk=case_id)
+    """Raises NotFound."""
+    case = Case.objects.select_related("customer").filter(pk=case_id).first()
+    if case is None:
+        raise NotFound(f"There is no case {case_id}.")
+    return case
 
 
 def case_timeline(*, case: Case) -> QuerySet[CaseEvent]:

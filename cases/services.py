@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from cases.models import Case, CaseEvent, Customer
 from common.db import Batch, insert
+from common.errors import Invalid
 
 User = get_user_model()
 
@@ -53,13 +53,15 @@ def customer_get_or_create(*, external_id: str, name: str = "", email: str = "")
 
     An existing customer is used as it is: a case form must not silently rename a
     customer that other cases point at. Concurrent creates of the same id both succeed
-    (the loser of the unique constraint reads the winner's row).
+    (the loser of the unique constraint reads the winner's row). Raises Invalid
+    ``customer_name_required`` (naming ``customer``) for a new one without a name.
     """
     customer = Customer.objects.filter(external_id=external_id).first()
     if customer is not None:
         return customer
     if not name:
-        raise ValidationError({"customer": [f"Customer '{external_id}' is new: give their name."]})
+        message = f"Customer '{external_id}' is new: give their name."
+        raise Invalid(message, code="customer_name_required", fields={"customer": [message]})
     try:
         with transaction.atomic():
             return Customer.objects.create(external_id=external_id, name=name, email=email)

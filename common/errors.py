@@ -67,3 +67,10 @@ class Conflict(DomainError):
     """The object's state forbids it now (already decided, case closed, in flight…)."""
 
     default_code = "conflict"
+
+
+class Mismatch(DomainError):
+    """The request contradicts an earlier one it claims to repeat (an Idempotency-Key
+    reused for a different request): well-formed, but it cannot be honoured."""
+
+    default_code = "mismatch"

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: it sees every response, so any error under /api/v1/ leaves as JSON.
+    "common.api_errors.ApiErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -242,6 +244,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": None,
+    # Domain errors → 400/403/404/409/422, and every error body {detail, code}.
+    "EXCEPTION_HANDLER": "common.api_errors.exception_handler",
 }
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append(
@@ -274,6 +278,8 @@ try:
     DISCRETION_MAX_AMOUNT = Decimal(os.environ.get("DISCRETION_MAX_AMOUNT", "1000000.00"))
 except InvalidOperation as exc:  # pragma: no cover - configuration error
     raise ImproperlyConfigured("DISCRETION_MAX_AMOUNT must be a decimal number") from exc
+# The model common.idempotency keeps keys in (it imports no app; cf. AUTH_USER_MODEL).
+DISCRETION_IDEMPOTENCY_MODEL = "discretion.IdempotencyKey"
 DISCRETION_IDEMPOTENCY_TTL_HOURS = int(os.environ.get("DISCRETION_IDEMPOTENCY_TTL_HOURS", "48"))
 # An in-flight idempotency key older than this belongs to a request whose process died.
 DISCRETION_IDEMPOTENCY_STALE_SECONDS = int(

@@ -1,8 +1,10 @@
 """URLs. Each area owns its own url module; the API lives under /api/v1/."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from common.api_errors import api_not_found
 
 api_v1 = [
     # Order matters where paths overlap: fixed words (backtest/, validate/) before ids.
@@ -10,6 +12,8 @@ api_v1 = [
     path("", include("cases.api_urls")),
     path("", include("policies.api_urls")),
     path("", include("audit.api_urls")),
+    # Last: any other path under /api/v1/ is a JSON 404, never the HTML page.
+    re_path(r"^(?P<unknown>.*)$", api_not_found, name="api-not-found"),
 ]
 
 urlpatterns = [

@@ -21,11 +21,11 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.errors import NotFound
 from common.permissions import AdminWritesAllRead
 from policies import selectors, services
 from policies.context import CONTEXT_DESCRIPTIONS, CONTEXT_VARIABLES, ContextError, context_merge
@@ -37,7 +37,9 @@ from policies.expressions import (
 )
 from policies.models import Effect, PolicyRule, PolicyRuleVersion
 
-DETAIL = inline_serializer("PolicyDetail", fields={"detail": serializers.CharField()})
+DETAIL = inline_serializer(
+    "PolicyDetail", fields={"detail": serializers.CharField(), "code": serializers.CharField()}
+)
 E400 = OpenApiResponse(
     OpenApiTypes.OBJECT,
     description="Validation failed: `{field: [messages]}`; an expression error says where "
@@ -108,17 +110,6 @@ def _reject_unchangeable(data: Any) -> None:
         )
 
 
-def _service_error(exc: services.PolicyRuleInvalid) -> serializers.ValidationError:
-    return serializers.ValidationError(exc.errors)
-
-
-def _get_rule(rule_id: int) -> PolicyRule:
-    try:
-        return selectors.policy_rule_get(rule_id=rule_id)
-    except PolicyRule.DoesNotExist as exc:
-        raise NotFound("No such policy rule.") from exc
-
-
 class PolicyRuleListApi(generics.GenericAPIView):
     """Policy rules in evaluation order (priority, then id). Everyone reads; admins write."""
 
@@ -155,12 +146,7 @@ class PolicyRuleListApi(generics.GenericAPIView):
     def post(self, request):
         serializer = PolicyRuleInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            rule = services.policy_rule_create(
-                acting_user=request.user, **serializer.validated_data
-            )
-        except services.PolicyRuleInvalid as exc:
-            raise _service_error(exc) from exc
+        rule = services.policy_rule_create(acting_user=request.user, **serializer.validated_data)
         return Response(PolicyRuleOutput(rule).data, status=status.HTTP_201_CREATED)
 
 
@@ -174,7 +160,7 @@ class PolicyRuleDetailApi(APIView):
         responses={200: PolicyRuleOutput, 401: E401, 404: E404},
     )
     def get(self, request, rule_id: int):
-        return Response(PolicyRuleOutput(_get_rule(rule_id)).data)
+        return Response(PolicyRuleOutput(selectors.policy_rule_get(rule_id=rule_id)).data)
 
     @extend_schema(
         operation_id="policy_rules_partial_update",
@@ -182,18 +168,13 @@ class PolicyRuleDetailApi(APIView):
         responses={200: PolicyRuleOutput, 400: E400, 401: E401, 403: E403, 404: E404},
     )
     def patch(self, request, rule_id: int):
-        _get_rule(rule_id)
+        selectors.policy_rule_get(rule_id=rule_id)
         _reject_unchangeable(request.data)
         serializer = PolicyRulePatchInput(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        try:
-            rule = services.policy_rule_update(
-                acting_user=request.user, rule_id=rule_id, **serializer.validated_data
-            )
-        except PolicyRule.DoesNotExist as exc:
-            raise NotFound("No such policy rule.") from exc
-        except services.PolicyRuleInvalid as exc:
-            raise _service_error(exc) from exc
+        rule = services.policy_rule_update(
+            acting_user=request.user, rule_id=rule_id, **serializer.validated_data
+        )
         return Response(PolicyRuleOutput(rule).data)
 
     @extend_schema(
@@ -201,10 +182,7 @@ class PolicyRuleDetailApi(APIView):
         responses={204: None, 401: E401, 403: E403, 404: E404},
     )
     def delete(self, request, rule_id: int):
-        try:
-            services.policy_rule_delete(acting_user=request.user, rule_id=rule_id)
-        except PolicyRule.DoesNotExist as exc:
-            raise NotFound("No such policy rule.") from exc
+        services.policy_rule_delete(acting_user=request.user, rule_id=rule_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

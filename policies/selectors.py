@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from common.errors import NotFound
 from policies.models import PolicyRule, PolicyRuleVersion
 
 
@@ -16,8 +17,11 @@ def policy_rule_list(*, enabled: bool | None = None) -> QuerySet[PolicyRule]:
 
 
 def policy_rule_get(*, rule_id: int) -> PolicyRule:
-    """A live rule; raises PolicyRule.DoesNotExist for unknown or deleted ones."""
-    return PolicyRule.objects.get(pk=rule_id, deleted_at__isnull=True)
+    """A live rule; raises NotFound for unknown or deleted ones."""
+    rule = PolicyRule.objects.filter(pk=rule_id, deleted_at__isnull=True).first()
+    if rule is None:
+        raise NotFound("No such policy rule.")
+    return rule
 
 
 def policy_rule_version_list(*, rule_id: int) -> QuerySet[PolicyRuleVersion]:

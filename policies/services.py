@@ -12,18 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_record
+from common.errors import Invalid, NotFound
 from policies.expressions import ExpressionError, check_expression
 from policies.models import Effect, PolicyRule, PolicyRuleVersion
 
 EDITABLE_FIELDS = ("name", "description", "expression", "effect", "message", "priority", "enabled")
-
-
-class PolicyRuleInvalid(ValueError):
-    """A field of a rule is refused; ``errors`` maps field names to messages."""
-
-    def __init__(self, errors: dict[str, list[str]]):
-        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
-        self.errors = errors
 
 
 def policy_rule_snapshot(rule: PolicyRule) -> dict[str, Any]:
@@ -54,7 +47,20 @@ def _validate(values: dict[str, Any]) -> None:
     if "name" in values and not str(values["name"]).strip():
         errors["name"] = ["A rule needs a name."]
     if errors:
-        raise PolicyRuleInvalid(errors)
+        raise Invalid(
+            "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()),
+            code="rule_invalid",
+            fields=errors,
+        )
+
+
+def _live_rule_lock(rule_id: int) -> PolicyRule:
+    # Row lock: two concurrent edits make two versions, not one lost update.
+    live = PolicyRule.objects.select_for_update().filter(pk=rule_id, deleted_at__isnull=True)
+    rule = live.first()
+    if rule is None:
+        raise NotFound("No such policy rule.")
+    return rule
 
 
 def _record_version(*, rule: PolicyRule, acting_user: Any) -> None:
@@ -85,7 +91,8 @@ def policy_rule_create(
     priority: int = 100,
     enabled: bool = True,
 ) -> PolicyRule:
-    """Create a rule at version 1. An empty message defaults to the rule's name."""
+    """Create a rule at version 1. An empty message defaults to the rule's name. Raises
+    Invalid ``rule_invalid`` naming the refused fields."""
     _validate({"name": name, "expression": expression, "effect": effect})
     now = timezone.now()
     rule = PolicyRule.objects.create(
@@ -118,12 +125,13 @@ def policy_rule_update(*, acting_user: Any, rule_id: int, **changes: Any) -> Pol
     PolicyRuleVersion, one audit event); a change to nothing is a no-op.
 
     Locks the rule row so two concurrent edits make two versions, not one lost update.
-    Raises PolicyRule.DoesNotExist for an unknown or deleted rule.
+    Raises NotFound for an unknown or deleted rule, Invalid ``rule_invalid`` naming the
+    refused fields.
     """
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"policy_rule_update() got unknown fields: {sorted(unknown)}")
-    rule = PolicyRule.objects.select_for_update().get(pk=rule_id, deleted_at__isnull=True)
+    rule = _live_rule_lock(rule_id)
     if "message" in changes and not str(changes["message"]).strip():
         changes["message"] = changes.get("name") or rule.name
     if "name" in changes:
@@ -154,9 +162,10 @@ def policy_rule_update(*, acting_user: Any, rule_id: int, **changes: Any) -> Pol
 def policy_rule_delete(*, acting_user: Any, rule_id: int) -> PolicyRule:
     """Retire a rule. The row stays (disabled, marked deleted, one more version) because
     past decisions record (rule id, version) and must remain explainable; the API no
-    longer shows it and no decision evaluates it.
+    longer shows it and no decision evaluates it. Raises NotFound for an unknown or
+    deleted rule.
     """
-    rule = PolicyRule.objects.select_for_update().get(pk=rule_id, deleted_at__isnull=True)
+    rule = _live_rule_lock(rule_id)
     before = policy_rule_snapshot(rule)
     now = timezone.now()
     rule.enabled = False

@@ -1,15 +1,23 @@
-"""Shared bits of the back-office views: role gates and small form helpers."""
+"""Shared bits of the back-office views: role gates and small form helpers.
+
+Every view shows a service's refusal (``common.errors.DomainError``) the same way:
+``error_lines`` for a page, ``form_errors_add`` for a form, ``error_status`` for the
+status of the page (the API's mapping, ``common.api_errors.http_status``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any
 
+from django import forms
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
+from common.api_errors import http_status
+from common.errors import DomainError
 from common.roles import role_of
 
 SUPERVISOR_ROLES = ("supervisor", "admin")
@@ -38,15 +46,26 @@ admin_required = role_required(*ADMIN_ROLES)
 
 
 def error_lines(exc: Exception) -> list[str]:
-    """Plain-language lines from a service's ValidationError (or any exception)."""
-    message_dict = getattr(exc, "message_dict", None)
-    if message_dict:
-        lines = []
-        for field, messages in message_dict.items():
-            prefix = "" if field in ("__all__", "non_field_errors") else f"{field}: "
-            lines.extend(prefix + str(m) for m in messages)
-        return lines
-    messages = getattr(exc, "messages", None)
-    if messages:
-        return [str(m) for m in messages]
+    """Plain-language lines of a refusal (a ``DomainError``), for a page or a form."""
+    if isinstance(exc, DomainError):
+        return exc.lines()
     return [str(exc)]
+
+
+def form_errors_add(
+    form: forms.Form, exc: DomainError, *, rename: Mapping[str, str] | None = None
+) -> None:
+    """Show a refusal on its form: each named field's messages on that field (``rename``
+    maps a service's field name to the form's), the rest on the form as a whole."""
+    if not exc.fields:
+        form.add_error(None, exc.message)
+        return
+    for name, messages in exc.fields.items():
+        target = (rename or {}).get(name, name)
+        form.add_error(target if target in form.fields else None, messages)
+
+
+def error_status(exc: DomainError, request: HttpRequest) -> int:
+    """The status of a page showing a refusal: the API's for its kind, but 200 for htmx
+    (which swaps only 2xx bodies by default)."""
+    return 200 if getattr(request, "htmx", False) else http_status(exc)

@@ -35,7 +35,6 @@ from discretion.api.common import (
     E403,
     E404,
     TierCodeField,
-    raise_service_error,
     reject_unchangeable,
 )
 from discretion.models import Role, User
@@ -124,10 +123,7 @@ class AgentListCreate(generics.ListAPIView):
     def post(self, request):
         data = AgentCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            user = user_create(acting_user=request.user, **_agent_values(data.validated_data))
-        except DjangoValidationError as exc:
-            raise_service_error(exc)
+        user = user_create(acting_user=request.user, **_agent_values(data.validated_data))
         return Response(AgentOutput(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -152,12 +148,9 @@ class AgentDetail(generics.RetrieveAPIView):
         reject_unchangeable(request.data, set(AgentPatchInput().fields))
         data = AgentPatchInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        try:
-            user = user_update(
-                acting_user=request.user, user=user, changes=_agent_values(data.validated_data)
-            )
-        except DjangoValidationError as exc:
-            raise_service_error(exc)
+        user = user_update(
+            acting_user=request.user, user=user, changes=_agent_values(data.validated_data)
+        )
         return Response(AgentOutput(user).data)
 
 

@@ -14,10 +14,12 @@ from rest_framework.views import APIView
 
 from common.permissions import IsAdminRole
 from discretion.decisions.backtest import backtest_run, rule_draft_build
-from policies.expressions import MAX_EXPRESSION_LENGTH, ExpressionError
-from policies.models import Effect, PolicyRule
+from policies.expressions import MAX_EXPRESSION_LENGTH
+from policies.models import Effect
 
-DETAIL = inline_serializer("BacktestDetail", fields={"detail": serializers.CharField()})
+DETAIL = inline_serializer(
+    "BacktestDetail", fields={"detail": serializers.CharField(), "code": serializers.CharField()}
+)
 
 
 class BacktestInput(serializers.Serializer):
@@ -145,14 +147,7 @@ class PolicyRuleBacktestApi(APIView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         days = data.pop("days")
-        try:
-            draft = rule_draft_build(**data)
-        except PolicyRule.DoesNotExist as exc:
-            raise serializers.ValidationError(
-                {"rule_id": [f"No policy rule {data['rule_id']}."]}
-            ) from exc
-        except ExpressionError as exc:
-            raise serializers.ValidationError({"expression": [exc.message]}) from exc
+        draft = rule_draft_build(**data)
         return Response(backtest_run(draft=draft, days=days))
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -21,7 +20,10 @@ from rest_framework import serializers
 from cases.models import RemedyType
 from discretion.models import TrustTier, User
 
-DETAIL = inline_serializer("EscalationDetailMessage", fields={"detail": serializers.CharField()})
+DETAIL = inline_serializer(
+    "EscalationDetailMessage",
+    fields={"detail": serializers.CharField(), "code": serializers.CharField()},
+)
 
 
 E400 = OpenApiResponse(OpenApiTypes.OBJECT, description="Validation failed: `{field: [messages]}`.")
@@ -73,13 +75,6 @@ def _name(user: User | None) -> str | None:
     if user is None:
         return None
     return user.display_name or user.username
-
-
-def raise_service_error(exc: DjangoValidationError) -> None:
-    """Turn a service's refusal (a Django ValidationError) into a DRF 400 naming fields."""
-    if hasattr(exc, "error_dict"):
-        raise serializers.ValidationError(exc.message_dict) from exc
-    raise serializers.ValidationError({"non_field_errors": exc.messages}) from exc
 
 
 def reject_unchangeable(data: Any, allowed: set[str]) -> None:

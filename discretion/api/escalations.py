@@ -27,15 +27,15 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.errors import NotFound
 from common.permissions import (
     IsSupervisorOrAdmin,
 )
 from discretion.api.common import E400, E401, E403, E404, E409, E422, IDEMPOTENCY_HEADER, _name
 from discretion.api.fields import MoneyField, currency, money
-from discretion.escalations.errors import EscalationError
+from discretion.api.idempotency import idempotent_response
 from discretion.escalations.selectors import escalation_get, escalation_list
 from discretion.escalations.services import escalation_decide
-from discretion.idempotency import idempotent
 from discretion.models import Escalation
 
 
@@ -136,7 +136,7 @@ class EscalationDetail(APIView):
     def get(self, request, pk: int):
         escalation = escalation_get(user=request.user, escalation_id=pk)
         if escalation is None:
-            return Response({"detail": "No such escalation."}, status=404)
+            raise NotFound("No such escalation.")
         return Response(EscalationOutput(escalation).data)
 
 
@@ -158,23 +158,17 @@ class _Decide(APIView):
         def handler() -> Response:
             data = self.input_class(data=request.data)
             data.is_valid(raise_exception=True)
-            if not Escalation.objects.filter(pk=pk).exists():
-                return Response({"detail": "No such escalation."}, status=404)
-            try:
-                escalation_decide(
-                    acting_user=request.user,
-                    escalation_id=pk,
-                    approve=self.approve,
-                    amount=data.validated_data.get("amount"),
-                    note=data.validated_data.get("note", "").strip(),
-                )
-            except EscalationError as error:
-                body = error.fields or {"detail": error.detail}
-                return Response(body, status=error.status_code)
+            escalation_decide(
+                acting_user=request.user,
+                escalation_id=pk,
+                approve=self.approve,
+                amount=data.validated_data.get("amount"),
+                note=data.validated_data.get("note", "").strip(),
+            )
             escalation = escalation_get(user=request.user, escalation_id=pk)
             return Response(EscalationOutput(escalation).data)
 
-        return idempotent(
+        return idempotent_response(
             request, f"escalation-{'approve' if self.approve else 'deny'}-{pk}", handler
         )
 

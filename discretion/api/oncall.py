@@ -8,7 +8,6 @@ username, display_name}``; ``?at=<ISO time>`` asks about another moment.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import timezone
@@ -36,7 +35,6 @@ from discretion.api.common import (
     PersonOutput,
     StrictIntegerField,
     _name,
-    raise_service_error,
 )
 from discretion.escalations.oncall import (
     escalation_policy_get,
@@ -104,10 +102,7 @@ class ShiftListCreate(generics.ListAPIView):
     def post(self, request):
         data = ShiftInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            shift = oncall_shift_create(acting_user=request.user, **data.validated_data)
-        except DjangoValidationError as exc:
-            raise_service_error(exc)
+        shift = oncall_shift_create(acting_user=request.user, **data.validated_data)
         return Response(ShiftOutput(shift).data, status=status.HTTP_201_CREATED)
 
 
@@ -129,12 +124,9 @@ class ShiftDetail(APIView):
         shift = self._shift(pk)
         data = ShiftInput(instance=shift, data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        try:
-            shift = oncall_shift_update(
-                acting_user=request.user, shift=shift, changes=dict(data.validated_data)
-            )
-        except DjangoValidationError as exc:
-            raise_service_error(exc)
+        shift = oncall_shift_update(
+            acting_user=request.user, shift=shift, changes=dict(data.validated_data)
+        )
         return Response(ShiftOutput(shift).data)
 
     @extend_schema(responses={204: None, 401: E401, 403: E403, 404: E404})
@@ -200,13 +192,10 @@ class EscalationPolicyView(APIView):
     def put(self, request):
         data = PolicyBody(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            policy = escalation_policy_update(
-                acting_user=request.user,
-                levels=[dict(level) for level in data.validated_data["levels"]],
-            )
-        except DjangoValidationError as exc:
-            raise_service_error(exc)
+        policy = escalation_policy_update(
+            acting_user=request.user,
+            levels=[dict(level) for level in data.validated_data["levels"]],
+        )
         return Response({"levels": policy.levels, "updated_at": policy.updated_at})
 
 

@@ -20,17 +20,19 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.models import Case, RemedyType, Resolution
+from common.errors import NotFound
 from discretion.api.fields import MoneyField, money
+from discretion.api.idempotency import idempotent_response
 from discretion.decisions.record import decision_payload
-from discretion.decisions.services import CaseClosed, resolution_preview, resolution_request
+from discretion.decisions.services import resolution_preview, resolution_request
 from discretion.engine import Decision
-from discretion.idempotency import idempotent
 from discretion.models import Escalation
 from discretion.trust.selectors import remedy_type_by_code
 
@@ -201,8 +203,8 @@ def _resolutions():
     return Resolution.objects.select_related("remedy_type", "escalation")
 
 
-def _not_found(case_id: int) -> Response:
-    return Response({"detail": f"No case #{case_id}."}, status=404)
+def _no_case(case_id: int) -> NotFound:
+    return NotFound(f"No case #{case_id}.")
 
 
 @extend_schema(tags=["resolutions"])
@@ -235,24 +237,21 @@ class CaseResolutionsView(GenericAPIView):
         },
     )
     def post(self, request: Request, case_id: int) -> Response:
-        return idempotent(request, "resolution_request", lambda: self._request(request, case_id))
+        return idempotent_response(
+            request, "resolution_request", lambda: self._request(request, case_id)
+        )
 
     def _request(self, request: Request, case_id: int) -> Response:
         data = ResolutionInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            resolution = resolution_request(
-                case_id=case_id,
-                acting_user=request.user,
-                remedy_type=data.validated_data["remedy_type"],
-                amount=data.validated_data["amount"],
-                reason=data.validated_data["reason"],
-                customer_message=data.validated_data["customer_message"],
-            )
-        except Case.DoesNotExist:
-            return _not_found(case_id)
-        except CaseClosed as closed:
-            return Response({"detail": str(closed)}, status=409)
+        resolution = resolution_request(
+            case_id=case_id,
+            acting_user=request.user,
+            remedy_type=data.validated_data["remedy_type"],
+            amount=data.validated_data["amount"],
+            reason=data.validated_data["reason"],
+            customer_message=data.validated_data["customer_message"],
+        )
         # Only a pending resolution has an escalation yet (the service cached it).
         pending = resolution.status == Resolution.Status.PENDING_APPROVAL
         return Response(
@@ -267,7 +266,7 @@ class CaseResolutionsView(GenericAPIView):
     )
     def get(self, request: Request, case_id: int) -> Response:
         if not Case.objects.filter(pk=case_id).exists():
-            return _not_found(case_id)
+            raise _no_case(case_id)
         page = self.paginate_queryset(_resolutions().filter(case_id=case_id))
         return self.get_paginated_response([resolution_data(r) for r in page])
 
@@ -287,15 +286,12 @@ class ResolutionPreviewView(APIView):
     def post(self, request: Request, case_id: int) -> Response:
         data = PreviewInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            decision: Decision = resolution_preview(
-                case_id=case_id,
-                acting_user=request.user,
-                remedy_type=data.validated_data["remedy_type"],
-                amount=data.validated_data["amount"],
-            )
-        except Case.DoesNotExist:
-            return _not_found(case_id)
+        decision: Decision = resolution_preview(
+            case_id=case_id,
+            acting_user=request.user,
+            remedy_type=data.validated_data["remedy_type"],
+            amount=data.validated_data["amount"],
+        )
         return Response({"decision": decision_payload(decision)})
 
 
@@ -308,7 +304,7 @@ class ResolutionDetailView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         resolution = _resolutions().filter(pk=pk).first()
         if resolution is None:
-            return Response({"detail": f"No resolution #{pk}."}, status=404)
+            raise NotFound(f"No resolution #{pk}.")
         return Response(resolution_data(resolution))
 
 
@@ -334,18 +330,18 @@ class ResolutionListView(GenericAPIView):
             elif agent.isdigit():
                 rows = rows.filter(agent_id=int(agent))
             else:
-                return Response({"agent": ['Use "me" or a user id.']}, status=400)
+                raise ValidationError({"agent": ['Use "me" or a user id.']})
         status = request.query_params.get("status")
         if status:
             if status not in Resolution.Status.values:
-                return Response(
-                    {"status": [f"Use one of: {', '.join(Resolution.Status.values)}."]}, status=400
+                raise ValidationError(
+                    {"status": [f"Use one of: {', '.join(Resolution.Status.values)}."]}
                 )
             rows = rows.filter(status=status)
         case = request.query_params.get("case")
         if case:
             if not case.isdigit():
-                return Response({"case": ["Use a case id."]}, status=400)
+                raise ValidationError({"case": ["Use a case id."]})
             rows = rows.filter(case_id=int(case))
         page = self.paginate_queryset(rows)
         return self.get_paginated_response([resolution_data(r) for r in page])

@@ -10,7 +10,6 @@ nothing.
 from __future__ import annotations
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
@@ -27,7 +26,6 @@ from discretion.api.common import (
     RemedyCodeField,
     TierCodeField,
     UserIdField,
-    raise_service_error,
     reject_unchangeable,
 )
 from discretion.api.fields import MoneyField
@@ -76,10 +74,7 @@ class TrustTierListCreate(generics.ListAPIView):
     def post(self, request):
         data = TrustTierCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            tier = trust_tier_create(acting_user=request.user, **data.validated_data)
-        except DjangoValidationError as exc:
-            raise_service_error(exc)
+        tier = trust_tier_create(acting_user=request.user, **data.validated_data)
         return Response(TrustTierOutput(tier).data, status=status.HTTP_201_CREATED)
 
 
@@ -191,10 +186,7 @@ class TrustLimitListCreate(generics.ListAPIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         reason = values.pop("reason", "")
-        try:
-            limit = trust_limit_create(acting_user=request.user, reason=reason, **values)
-        except DjangoValidationError as exc:
-            raise_service_error(exc)
+        limit = trust_limit_create(acting_user=request.user, reason=reason, **values)
         return Response(TrustLimitOutput(limit).data, status=status.HTTP_201_CREATED)
 
 
@@ -220,12 +212,9 @@ class TrustLimitDetail(generics.RetrieveAPIView):
         data.is_valid(raise_exception=True)
         changes = dict(data.validated_data)
         reason = changes.pop("reason", "")
-        try:
-            limit = trust_limit_update(
-                acting_user=request.user, trust_limit=limit, changes=changes, reason=reason
-            )
-        except DjangoValidationError as exc:
-            raise_service_error(exc)
+        limit = trust_limit_update(
+            acting_user=request.user, trust_limit=limit, changes=changes, reason=reason
+        )
         return Response(TrustLimitOutput(limit).data)
 
     @extend_schema(

@@ -27,10 +27,11 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from cases.models import Resolution
+from common.errors import Invalid
 from discretion import engine
 from policies.context import ContextError, context_merge
 from policies.evaluation import RuleResult, RuleSet, compile_rule, current_ruleset
-from policies.expressions import check_expression
+from policies.expressions import ExpressionError, check_expression
 from policies.models import PolicyRule
 
 DRAFT_ID = 0  # a draft has no id yet; real ids start at 1
@@ -54,11 +55,17 @@ class RuleDraft:
 def rule_draft_build(*, rule_id: int | None = None, **fields: Any) -> RuleDraft:
     """Fill a draft from the request and, for an edit, the stored rule.
 
-    Raises PolicyRule.DoesNotExist for an unknown rule and policies' ExpressionError for an
-    expression that saving would refuse.
+    Raises Invalid: ``rule_unknown`` (naming ``rule_id``) for an unknown rule,
+    ``expression_invalid`` (naming ``expression``) for one that saving would refuse.
     """
     if rule_id is not None:
-        rule = PolicyRule.objects.get(pk=rule_id, deleted_at__isnull=True)
+        rule = PolicyRule.objects.filter(pk=rule_id, deleted_at__isnull=True).first()
+        if rule is None:
+            raise Invalid(
+                "That rule no longer exists.",
+                code="rule_unknown",
+                fields={"rule_id": [f"No policy rule {rule_id}."]},
+            )
         base = {
             "expression": rule.expression,
             "effect": rule.effect,
@@ -71,7 +78,12 @@ def rule_draft_build(*, rule_id: int | None = None, **fields: Any) -> RuleDraft:
         base = {"name": "Draft rule", "message": "", "priority": 100, "enabled": True}
     merged = {**base, **{k: v for k, v in fields.items() if v is not None}}
     merged["message"] = merged.get("message") or merged["name"]
-    check_expression(merged["expression"])
+    try:
+        check_expression(merged["expression"])
+    except ExpressionError as exc:
+        raise Invalid(
+            exc.message, code="expression_invalid", fields={"expression": [exc.message]}
+        ) from exc
     return RuleDraft(rule_id=rule_id, **merged)
 
 

@@ -20,6 +20,7 @@ from audit.services import audit_record
 from cases.models import Case, RemedyType, Resolution
 from cases.services import case_event_add
 from common.db import Batch, insert
+from common.errors import Conflict, NotFound
 from common.money import ZERO
 from discretion import engine
 from discretion.decisions.inputs import decision_inputs_gather
@@ -28,10 +29,6 @@ from discretion.escalations.services import escalation_open
 from discretion.models import User
 from discretion.trust.budgets import budget_spend
 from discretion.trust.locks import budget_windows_lock, case_lock
-
-
-class CaseClosed(Exception):
-    """Resolutions cannot be requested on a closed case (HTTP 409)."""
 
 
 def resolution_request(
@@ -43,7 +40,8 @@ def resolution_request(
     reason: str,
     customer_message: str = "",
 ) -> Resolution:
-    """Decide and record a request. Raises Case.DoesNotExist, CaseClosed.
+    """Decide and record a request. Raises NotFound (no such case) and Conflict
+    ``case_closed`` (resolutions cannot be requested on a closed case).
 
     Locks (in this order, docs/concurrency.md): the case row, then the user's day and
     month budget windows for the remedy type.
@@ -54,7 +52,9 @@ def resolution_request(
         # total read below cannot change before this transaction commits.
         case = case_lock(case_id)
         if case.status == Case.Status.CLOSED:
-            raise CaseClosed(f"Case #{case.pk} is closed: reopen it to add a remedy.")
+            raise Conflict(
+                f"Case #{case.pk} is closed: reopen it to add a remedy.", code="case_closed"
+            )
         day = timezone.localdate(now)
         windows = budget_windows_lock(user=acting_user, remedy_type=remedy_type, day=day)
         inputs = decision_inputs_gather(
@@ -149,9 +149,12 @@ def resolution_request(
 def resolution_preview(
     *, case_id: int, acting_user: User, remedy_type: RemedyType, amount: Decimal
 ) -> engine.Decision:
-    """The decision the same request would get now. Reads only; locks and writes nothing."""
+    """The decision the same request would get now. Reads only; locks and writes nothing.
+    Raises NotFound (no such case)."""
     now = timezone.now()
-    case = Case.objects.select_related("customer").get(pk=case_id)
+    case = Case.objects.select_related("customer").filter(pk=case_id).first()
+    if case is None:
+        raise NotFound(f"No case #{case_id}.")
     inputs = decision_inputs_gather(
         case=case, user=acting_user, remedy_type=remedy_type, amount=amount, now=now
     )

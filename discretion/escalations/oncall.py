@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -18,13 +17,10 @@ from django.utils import timezone
 from audit.models import ObjectType
 from audit.services import audit_change, audit_record
 from common.db import select
+from common.errors import Invalid
 from discretion.models import Escalation, EscalationPolicy, OnCallShift, Role, User
 
 SHIFT_FIELDS = ("supervisor", "level", "starts_at", "ends_at")
-
-
-class OnCallError(ValidationError):
-    """A change refused for a business reason; ``message_dict`` names the fields."""
 
 
 # --- on-call shifts -------------------------------------------------------------------
@@ -53,7 +49,11 @@ def _shift_validate(shift: OnCallShift) -> None:
     if shift.ends_at <= shift.starts_at:
         errors["ends_at"] = ["A shift must end after it starts."]
     if errors:
-        raise OnCallError(errors)
+        raise Invalid(
+            "This shift cannot be saved: " + " ".join(m for ms in errors.values() for m in ms),
+            code="shift_invalid",
+            fields=errors,
+        )
 
 
 @transaction.atomic
@@ -187,29 +187,28 @@ def escalation_policy_get() -> EscalationPolicy:
     return policy
 
 
+def _levels_invalid(message: str) -> Invalid:
+    return Invalid(message, code="policy_levels_invalid", fields={"levels": [message]})
+
+
 def policy_levels_validate(levels: Iterable[Any]) -> list[dict[str, int]]:
-    """Levels numbered 1..n in order, each with a whole number of seconds ≥ 1."""
+    """Levels numbered 1..n in order, each with a whole number of seconds ≥ 1. Raises
+    Invalid ``policy_levels_invalid`` naming ``levels``."""
     if not isinstance(levels, list | tuple) or not levels:
-        raise OnCallError({"levels": ["Give at least one level."]})
+        raise _levels_invalid("Give at least one level.")
     clean: list[dict[str, int]] = []
     for index, entry in enumerate(levels, start=1):
         if not isinstance(entry, dict):
-            raise OnCallError({"levels": [f"Level {index}: expected {{level, timeout_seconds}}."]})
+            raise _levels_invalid(f"Level {index}: expected {{level, timeout_seconds}}.")
         level, timeout = entry.get("level"), entry.get("timeout_seconds")
         if isinstance(level, bool) or not isinstance(level, int) or level != index:
-            raise OnCallError(
-                {
-                    "levels": [
-                        f"Levels must be numbered 1, 2, 3… in order; entry {index} is {level!r}."
-                    ]
-                }
+            raise _levels_invalid(
+                f"Levels must be numbered 1, 2, 3… in order; entry {index} is {level!r}."
             )
         if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1:
-            raise OnCallError(
-                {"levels": [f"Level {index}: timeout_seconds must be a whole number ≥ 1."]}
-            )
+            raise _levels_invalid(f"Level {index}: timeout_seconds must be a whole number ≥ 1.")
         if timeout > 7 * 24 * 3600:
-            raise OnCallError({"levels": [f"Level {index}: timeout_seconds is at most a week."]})
+            raise _levels_invalid(f"Level {index}: timeout_seconds is at most a week.")
         clean.append({"level": level, "timeout_seconds": timeout})
     return clean
 

@@ -21,9 +21,9 @@ from audit.services import audit_record
 from cases.models import Case, Resolution
 from cases.services import case_event_add
 from common.db import Batch, insert
+from common.errors import Conflict, Invalid, NotFound
 from common.money import money
 from common.tasks import task_send
-from discretion.escalations.errors import EscalationConflict, EscalationInvalid
 from discretion.escalations.oncall import escalation_policy_get
 from discretion.escalations.rules import _decider_limit_check, _decider_role_check
 from discretion.escalations.wording import _label, _remedy_phrase
@@ -101,12 +101,13 @@ def escalation_decide(
     """Approve (optionally lowering the amount) or deny. Exactly one decision ever wins.
 
     Locks the escalation FOR UPDATE, then the case, then the resolution (the lock order
-    used everywhere). Raises EscalationForbidden (403), EscalationConflict (409) or
-    EscalationInvalid (400) and writes nothing then.
+    used everywhere). Raises NotFound, Forbidden (``supervisor_only``, ``four_eyes``,
+    ``no_approval_max``, ``approval_max``), Conflict (``already_decided``) or Invalid
+    (``amount_raised``), and writes nothing then.
     """
     escalation = Escalation.objects.select_for_update(of=("self",)).filter(pk=escalation_id).first()
     if escalation is None:
-        raise Escalation.DoesNotExist
+        raise NotFound("No such escalation.")
     # Lock order: escalation, then case, then resolution.
     resolution_row = Resolution.objects.only("case_id").get(pk=escalation.resolution_id)
     case = Case.objects.select_for_update().get(pk=resolution_row.case_id)
@@ -120,14 +121,16 @@ def escalation_decide(
     _decider_role_check(acting_user=acting_user, resolution=resolution)
     if escalation.status != Escalation.Status.PENDING:
         decided_by = User.objects.filter(pk=escalation.decided_by_id).first()
-        raise EscalationConflict(
+        raise Conflict(
             f"This escalation was already {escalation.status} by {_label(decided_by)}"
-            f"{' at ' + escalation.decided_at.isoformat() if escalation.decided_at else ''}."
+            f"{' at ' + escalation.decided_at.isoformat() if escalation.decided_at else ''}.",
+            code="already_decided",
         )
     requested = resolution.amount
     if approve and amount is not None and amount > requested:
-        raise EscalationInvalid(
+        raise Invalid(
             "The amount may lower the remedy, not raise it.",
+            code="amount_raised",
             fields={"amount": [f"May lower the remedy, not raise it: at most {money(requested)}."]},
         )
     granted = amount if (approve and amount is not None) else requested

@@ -12,6 +12,7 @@ from datetime import date
 
 from cases.models import Case, Customer, RemedyType
 from common.db import relate, select, select_one
+from common.errors import NotFound
 from discretion.models import BudgetWindow, User
 
 CASE_LOCK_SQL = (
@@ -23,11 +24,11 @@ CASE_LOCK_SQL = (
 
 def case_lock(case_id: int) -> Case:
     """Lock the case row (not the customer's) and load it with its customer, in one
-    plain statement. Raises Case.DoesNotExist."""
+    plain statement. Raises NotFound."""
     # FOR UPDATE OF c: the customer row stays unlocked (other cases of theirs go on).
     loaded = select_one(CASE_LOCK_SQL, {"case_id": case_id}, ((Case, "c"), (Customer, "cu")))
     if loaded is None:
-        raise Case.DoesNotExist(f"No case #{case_id}.")
+        raise NotFound(f"No case #{case_id}.")
     case, customer = loaded
     relate(case, "customer", customer)
     return case

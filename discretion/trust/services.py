@@ -17,8 +17,8 @@ from django.db import IntegrityError, transaction
 from audit.models import ObjectType
 from audit.services import audit_change, audit_record
 from cases.models import RemedyType
+from common.errors import Invalid
 from discretion.models import TrustLimit, TrustTier, User
-from discretion.trust.errors import TrustError
 
 TIER_EDITABLE_FIELDS = ("name", "description", "rank")
 
@@ -74,14 +74,14 @@ def trust_tier_create(
     reason: str = "",
 ) -> TrustTier:
     if TrustTier.objects.filter(code=code).exists():
-        raise TrustError({"code": [f"A trust tier with code '{code}' already exists."]})
+        raise _duplicate_tier(code)
     try:
         with transaction.atomic():
             tier = TrustTier.objects.create(
                 code=code, name=name, description=description, rank=rank
             )
     except IntegrityError as exc:  # a concurrent create of the same code
-        raise TrustError({"code": [f"A trust tier with code '{code}' already exists."]}) from exc
+        raise _duplicate_tier(code) from exc
     audit_record(
         actor=acting_user,
         action="trust_tier_create",
@@ -92,6 +92,11 @@ def trust_tier_create(
         reason=reason,
     )
     return tier
+
+
+def _duplicate_tier(code: str) -> Invalid:
+    message = f"A trust tier with code '{code}' already exists."
+    return Invalid(message, code="duplicate_tier", fields={"code": [message]})
 
 
 @transaction.atomic
@@ -122,13 +127,8 @@ def trust_tier_update(
 def _check_limit(limit: TrustLimit) -> None:
     """The checks the database also holds, done first so the message is a clear one."""
     if (limit.tier_id is None) == (limit.agent_id is None):
-        raise TrustError(
-            {
-                "non_field_errors": [
-                    "Set exactly one of tier and agent: a limit is for a tier or for one agent."
-                ]
-            }
-        )
+        message = "Set exactly one of tier and agent: a limit is for a tier or for one agent."
+        raise Invalid(message, code="limit_invalid", fields={"non_field_errors": [message]})
     duplicates = TrustLimit.objects.filter(remedy_type_id=limit.remedy_type_id).exclude(pk=limit.pk)
     if limit.tier_id is not None:
         if duplicates.filter(tier_id=limit.tier_id).exists():
@@ -137,17 +137,13 @@ def _check_limit(limit: TrustLimit) -> None:
         raise _duplicate(limit)
 
 
-def _duplicate(limit: TrustLimit) -> TrustError:
+def _duplicate(limit: TrustLimit) -> Invalid:
     scope = f"tier '{limit.tier.code}'" if limit.tier_id else f"agent {limit.agent_id}"
     remedy = RemedyType.objects.get(pk=limit.remedy_type_id).code
-    return TrustError(
-        {
-            "non_field_errors": [
-                f"There is already a limit for {scope} and remedy type '{remedy}'; "
-                "change that one instead."
-            ]
-        }
+    message = (
+        f"There is already a limit for {scope} and remedy type '{remedy}'; change that one instead."
     )
+    return Invalid(message, code="duplicate_limit", fields={"non_field_errors": [message]})
 
 
 def _save_limit(limit: TrustLimit) -> None:
@@ -157,12 +153,9 @@ def _save_limit(limit: TrustLimit) -> None:
         with transaction.atomic():
             limit.save()
     except IntegrityError as exc:
-        raise TrustError(
-            {
-                "non_field_errors": [
-                    "This limit conflicts with another one (same scope and remedy type)."
-                ]
-            }
+        message = "This limit conflicts with another one (same scope and remedy type)."
+        raise Invalid(
+            message, code="duplicate_limit", fields={"non_field_errors": [message]}
         ) from exc
 
 

@@ -16,8 +16,8 @@ from django.db import IntegrityError, transaction
 
 from audit.models import ObjectType
 from audit.services import audit_change, audit_record
+from common.errors import Invalid
 from discretion.models import Role, Team, TrustTier, User
-from discretion.trust.errors import TrustError
 
 # What the audit trail records of a user: the fields that decide what they may do.
 USER_AUDITED_FIELDS = ("username", "role", "team", "tier", "is_active", "is_superuser")
@@ -48,14 +48,11 @@ def _check_user_invariants(user: User, *, previous: dict[str, Any] | None) -> No
     # than silently dropping superuser status: losing it is a change an admin must make
     # on purpose (in the Django admin), not a side effect of a role edit.
     if user.is_superuser and user.role != Role.ADMIN:
-        raise TrustError(
-            {
-                "role": [
-                    "This user is a superuser, and superusers are always admins. "
-                    "Remove superuser status in the Django admin first."
-                ]
-            }
+        message = (
+            "This user is a superuser, and superusers are always admins. "
+            "Remove superuser status in the Django admin first."
         )
+        raise Invalid(message, code="superuser_is_admin", fields={"role": [message]})
     # Never lock everybody out: the last active admin cannot be demoted or deactivated.
     if previous and previous["role"] == Role.ADMIN and previous["is_active"]:
         still_admin = user.role == Role.ADMIN and user.is_active
@@ -65,7 +62,8 @@ def _check_user_invariants(user: User, *, previous: dict[str, Any] | None) -> No
             )
             if not others:
                 field = "role" if user.role != Role.ADMIN else "is_active"
-                raise TrustError({field: ["This is the last active admin; keep at least one."]})
+                message = "This is the last active admin; keep at least one."
+                raise Invalid(message, code="last_admin", fields={field: [message]})
 
 
 @transaction.atomic
@@ -95,7 +93,8 @@ def user_create(
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:  # a concurrent create of the same username
-        raise TrustError({"username": ["A user with that username already exists."]}) from exc
+        message = "A user with that username already exists."
+        raise Invalid(message, code="duplicate_username", fields={"username": [message]}) from exc
     audit_record(
         actor=acting_user,
         action="user_create",

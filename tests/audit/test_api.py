@@ -7,7 +7,7 @@ from django.db import DatabaseError, transaction
 
 from audit.models import AuditEvent
 from audit.services import audit_record
-from discretion.trust.errors import TrustError
+from common.errors import Invalid
 from discretion.trust.services import trust_limit_create, trust_limit_update, trust_tier_update
 from tests import factories
 
@@ -120,7 +120,7 @@ def test_database_refuses_update_and_delete(admin_user):
 
 def test_failed_change_leaves_no_audit_row(admin_user):
     factories.TrustLimitFactory(tier=factories.tier("new"))
-    with pytest.raises(TrustError):
+    with pytest.raises(Invalid):
         trust_limit_create(
             acting_user=admin_user,
             tier=factories.tier("new"),

@@ -15,8 +15,8 @@ from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
 from cases.models import Resolution
+from common.idempotency import idempotency_keys_purge
 from discretion.decisions import services as decisions
-from discretion.idempotency import idempotency_keys_purge
 from discretion.models import BudgetWindow, IdempotencyKey
 from tests import factories
 
@@ -100,7 +100,7 @@ def test_a_stale_in_flight_key_from_a_dead_process_is_taken_over(api, setup):
     old = timezone.now() - timedelta(minutes=10)
     client = api.as_user(agent)
     # What a process killed mid-request leaves: a committed claim, no response, no work.
-    from discretion.idempotency import fingerprint  # noqa: F401 - same fingerprint below
+    from common.idempotency import input_fingerprint  # noqa: F401 - same fingerprint below
 
     first = client.post(URL.format(case.pk), BODY, format="json", HTTP_IDEMPOTENCY_KEY="k-5")
     key = IdempotencyKey.objects.get(key="k-5")

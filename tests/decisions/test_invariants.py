@@ -54,7 +54,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases.models import Case, Resolution
-from discretion.escalations.errors import EscalationError
+from common.errors import Conflict, DomainError, Forbidden
 from discretion.escalations.routing import escalation_sweep
 from discretion.escalations.services import escalation_decide
 from discretion.models import BudgetWindow, Escalation, IdempotencyKey, OnCallShift, TrustLimit
@@ -385,9 +385,9 @@ class DiscretionMachine(RuleBasedStateMachine):
                 amount=amount,
                 note="" if approve else "Not this time.",
             )
-        except EscalationError as refused:
-            assert not allowed, f"refused although allowed: {refused.detail}"
-            assert refused.status_code == 403
+        except DomainError as refused:
+            assert not allowed, f"refused although allowed: {refused.message}"
+            assert isinstance(refused, Forbidden)
             assert self.snapshot() == before
             return
         assert allowed, f"{supervisor.pk} decided {granted} with approval limit {limit}"
@@ -415,14 +415,14 @@ class DiscretionMachine(RuleBasedStateMachine):
         )
         record = self.resolutions[decided[pick % len(decided)]]
         before = self.snapshot()
-        with pytest.raises(EscalationError) as refused:
+        with pytest.raises(DomainError) as refused:
             escalation_decide(
                 acting_user=self.supervisors[sup_i],
                 escalation_id=record["escalation"],
                 approve=approve,
                 note="again",
             )
-        assert refused.value.status_code in (403, 409)
+        assert isinstance(refused.value, Forbidden | Conflict)
         assert self.snapshot() == before
 
     @rule()

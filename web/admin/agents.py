@@ -16,10 +16,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_http_methods
 
+from common.errors import DomainError
 from discretion.models import Role, TrustTier, User
-from discretion.trust.errors import TrustError
 from discretion.trust.users import team_get_or_create, user_create, user_update
-from web.common import admin_required
+from web.common import admin_required, form_errors_add
 
 
 class AgentForm(forms.Form):
@@ -76,9 +76,8 @@ def agents_page(request: HttpRequest) -> HttpResponse:
                     password=form.cleaned_data["password"],
                     **values,
                 )
-            except TrustError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+            except DomainError as exc:
+                form_errors_add(form, exc)
             else:
                 messages.success(request, f"{user.label} can now sign in as {user.username}.")
                 return redirect("admin-agents")
@@ -109,9 +108,8 @@ def agent_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     changes=form.values(),
                     reason=form.cleaned_data["reason"],
                 )
-            except TrustError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+            except DomainError as exc:
+                form_errors_add(form, exc)
             else:
                 messages.success(request, f"Saved {person.username}.")
                 return redirect("admin-agents")

@@ -19,15 +19,15 @@ from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.models import RemedyType
+from common.errors import DomainError
 from discretion.models import TrustLimit, TrustTier, User
-from discretion.trust.errors import TrustError
 from discretion.trust.services import (
     trust_limit_create,
     trust_limit_delete,
     trust_limit_update,
 )
 from web.admin.tiers import TierCreateForm
-from web.common import admin_required, error_lines
+from web.common import admin_required, error_lines, form_errors_add
 
 CAP_FIELDS = ("per_remedy_max", "per_case_max", "daily_max", "monthly_max", "approval_max")
 
@@ -194,7 +194,7 @@ def limit_cell(request: HttpRequest, tier_code: str, remedy_code: str) -> HttpRe
                 changes=form.caps(),
                 reason=form.cleaned_data["reason"],
             )
-    except TrustError as exc:
+    except DomainError as exc:
         context["errors"] = error_lines(exc)
         return render(request, "admin_ui/_limit_cell_form.html", context, status=_bad(request))
     context.update({"limit": limit, "saved": "Saved."})
@@ -237,9 +237,8 @@ def override_create(request: HttpRequest) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 **form.caps(),
             )
-        except TrustError as exc:
-            for line in error_lines(exc):
-                form.add_error(None, line)
+        except DomainError as exc:
+            form_errors_add(form, exc)
         else:
             agent = form.cleaned_data["agent"]
             messages.success(
@@ -285,9 +284,8 @@ def override_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 changes=form.caps(),
                 reason=form.cleaned_data["reason"],
             )
-        except TrustError as exc:
-            for line in error_lines(exc):
-                form.add_error(None, line)
+        except DomainError as exc:
+            form_errors_add(form, exc)
         else:
             messages.success(request, f"Override saved for {limit.agent.label}.")
             return redirect("admin-limits")

@@ -18,15 +18,15 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from common.errors import DomainError
 from discretion.escalations.oncall import (
-    OnCallError,
     escalation_policy_get,
     escalation_policy_update,
     oncall_shift_create,
     oncall_shift_delete,
 )
 from discretion.models import OnCallShift, Role, User
-from web.common import admin_required, error_lines
+from web.common import admin_required, error_lines, form_errors_add
 
 
 class ShiftForm(forms.Form):
@@ -131,9 +131,8 @@ def oncall_shift_add(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             shift = oncall_shift_create(acting_user=request.user, **form.cleaned_data)
-        except OnCallError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+        except DomainError as exc:
+            form_errors_add(form, exc)
         else:
             messages.success(
                 request,
@@ -182,7 +181,7 @@ def oncall_policy_save(request: HttpRequest) -> HttpResponse:
                 acting_user=request.user,
                 levels=[{"level": i, "timeout_seconds": t} for i, t in enumerate(values, start=1)],
             )
-        except OnCallError as exc:
+        except DomainError as exc:
             errors = error_lines(exc)
     if errors:
         context = _week_context(_week_start(request.POST.get("week")))

@@ -18,13 +18,14 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common.errors import DomainError, NotFound
 from discretion.decisions.backtest import backtest_run, rule_draft_build
 from policies.context import context_merge
 from policies.expressions import MAX_EXPRESSION_LENGTH, ExpressionError, check_expression
 from policies.models import Effect, PolicyRule
 from policies.selectors import policy_rule_get, policy_rule_list
-from policies.services import PolicyRuleInvalid, policy_rule_create, policy_rule_update
-from web.common import admin_required
+from policies.services import policy_rule_create, policy_rule_update
+from web.common import admin_required, form_errors_add
 
 
 class RuleForm(forms.Form):
@@ -67,9 +68,8 @@ def rule_new(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 rule = policy_rule_create(acting_user=request.user, **form.cleaned_data)
-            except PolicyRuleInvalid as exc:
-                for field, errors in exc.errors.items():
-                    form.add_error(field if field in form.fields else None, errors)
+            except DomainError as exc:
+                form_errors_add(form, exc)
             else:
                 state = "enabled" if rule.enabled else "saved, not enabled yet"
                 messages.success(request, f"Rule “{rule.name}” {state}.")
@@ -81,7 +81,7 @@ def rule_new(request: HttpRequest) -> HttpResponse:
 def _rule_or_404(pk: int) -> PolicyRule:
     try:
         return policy_rule_get(rule_id=pk)
-    except PolicyRule.DoesNotExist:
+    except NotFound:
         raise Http404("No such rule.") from None
 
 
@@ -100,9 +100,8 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 rule = policy_rule_update(
                     acting_user=request.user, rule_id=rule.pk, **form.cleaned_data
                 )
-            except PolicyRuleInvalid as exc:
-                for field, errors in exc.errors.items():
-                    form.add_error(field if field in form.fields else None, errors)
+            except DomainError as exc:
+                form_errors_add(form, exc)
             else:
                 messages.success(request, f"Rule “{rule.name}” saved (version {rule.version}).")
                 return redirect("admin-rules")
@@ -164,9 +163,9 @@ def rule_backtest(request: HttpRequest) -> HttpResponse:
                 raise ExpressionError("Write an expression and pick an effect first.")
             draft = rule_draft_build(**fields)
         context["report"] = backtest_run(draft=draft, days=days)
-    except ExpressionError as exc:
+    except (ExpressionError, DomainError) as exc:
         context["error"] = exc.message
-    except (PolicyRule.DoesNotExist, ValueError):
+    except ValueError:
         context["error"] = "That rule no longer exists."
     return render(request, "admin_ui/_backtest.html", context)
 

@@ -13,13 +13,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.errors import DomainError
 from discretion.models import TrustTier
-from discretion.trust.errors import TrustError
 from discretion.trust.services import (
     trust_tier_create,
     trust_tier_update,
 )
-from web.common import admin_required, error_lines
+from web.common import admin_required, form_errors_add
 
 
 class TierForm(forms.Form):
@@ -55,9 +55,8 @@ def tier_create(request: HttpRequest) -> HttpResponse:
                 rank=data["rank"],
                 reason=data["reason"],
             )
-        except TrustError as exc:
-            for line in error_lines(exc):
-                form.add_error(None, line)
+        except DomainError as exc:
+            form_errors_add(form, exc)
         else:
             messages.success(
                 request, f"Tier “{tier.name}” added. Its limits are empty until you set them."

@@ -2,7 +2,7 @@
 
 The resolve panel validates with the API's own input serializers (one set of rules and
 messages), previews with ``resolution_preview`` and submits through
-``resolution_request`` wrapped in ``discretion.idempotency.idempotent`` (a per-form
+``resolution_request`` wrapped in ``common.idempotency.idempotent`` (a per-form
 random key: a double click or a resubmitted form never grants twice).
 """
 
@@ -19,17 +19,18 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
-from rest_framework.response import Response
 
 from cases import services as case_services
 from cases.models import Case, RemedyType, Resolution
 from cases.selectors import case_timeline
+from common.errors import DomainError
+from common.idempotency import idempotent, input_fingerprint
 from common.money import ZERO
 from discretion.api.resolutions import PreviewInput, ResolutionInput
-from discretion.decisions.services import CaseClosed, resolution_preview, resolution_request
+from discretion.decisions.services import resolution_preview, resolution_request
 from discretion.escalations.oncall import oncall_supervisors_at
-from discretion.idempotency import HEADER, idempotent
 from discretion.trust.selectors import me_discretion
+from web.common import error_lines, error_status
 
 CHECK_LABELS = {
     "per_remedy_max": "Per remedy",
@@ -296,18 +297,6 @@ def resolve_preview(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(request, "agent/_preview.html", context)
 
 
-class _FormCall:
-    """What ``idempotent`` reads of a request, for a browser form with a hidden key."""
-
-    method = "POST"
-
-    def __init__(self, request: HttpRequest, key: str, data: dict[str, Any]):
-        self.user = request.user
-        self.path = request.path
-        self.headers = {HEADER: key}
-        self.data = data
-
-
 @login_required
 @require_POST
 def resolve_submit(request: HttpRequest, case_id: int) -> HttpResponse:
@@ -323,41 +312,43 @@ def resolve_submit(request: HttpRequest, case_id: int) -> HttpResponse:
     data = serializer.validated_data
     key = request.POST.get("idempotency_key", "").strip() or _new_key()
 
-    def handler() -> Response:
-        try:
-            resolution = resolution_request(
-                case_id=case.pk,
-                acting_user=request.user,
-                remedy_type=data["remedy_type"],
-                amount=data["amount"],
-                reason=data["reason"],
-                customer_message=data["customer_message"],
-            )
-        except CaseClosed as closed:
-            return Response({"detail": str(closed)}, status=409)
-        return Response({"resolution": resolution.pk}, status=201)
+    def handler() -> tuple[int, dict[str, Any]]:
+        resolution = resolution_request(
+            case_id=case.pk,
+            acting_user=request.user,
+            remedy_type=data["remedy_type"],
+            amount=data["amount"],
+            reason=data["reason"],
+            customer_message=data["customer_message"],
+        )
+        return 201, {"resolution": resolution.pk}
 
     payload = {k: str(v) for k, v in _form_data(request).items()}
-    response = idempotent(_FormCall(request, key, payload), "ui_resolution_request", handler)
-    body = response.data or {}
-    if "resolution" not in body:
-        detail = body.get("detail") or "; ".join(f"{k}: {v}" for k, v in body.items())
+    try:
+        outcome = idempotent(
+            user_id=request.user.pk,
+            key=key,
+            scope="ui_resolution_request",
+            fingerprint=input_fingerprint(request.path, payload),
+            handler=handler,
+        )
+    except DomainError as exc:  # a closed case, a key in flight or reused, a bad key
         return render(
             request,
             "agent/_submit_errors.html",
-            {"errors": {"__all__": detail}},
-            status=200 if request.htmx else response.status_code,
+            {"errors": {"__all__": " ".join(error_lines(exc))}},
+            status=error_status(exc, request),
         )
     if not request.htmx:
         return redirect("agent-case", case_id=case.pk)
-    resolution = _resolution(case.pk, body["resolution"])
+    resolution = _resolution(case.pk, outcome.body["resolution"])
     page = render(
         request,
         "agent/_submitted.html",
         {
             "case": _case(case.pk),
             "resolution": resolution,
-            "replayed": response.get("Idempotent-Replayed") == "true",
+            "replayed": outcome.replayed,
             "idempotency_key": _new_key(),
             "meter": meter_for(user=request.user, case=case, remedy=resolution.remedy_type),
             "currency": settings.DISCRETION_CURRENCY,

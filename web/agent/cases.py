@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,6 +12,8 @@ from django.views.decorators.http import require_http_methods
 from cases import services as case_services
 from cases.models import Case
 from cases.selectors import case_list
+from common.errors import DomainError
+from web.common import form_errors_add
 
 PAGE_SIZE = 50
 
@@ -124,11 +125,8 @@ def case_new_view(request: HttpRequest) -> HttpResponse:
                 },
                 assignee=request.user if data["assign_to_me"] else None,
             )
-        except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                target = "customer_name" if field == "customer" else None
-                for message in messages:
-                    form.add_error(target, message)
+        except DomainError as exc:
+            form_errors_add(form, exc, rename={"customer": "customer_name"})
         else:
             return redirect("agent-case", case_id=case.pk)
     status = 400 if request.method == "POST" else 200

@@ -19,12 +19,12 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
-from discretion.escalations.errors import EscalationError
+from common.errors import DomainError, NotFound
 from discretion.escalations.queue import QueueItem, queue_list
 from discretion.escalations.selectors import escalation_get
 from discretion.escalations.services import escalation_decide
 from discretion.models import Escalation
-from web.common import supervisor_required
+from web.common import error_status, form_errors_add, supervisor_required
 
 
 class ApproveForm(forms.Form):
@@ -150,16 +150,14 @@ def _decide(request: HttpRequest, pk: int, *, approve: bool) -> HttpResponse:
             amount=form.cleaned_data.get("amount") if approve else None,
             note=form.cleaned_data.get("note", ""),
         )
-    except Escalation.DoesNotExist:
+    except NotFound:
         raise Http404("No such escalation.") from None
-    except EscalationError as exc:
-        for field, errors in (exc.fields or {}).items():
-            if field in form.fields:
-                for message in errors:
-                    form.add_error(field, message)
-        status = 200 if request.htmx else exc.status_code
+    except DomainError as exc:
+        if exc.fields:
+            form_errors_add(form, exc)
+        status = error_status(exc, request)
         return _panel(
-            request, escalation, action=action, form=form, error=exc.detail, status=status
+            request, escalation, action=action, form=form, error=exc.message, status=status
         )
     resolution = decided.resolution
     resolution.refresh_from_db()
