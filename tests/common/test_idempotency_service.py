@@ -23,7 +23,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "manage.py").exists())
 
 
 def call(user, handler, *, key="k", scope="thing", data=None):

@@ -21,7 +21,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "manage.py").exists())
 RESOLVE = "/api/v1/cases/{}/resolutions/"
 BODY = {"remedy_type": "refund", "amount": "20.00", "reason": "damaged box"}
 
