@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from tests import factories
 
 
-def pytest_runtest_setup(item):
+def pytest_runtest_setup(item: pytest.Item) -> None:
     """The faults test starts its own redis-server: without one installed it is skipped,
     except where DISCRETION_REQUIRE_REDIS=1 (CI, `.ci/run`), where that is a failure."""
     if item.get_closest_marker("faults") and shutil.which("redis-server") is None:

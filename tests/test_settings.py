@@ -79,7 +79,7 @@ def test_production_starts_with_a_real_key(tmp_path):
     assert values["debug"] is False
 
 
-def test_debug_starts_without_a_key(tmp_path):
+def test_debug_starts_without_a_key(tmp_path: Path) -> None:
     values = probe({"DEBUG": "1"}, tmp_path)
     assert values["debug"] is True
     assert values["engine"] == "django.db.backends.postgresql"
@@ -90,14 +90,14 @@ def test_debug_starts_without_a_key(tmp_path):
 
 
 @pytest.mark.parametrize("debug", ["1", "0"])
-def test_database_url_is_required(tmp_path, debug):
+def test_database_url_is_required(tmp_path: Path, debug: str) -> None:
     result = run({"DEBUG": debug, "SECRET_KEY": STRONG_KEY, "DATABASE_URL": ""}, tmp_path)
     assert result.returncode != 0
     assert "ImproperlyConfigured: DATABASE_URL is not set" in result.stderr
     assert "./dev run" in result.stderr
 
 
-def test_only_postgresql_is_accepted(tmp_path):
+def test_only_postgresql_is_accepted(tmp_path: Path) -> None:
     result = run({"DEBUG": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}, tmp_path)
     assert result.returncode != 0
     assert "PostgreSQL only" in result.stderr
