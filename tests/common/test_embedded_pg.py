@@ -25,7 +25,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "manage.py").exists())
 HELPER = ROOT / "bin" / "embedded_pg.py"
 
 pytestmark = pytest.mark.embedded_pg
