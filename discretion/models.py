@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from common import roles
 from common.roles import Role
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -80,11 +81,11 @@ class User(AbstractUser):
 
     @property
     def is_supervisor_or_admin(self) -> bool:
-        return self.role in (Role.SUPERVISOR, Role.ADMIN)
+        return roles.is_supervising(self)
 
     @property
     def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
+        return roles.is_admin(self)
 
 
 class TrustLimit(models.Model):

@@ -18,6 +18,7 @@ from django.utils import timezone
 from audit.models import ObjectType
 from audit.services import audit_change, audit_record
 from common.db import select
+from common.roles import is_supervising
 from discretion.models import Escalation, EscalationPolicy, OnCallShift, Role, User
 
 SHIFT_FIELDS = ("supervisor", "level", "starts_at", "ends_at")
@@ -42,7 +43,7 @@ def _shift_snapshot(shift: OnCallShift) -> dict[str, Any]:
 def _shift_validate(shift: OnCallShift) -> None:
     errors: dict[str, list[str]] = {}
     supervisor = shift.supervisor
-    if supervisor.role not in (Role.SUPERVISOR, Role.ADMIN) and not supervisor.is_superuser:
+    if not is_supervising(supervisor):
         errors["supervisor"] = [
             f"{supervisor.username} is an agent: only supervisors and admins can be on call."
         ]
