@@ -8,7 +8,6 @@ that thinks it changed the subject is told it did not.
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
@@ -25,8 +24,6 @@ from cases import selectors, services
 from cases.filters import CaseFilter
 from cases.models import Case, CaseEvent, Customer
 
-User = get_user_model()
-
 DETAIL = inline_serializer("CaseErrorDetail", fields={"detail": serializers.CharField()})
 E400 = OpenApiResponse(OpenApiTypes.OBJECT, description="Validation failed: `{field: [messages]}`.")
 E401 = OpenApiResponse(DETAIL, description="No credentials (or bad ones).")
@@ -41,7 +38,7 @@ class AssigneeField(serializers.PrimaryKeyRelatedField):
     }
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("queryset", User.objects.filter(is_active=True))
+        kwargs.setdefault("queryset", selectors.assignee_list())
         super().__init__(**kwargs)
 
 
@@ -117,7 +114,7 @@ class CaseCreateInput(serializers.Serializer):
     assignee = AssigneeField(required=False, allow_null=True, default=None)
 
     def validate_customer(self, value):
-        known = Customer.objects.filter(external_id=value["external_id"]).exists()
+        known = selectors.customer_exists(external_id=value["external_id"])
         if not known and not value.get("name", "").strip():
             raise serializers.ValidationError(
                 {"name": ["This customer is new: their name is required."]}

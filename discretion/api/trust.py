@@ -22,6 +22,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from cases.models import RemedyType
+from cases.selectors import remedy_type_list
 from common.permissions import AdminWritesAllRead, AdminWritesSupervisorReads
 from discretion.api.common import (
     E400,
@@ -36,6 +37,7 @@ from discretion.api.common import (
 )
 from discretion.api.fields import MoneyField
 from discretion.models import TrustLimit, TrustTier
+from discretion.trust.selectors import trust_limit_list, trust_tier_list
 from discretion.trust.services import (
     LIMIT_FIELDS,
     trust_limit_create,
@@ -67,7 +69,9 @@ class TrustTierCreateInput(TrustTierPatchInput):
 class TrustTierListCreate(generics.ListAPIView):
     permission_classes = [IsAuthenticated, AdminWritesAllRead]
     serializer_class = TrustTierOutput
-    queryset = TrustTier.objects.order_by("rank", "code")
+
+    def get_queryset(self):
+        return trust_tier_list()
 
     @extend_schema(responses={200: TrustTierOutput(many=True), 401: E401})
     def get(self, request, *args, **kwargs):
@@ -90,8 +94,10 @@ class TrustTierListCreate(generics.ListAPIView):
 class TrustTierDetail(generics.RetrieveAPIView):
     permission_classes = [IsAuthenticated, AdminWritesAllRead]
     serializer_class = TrustTierOutput
-    queryset = TrustTier.objects.all()
     lookup_field = "code"
+
+    def get_queryset(self):
+        return trust_tier_list()
 
     @extend_schema(responses={200: TrustTierOutput, 401: E401, 404: E404})
     def get(self, request, *args, **kwargs):
@@ -171,14 +177,13 @@ class TrustLimitFilter(django_filters.FilterSet):
         fields = ["tier", "agent", "remedy_type"]
 
 
-LIMITS = TrustLimit.objects.select_related("tier", "remedy_type").order_by("id")
-
-
 class TrustLimitListCreate(generics.ListAPIView):
     permission_classes = [IsAuthenticated, AdminWritesSupervisorReads]
     serializer_class = TrustLimitOutput
     filterset_class = TrustLimitFilter
-    queryset = LIMITS
+
+    def get_queryset(self):
+        return trust_limit_list()
 
     @extend_schema(responses={200: TrustLimitOutput(many=True), 400: E400, 401: E401, 403: E403})
     def get(self, request, *args, **kwargs):
@@ -205,7 +210,9 @@ class TrustLimitListCreate(generics.ListAPIView):
 class TrustLimitDetail(generics.RetrieveAPIView):
     permission_classes = [IsAuthenticated, AdminWritesSupervisorReads]
     serializer_class = TrustLimitOutput
-    queryset = LIMITS
+
+    def get_queryset(self):
+        return trust_limit_list()
 
     @extend_schema(responses={200: TrustLimitOutput, 401: E401, 403: E403, 404: E404})
     def get(self, request, *args, **kwargs):
@@ -255,8 +262,10 @@ class RemedyTypeOutput(serializers.ModelSerializer):
 
 class RemedyTypeList(generics.ListAPIView):
     serializer_class = RemedyTypeOutput
-    queryset = RemedyType.objects.order_by("sort_order", "code")
     filterset_fields = ["enabled", "monetary"]
+
+    def get_queryset(self):
+        return remedy_type_list()
 
     @extend_schema(responses={200: RemedyTypeOutput(many=True), 401: E401})
     def get(self, request, *args, **kwargs):

@@ -114,8 +114,34 @@ def oncall_shift_delete(*, acting_user: User, shift: OnCallShift) -> None:
     )
 
 
-def oncall_shift_list() -> QuerySet[OnCallShift]:
-    return OnCallShift.objects.select_related("supervisor").order_by("starts_at", "level", "id")
+def oncall_shift_list(
+    *,
+    supervisor_id: int | None = None,
+    level: int | None = None,
+    at: datetime | None = None,
+    overlapping: tuple[datetime, datetime] | None = None,
+) -> QuerySet[OnCallShift]:
+    """Shifts by start, with the supervisor joined (one query).
+
+    ``at``: the shifts running at that moment. ``overlapping=(start, end)``: those that
+    overlap the period (a week of the admin's calendar).
+    """
+    qs = OnCallShift.objects.select_related("supervisor").order_by("starts_at", "level", "id")
+    if supervisor_id is not None:
+        qs = qs.filter(supervisor_id=supervisor_id)
+    if level is not None:
+        qs = qs.filter(level=level)
+    if at is not None:
+        qs = qs.filter(starts_at__lte=at, ends_at__gt=at)
+    if overlapping is not None:
+        start, end = overlapping
+        qs = qs.filter(starts_at__lt=end, ends_at__gt=start)
+    return qs
+
+
+def oncall_shift_get(*, shift_id: int) -> OnCallShift:
+    """Raises OnCallShift.DoesNotExist."""
+    return oncall_shift_list().get(pk=shift_id)
 
 
 _ONCALL_SQL = (

@@ -10,17 +10,17 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST
 
-from discretion.models import TrustTier
 from discretion.trust.errors import TrustError
+from discretion.trust.selectors import trust_tier_get
 from discretion.trust.services import (
     trust_tier_create,
     trust_tier_update,
 )
-from web.common import admin_required, error_lines
+from web.common import admin_required, error_lines, found
 
 
 class TierForm(forms.Form):
@@ -70,7 +70,7 @@ def tier_create(request: HttpRequest) -> HttpResponse:
 @admin_required
 @require_http_methods(["GET", "POST"])
 def tier_edit(request: HttpRequest, code: str) -> HttpResponse:
-    tier = get_object_or_404(TrustTier, code=code)
+    tier = found(trust_tier_get, "No such tier.", code=code)
     if request.method == "GET":
         form = TierForm(
             initial={"name": tier.name, "description": tier.description, "rank": tier.rank}
