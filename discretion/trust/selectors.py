@@ -214,7 +214,7 @@ def _bar(label: str, cap: Decimal | None, used: Decimal, requested: Decimal) -> 
     if cap is None:
         return MeterBar(label=label)
     left = max(cap - used, ZERO)
-    used_pct = float(min(used / cap, 1)) * 100 if cap else 100.0
+    used_pct = float(min(used / cap, Decimal(1))) * 100 if cap else 100.0
     request_pct = float(min(requested, left) / cap) * 100 if cap else 0.0
     left_pct = 100.0 - used_pct
     return MeterBar(
