@@ -22,7 +22,15 @@ from rest_framework.response import Response
 
 from cases import selectors, services
 from cases.filters import CaseFilter
-from cases.models import Case, CaseEvent, Customer
+from cases.models import (
+    CUSTOMER_ID_MAX_LENGTH,
+    CUSTOMER_NAME_MAX_LENGTH,
+    EXTERNAL_REF_MAX_LENGTH,
+    SUBJECT_MAX_LENGTH,
+    Case,
+    CaseEvent,
+    Customer,
+)
 
 DETAIL = inline_serializer("CaseErrorDetail", fields={"detail": serializers.CharField()})
 E400 = OpenApiResponse(OpenApiTypes.OBJECT, description="Validation failed: `{field: [messages]}`.")
@@ -98,18 +106,20 @@ class CaseEventOutput(serializers.ModelSerializer):
 
 
 class CustomerInput(serializers.Serializer):
-    external_id = serializers.CharField(max_length=100)
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    external_id = serializers.CharField(max_length=CUSTOMER_ID_MAX_LENGTH)
+    name = serializers.CharField(
+        max_length=CUSTOMER_NAME_MAX_LENGTH, required=False, allow_blank=True
+    )
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
 
 
 class CaseCreateInput(serializers.Serializer):
-    subject = serializers.CharField(max_length=200)
+    subject = serializers.CharField(max_length=SUBJECT_MAX_LENGTH)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     category = serializers.ChoiceField(choices=Case.Category.choices)
     customer = CustomerInput()
     external_ref = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, default=""
+        max_length=EXTERNAL_REF_MAX_LENGTH, required=False, allow_blank=True, default=""
     )
     assignee = AssigneeField(required=False, allow_null=True, default=None)
 

@@ -29,7 +29,7 @@ from common.permissions import AdminWritesAllRead
 from policies import selectors, services
 from policies.context import CONTEXT_DESCRIPTIONS, CONTEXT_VARIABLES, ContextError, context_merge
 from policies.expressions import MAX_EXPRESSION_LENGTH
-from policies.models import Effect, PolicyRule, PolicyRuleVersion
+from policies.models import RULE_NAME_MAX_LENGTH, Effect, PolicyRule, PolicyRuleVersion
 
 DETAIL = inline_serializer("PolicyDetail", fields={"detail": serializers.CharField()})
 E400 = OpenApiResponse(
@@ -66,7 +66,7 @@ class PolicyRuleOutput(serializers.ModelSerializer):
 
 
 class PolicyRuleInput(serializers.Serializer):
-    name = serializers.CharField(max_length=120)
+    name = serializers.CharField(max_length=RULE_NAME_MAX_LENGTH)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     expression = serializers.CharField(
         max_length=MAX_EXPRESSION_LENGTH, trim_whitespace=False, help_text=EXPRESSION_HELP

@@ -37,7 +37,7 @@ from discretion.api.common import (
     raise_service_error,
     reject_unchangeable,
 )
-from discretion.models import Role, User
+from discretion.models import DISPLAY_NAME_MAX_LENGTH, TEAM_NAME_MAX_LENGTH, Role, User
 from discretion.trust.selectors import me_discretion, user_get, user_list
 from discretion.trust.users import team_get_or_create, user_create, user_update
 
@@ -52,10 +52,14 @@ class AgentOutput(serializers.ModelSerializer):
 
 
 class AgentPatchInput(serializers.Serializer):
-    display_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    display_name = serializers.CharField(
+        max_length=DISPLAY_NAME_MAX_LENGTH, required=False, allow_blank=True
+    )
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     role = serializers.ChoiceField(choices=Role.choices, required=False)
-    team = serializers.CharField(max_length=100, required=False, allow_null=True, allow_blank=True)
+    team = serializers.CharField(
+        max_length=TEAM_NAME_MAX_LENGTH, required=False, allow_null=True, allow_blank=True
+    )
     tier = TierCodeField(required=False, allow_null=True)
     is_active = serializers.BooleanField(required=False)
 

@@ -36,7 +36,7 @@ from discretion.api.common import (
     reject_unchangeable,
 )
 from discretion.api.fields import MoneyField
-from discretion.models import TrustLimit, TrustTier
+from discretion.models import TIER_CODE_MAX_LENGTH, TIER_NAME_MAX_LENGTH, TrustLimit, TrustTier
 from discretion.trust.selectors import trust_limit_list, trust_tier_list
 from discretion.trust.services import (
     LIMIT_FIELDS,
@@ -55,15 +55,15 @@ class TrustTierOutput(serializers.ModelSerializer):
 
 
 class TrustTierPatchInput(serializers.Serializer):
-    name = serializers.CharField(max_length=80, required=False)
+    name = serializers.CharField(max_length=TIER_NAME_MAX_LENGTH, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     rank = serializers.IntegerField(required=False, min_value=0, max_value=32767)
     reason = serializers.CharField(required=False, allow_blank=True, write_only=True)
 
 
 class TrustTierCreateInput(TrustTierPatchInput):
-    code = serializers.SlugField(max_length=40)
-    name = serializers.CharField(max_length=80)
+    code = serializers.SlugField(max_length=TIER_CODE_MAX_LENGTH)
+    name = serializers.CharField(max_length=TIER_NAME_MAX_LENGTH)
 
 
 class TrustTierListCreate(generics.ListAPIView):

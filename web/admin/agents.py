@@ -17,7 +17,7 @@ from django.urls import path
 from django.views.decorators.http import require_http_methods
 
 from common.roles import role_of
-from discretion.models import Role
+from discretion.models import DISPLAY_NAME_MAX_LENGTH, TEAM_NAME_MAX_LENGTH, Role
 from discretion.trust.errors import TrustError
 from discretion.trust.selectors import trust_tier_list, user_get, user_list
 from discretion.trust.users import team_get_or_create, user_create, user_update
@@ -25,13 +25,15 @@ from web.common import admin_required, found
 
 
 class AgentForm(forms.Form):
-    display_name = forms.CharField(max_length=150, required=False, label="Display name")
+    display_name = forms.CharField(
+        max_length=DISPLAY_NAME_MAX_LENGTH, required=False, label="Display name"
+    )
     email = forms.EmailField(max_length=254, required=False)
     role = forms.ChoiceField(choices=Role.choices)
     tier = forms.ModelChoiceField(
         queryset=trust_tier_list(), to_field_name="code", required=False, label="Trust tier"
     )
-    team = forms.CharField(max_length=100, required=False, label="Team")
+    team = forms.CharField(max_length=TEAM_NAME_MAX_LENGTH, required=False, label="Team")
     is_active = forms.BooleanField(required=False, initial=True, label="Active")
 
     def values(self) -> dict[str, Any]:

@@ -19,14 +19,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from discretion.decisions.backtest import backtest_run, rule_draft_build
 from policies.expressions import MAX_EXPRESSION_LENGTH, ExpressionError
-from policies.models import Effect, PolicyRule
+from policies.models import RULE_NAME_MAX_LENGTH, Effect, PolicyRule
 from policies.selectors import expression_validation_get, policy_rule_get, policy_rule_list
 from policies.services import PolicyRuleInvalid, policy_rule_create, policy_rule_update
 from web.common import admin_required
 
 
 class RuleForm(forms.Form):
-    name = forms.CharField(max_length=120)
+    name = forms.CharField(max_length=RULE_NAME_MAX_LENGTH)
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     expression = forms.CharField(
         max_length=MAX_EXPRESSION_LENGTH,

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST
 
+from discretion.models import TIER_CODE_MAX_LENGTH, TIER_NAME_MAX_LENGTH
 from discretion.trust.errors import TrustError
 from discretion.trust.selectors import trust_tier_get
 from discretion.trust.services import (
@@ -24,7 +25,9 @@ from web.common import admin_required, error_lines, found
 
 
 class TierForm(forms.Form):
-    name = forms.CharField(max_length=80, help_text="What people see, e.g. “Senior”.")
+    name = forms.CharField(
+        max_length=TIER_NAME_MAX_LENGTH, help_text="What people see, e.g. “Senior”."
+    )
     description = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="Who belongs here."
     )
@@ -36,7 +39,8 @@ class TierForm(forms.Form):
 
 class TierCreateForm(TierForm):
     code = forms.SlugField(
-        max_length=40, help_text="Short and permanent: letters, digits, - and _, e.g. “lead”."
+        max_length=TIER_CODE_MAX_LENGTH,
+        help_text="Short and permanent: letters, digits, - and _, e.g. “lead”.",
     )
     field_order = ["code", "name", "description", "rank", "reason"]
 

@@ -10,7 +10,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from cases import services as case_services
-from cases.models import Case
+from cases.models import (
+    CUSTOMER_ID_MAX_LENGTH,
+    CUSTOMER_NAME_MAX_LENGTH,
+    SUBJECT_MAX_LENGTH,
+    Case,
+)
 from cases.selectors import case_workspace_list
 
 PAGE_SIZE = 50
@@ -28,17 +33,17 @@ class CaseFilterForm(forms.Form):
 
 
 class CaseCreateForm(forms.Form):
-    subject = forms.CharField(max_length=200)
+    subject = forms.CharField(max_length=SUBJECT_MAX_LENGTH)
     category = forms.ChoiceField(choices=Case.Category.choices)
     description = forms.CharField(widget=forms.Textarea, required=False, max_length=10_000)
     customer_external_id = forms.CharField(
         label="Customer id",
-        max_length=100,
+        max_length=CUSTOMER_ID_MAX_LENGTH,
         help_text="The customer's id in your CRM, e.g. C-1042.",
     )
     customer_name = forms.CharField(
         label="Customer name",
-        max_length=200,
+        max_length=CUSTOMER_NAME_MAX_LENGTH,
         required=False,
         help_text="Needed for a new customer.",
     )
