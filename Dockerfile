@@ -13,18 +13,18 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first, from pyproject.toml alone, so code edits do not reinstall them.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt \
-    && rm /tmp/requirements.txt
+# Dependencies first, from the lock alone (exact versions and hashes: what CI tested), so
+# code edits do not reinstall them. `./dev lock` recompiles it from pyproject.toml.
+COPY requirements/base.lock requirements/base.lock
+RUN pip install -r requirements/base.lock
 
 COPY . .
 
 # Static files are collected at build time and served by WhiteNoise (hashed names). The
-# key below exists only for this build step; the containers need a real SECRET_KEY.
+# key and database URL below exist only for this build step (nothing connects to it); the
+# containers need a real SECRET_KEY and DATABASE_URL.
 RUN SECRET_KEY=build-only-collectstatic-key-not-used-at-runtime-0123456789 \
+        DATABASE_URL=postgres://build@localhost/build-only \
         python manage.py collectstatic --noinput -v0 \
     && useradd --create-home --uid 10001 --shell /usr/sbin/nologin discretion \
     && mkdir -p /app/var \

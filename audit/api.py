@@ -13,6 +13,8 @@ from rest_framework import generics, serializers
 from rest_framework.permissions import BasePermission, IsAuthenticated
 
 from audit.models import AuditEvent, ObjectType
+from audit.selectors import audit_event_list
+from common.roles import is_admin
 
 DETAIL = inline_serializer(
     "AuditErrorDetail", fields={"detail": serializers.CharField(), "code": serializers.CharField()}
@@ -23,15 +25,11 @@ E404 = OpenApiResponse(DETAIL, description="No such audit event.")
 
 
 class IsAdmin(BasePermission):
-    # Local on purpose: ``audit`` never imports ``discretion`` (layering). Same rule as
-    # common.permissions.IsAdminRole: superusers are admins.
+    # common.permissions.IsAdminRole's rule (common.roles), with the audit trail's message.
     message = "Only admins may read the audit trail."
 
     def has_permission(self, request, view):
-        user = request.user
-        if not user or not user.is_authenticated:
-            return False
-        return bool(user.is_superuser or getattr(user, "role", None) == "admin")
+        return is_admin(request.user)
 
 
 class AuditEventOutput(serializers.ModelSerializer):
@@ -72,16 +70,15 @@ class AuditEventFilter(django_filters.FilterSet):
         fields = ["object_type", "object_id", "action", "actor", "since", "until"]
 
 
-EVENTS = AuditEvent.objects.select_related("actor").order_by("-at", "-id")
-
-
 class AuditEventList(generics.ListAPIView):
     """Audit events, newest first."""
 
     permission_classes = [IsAuthenticated, IsAdmin]
     serializer_class = AuditEventOutput
     filterset_class = AuditEventFilter
-    queryset = EVENTS
+
+    def get_queryset(self):
+        return audit_event_list()
 
     @extend_schema(
         responses={
@@ -98,7 +95,9 @@ class AuditEventList(generics.ListAPIView):
 class AuditEventDetail(generics.RetrieveAPIView):
     permission_classes = [IsAuthenticated, IsAdmin]
     serializer_class = AuditEventOutput
-    queryset = EVENTS
+
+    def get_queryset(self):
+        return audit_event_list()
 
     @extend_schema(responses={200: AuditEventOutput, 401: E401, 403: E403, 404: E404})
     def get(self, request, *args, **kwargs):

@@ -8,7 +8,6 @@ that thinks it changed the subject is told it did not.
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -21,9 +20,15 @@ from rest_framework.response import Response
 
 from cases import selectors, services
 from cases.filters import CaseFilter
-from cases.models import Case, CaseEvent, Customer
-
-User = get_user_model()
+from cases.models import (
+    CUSTOMER_ID_MAX_LENGTH,
+    CUSTOMER_NAME_MAX_LENGTH,
+    EXTERNAL_REF_MAX_LENGTH,
+    SUBJECT_MAX_LENGTH,
+    Case,
+    CaseEvent,
+    Customer,
+)
 
 DETAIL = inline_serializer(
     "CaseErrorDetail", fields={"detail": serializers.CharField(), "code": serializers.CharField()}
@@ -41,7 +46,7 @@ class AssigneeField(serializers.PrimaryKeyRelatedField):
     }
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("queryset", User.objects.filter(is_active=True))
+        kwargs.setdefault("queryset", selectors.assignee_list())
         super().__init__(**kwargs)
 
 
@@ -101,23 +106,25 @@ class CaseEventOutput(serializers.ModelSerializer):
 
 
 class CustomerInput(serializers.Serializer):
-    external_id = serializers.CharField(max_length=100)
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    external_id = serializers.CharField(max_length=CUSTOMER_ID_MAX_LENGTH)
+    name = serializers.CharField(
+        max_length=CUSTOMER_NAME_MAX_LENGTH, required=False, allow_blank=True
+    )
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
 
 
 class CaseCreateInput(serializers.Serializer):
-    subject = serializers.CharField(max_length=200)
+    subject = serializers.CharField(max_length=SUBJECT_MAX_LENGTH)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     category = serializers.ChoiceField(choices=Case.Category.choices)
     customer = CustomerInput()
     external_ref = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, default=""
+        max_length=EXTERNAL_REF_MAX_LENGTH, required=False, allow_blank=True, default=""
     )
     assignee = AssigneeField(required=False, allow_null=True, default=None)
 
     def validate_customer(self, value):
-        known = Customer.objects.filter(external_id=value["external_id"]).exists()
+        known = selectors.customer_exists(external_id=value["external_id"])
         if not known and not value.get("name", "").strip():
             raise serializers.ValidationError(
                 {"name": ["This customer is new: their name is required."]}

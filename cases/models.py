@@ -13,6 +13,12 @@ from django.utils import timezone
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
+# Text limits the API serializers and the HTML forms share with the columns.
+SUBJECT_MAX_LENGTH = 200
+CUSTOMER_ID_MAX_LENGTH = 100
+CUSTOMER_NAME_MAX_LENGTH = 200
+EXTERNAL_REF_MAX_LENGTH = 100
+
 
 class RemedyType(models.Model):
     code = models.SlugField(max_length=40, unique=True)
@@ -29,8 +35,8 @@ class RemedyType(models.Model):
 
 
 class Customer(models.Model):
-    external_id = models.CharField(max_length=100, unique=True)
-    name = models.CharField(max_length=200)
+    external_id = models.CharField(max_length=CUSTOMER_ID_MAX_LENGTH, unique=True)
+    name = models.CharField(max_length=CUSTOMER_NAME_MAX_LENGTH)
     email = models.EmailField(blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -52,7 +58,7 @@ class Case(models.Model):
         RESOLVED = "resolved", "Resolved"
         CLOSED = "closed", "Closed"
 
-    subject = models.CharField(max_length=200)
+    subject = models.CharField(max_length=SUBJECT_MAX_LENGTH)
     description = models.TextField(blank=True, default="")
     category = models.CharField(max_length=16, choices=Category.choices)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
@@ -71,7 +77,7 @@ class Case(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    external_ref = models.CharField(max_length=100, blank=True, default="")
+    external_ref = models.CharField(max_length=EXTERNAL_REF_MAX_LENGTH, blank=True, default="")
     # Applied remedies on this case, moved with F() under the case's row lock.
     remedies_total = models.DecimalField(**MONEY, default=Decimal("0.00"))
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

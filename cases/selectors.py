@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from typing import Any
 
-from cases.models import Case, CaseEvent
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+
+from cases.models import Case, CaseEvent, Customer, RemedyType
 from common.errors import NotFound
 
 
@@ -14,13 +17,76 @@ def case_list() -> QuerySet[Case]:
 
 
 def case_get(*, case_id: int) -> Case:
-    """Raises NotFound."""
-    case = Case.objects.select_related("customer").filter(pk=case_id).first()
+    """One case with its customer and people joined (one query). Raises NotFound."""
+    case = (
+        Case.objects.select_related("customer", "assignee", "created_by").filter(pk=case_id).first()
+    )
     if case is None:
         raise NotFound(f"There is no case {case_id}.")
     return case
 
 
+def case_exists(*, case_id: int) -> bool:
+    return Case.objects.filter(pk=case_id).exists()
+
+
+def case_workspace_list(
+    *, user: Any, tab: str = "mine", status: str = "", category: str = "", q: str = ""
+) -> QuerySet[Case]:
+    """The rows of one tab of the agent workspace; one query (customer and assignee joined).
+
+    ``mine``: the user's cases. ``team``: unassigned cases and those of the user's team
+    (or their own, without a team), open ones unless ``status`` says otherwise. ``q``
+    searches subject and customer, and ``#123`` / ``123`` finds a case by number.
+    """
+    qs = case_list().select_related("assignee")
+    if tab == "team":
+        team_scope = Q(assignee__isnull=True)
+        team_id = getattr(user, "team_id", None)
+        if team_id:
+            team_scope |= Q(assignee__team_id=team_id)
+        else:
+            team_scope |= Q(assignee=user)
+        qs = qs.filter(team_scope)
+        if not status:
+            qs = qs.filter(status=Case.Status.OPEN)
+    else:
+        qs = qs.filter(assignee=user)
+    if status:
+        qs = qs.filter(status=status)
+    if category:
+        qs = qs.filter(category=category)
+    if q:
+        search = Q(subject__icontains=q) | Q(customer__name__icontains=q)
+        search |= Q(customer__external_id__icontains=q) | Q(customer__email__icontains=q)
+        if q.lstrip("#").isdigit() and len(q) < 12:
+            search |= Q(pk=int(q.lstrip("#")))
+        qs = qs.filter(search)
+    return qs
+
+
 def case_timeline(*, case: Case) -> QuerySet[CaseEvent]:
     """Every event of the case, oldest first, with each actor joined (for actor_name)."""
     return CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id")
+
+
+def customer_exists(*, external_id: str) -> bool:
+    return Customer.objects.filter(external_id=external_id).exists()
+
+
+def assignee_list() -> QuerySet[Any]:
+    """Who a case may be assigned to: active users (for the API's assignee field)."""
+    return get_user_model().objects.filter(is_active=True)
+
+
+def remedy_type_list(*, enabled: bool | None = None) -> QuerySet[RemedyType]:
+    """Remedy types in display order (sort order, then code)."""
+    qs = RemedyType.objects.order_by("sort_order", "code")
+    if enabled is not None:
+        qs = qs.filter(enabled=enabled)
+    return qs
+
+
+def remedy_type_get(*, code: str, enabled: bool | None = None) -> RemedyType:
+    """Raises RemedyType.DoesNotExist (also for a disabled one when ``enabled=True``)."""
+    return remedy_type_list(enabled=enabled).get(code=code)

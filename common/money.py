@@ -1,7 +1,8 @@
 """Money: ``Decimal`` with two places, in the deployment's single currency.
 
 The one place that formats an amount. The API, the HTML screens, notifications and the
-audit trail all write amounts through ``money()`` so "25.00" reads the same everywhere.
+audit trail all write amounts through ``money()`` so "25.00" reads the same everywhere;
+the back office's tables and charts show them through ``money_display()`` ("$1,250.00").
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from django.conf import settings
 
 ZERO = Decimal("0.00")
 TWO_PLACES = Decimal("0.01")
+
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
 
 
 def money(value: Decimal | None) -> str | None:
@@ -24,3 +27,15 @@ def money(value: Decimal | None) -> str | None:
 def currency() -> str:
     """The deployment's currency code (``DISCRETION_CURRENCY``)."""
     return str(settings.DISCRETION_CURRENCY)
+
+
+def money_display(value: Decimal | str | int) -> str:
+    """An amount for people: ``$1,250.00``, or ``CHF 1,250.00`` without a known symbol.
+
+    Raises ``decimal.InvalidOperation`` for something that is not a number.
+    """
+    amount = Decimal(str(value)).quantize(TWO_PLACES)
+    code = currency()
+    symbol = _SYMBOLS.get(code)
+    text = f"{amount:,.2f}"
+    return f"{symbol}{text}" if symbol else f"{code} {text}"

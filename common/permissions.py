@@ -2,21 +2,21 @@
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from common.roles import role_of
+from common.roles import is_admin, is_supervising, role_of
 
 
 class IsAdminRole(BasePermission):
     message = "Only admins may do this."
 
     def has_permission(self, request, view):
-        return role_of(request.user) == "admin"
+        return is_admin(request.user)
 
 
 class IsSupervisorOrAdmin(BasePermission):
     message = "Only supervisors and admins may do this."
 
     def has_permission(self, request, view):
-        return role_of(request.user) in ("supervisor", "admin")
+        return is_supervising(request.user)
 
 
 class AdminWritesSupervisorReads(BasePermission):
@@ -25,10 +25,9 @@ class AdminWritesSupervisorReads(BasePermission):
     message = "Supervisors may read this; only admins may change it."
 
     def has_permission(self, request, view):
-        role = role_of(request.user)
         if request.method in SAFE_METHODS:
-            return role in ("supervisor", "admin")
-        return role == "admin"
+            return is_supervising(request.user)
+        return is_admin(request.user)
 
 
 class AdminWritesAllRead(BasePermission):
@@ -37,7 +36,6 @@ class AdminWritesAllRead(BasePermission):
     message = "Only admins may change this."
 
     def has_permission(self, request, view):
-        role = role_of(request.user)
         if request.method in SAFE_METHODS:
-            return role is not None
-        return role == "admin"
+            return role_of(request.user) is not None
+        return is_admin(request.user)

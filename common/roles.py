@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.db.models import Q
 
 
 class Role(models.TextChoices):
@@ -36,3 +37,13 @@ def is_supervising(user: Any) -> bool:
 
 def is_admin(user: Any) -> bool:
     return role_of(user) == Role.ADMIN.value
+
+
+def supervising_q(prefix: str = "") -> Q:
+    """``is_supervising`` as a query filter on users (``prefix`` e.g. ``"assignee__"``)."""
+    return Q(**{f"{prefix}role__in": SUPERVISING_ROLES}) | Q(**{f"{prefix}is_superuser": True})
+
+
+def admin_q(prefix: str = "") -> Q:
+    """``is_admin`` as a query filter on users."""
+    return Q(**{f"{prefix}role": Role.ADMIN.value}) | Q(**{f"{prefix}is_superuser": True})

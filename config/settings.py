@@ -1,8 +1,9 @@
 """Settings, all from the environment.
 
-The embedded default (no env at all) is SQLite in ``var/`` and Celery on kombu's
-``filesystem://`` transport, so ``./dev run`` works on a bare machine. Production sets
-``DATABASE_URL`` (PostgreSQL), ``REDIS_URL`` (broker and cache) and a real ``SECRET_KEY``.
+``DATABASE_URL`` (PostgreSQL) is required; ``./dev run`` points it at an embedded server in
+``var/pg``. Without ``REDIS_URL`` Celery runs on kombu's ``filesystem://`` transport in
+``var/``, so ``./dev run`` works on a bare machine. Production sets ``DATABASE_URL``,
+``REDIS_URL`` (broker and cache) and a real ``SECRET_KEY``.
 """
 
 from __future__ import annotations
@@ -101,23 +102,25 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------
+# PostgreSQL only, in development too: `./dev run` (and `./dev manage`, `./dev worker`)
+# start an embedded server from a wheel in var/pg and set DATABASE_URL to it.
+if not os.environ.get("DATABASE_URL"):
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set. Set it to a PostgreSQL URL "
+        "(postgres://USER:PASSWORD@HOST:5432/NAME), or use ./dev run (or ./dev manage, "
+        "./dev worker), which sets it up with an embedded PostgreSQL in var/pg."
+    )
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # BEGIN IMMEDIATE takes SQLite's write lock when a transaction starts, so the
-    # decision path's read-check-write is serialized across the web server and the
-    # worker (SQLite has no SELECT ... FOR UPDATE). WAL lets readers carry on meanwhile.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 30,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured(
+        f"DATABASE_URL must be a PostgreSQL URL (postgres://...), not "
+        f"{DATABASES['default']['ENGINE']}: Discretion runs on PostgreSQL only."
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "discretion.User"

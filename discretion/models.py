@@ -16,13 +16,20 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from common import roles
 from common.roles import Role
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
+# Text limits the API serializers and the HTML forms share with the columns.
+TEAM_NAME_MAX_LENGTH = 100
+TIER_CODE_MAX_LENGTH = 40
+TIER_NAME_MAX_LENGTH = 80
+DISPLAY_NAME_MAX_LENGTH = 150
+
 
 class Team(models.Model):
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=TEAM_NAME_MAX_LENGTH, unique=True)
 
     class Meta:
         ordering = ["name"]
@@ -32,8 +39,8 @@ class Team(models.Model):
 
 
 class TrustTier(models.Model):
-    code = models.SlugField(max_length=40, unique=True)
-    name = models.CharField(max_length=80)
+    code = models.SlugField(max_length=TIER_CODE_MAX_LENGTH, unique=True)
+    name = models.CharField(max_length=TIER_NAME_MAX_LENGTH)
     description = models.TextField(blank=True, default="")
     rank = models.PositiveSmallIntegerField(default=0)
 
@@ -53,7 +60,7 @@ class DiscretionUserManager(UserManager["User"]):
 
 class User(AbstractUser):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.AGENT)
-    display_name = models.CharField(max_length=150, blank=True, default="")
+    display_name = models.CharField(max_length=DISPLAY_NAME_MAX_LENGTH, blank=True, default="")
     team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )
@@ -80,11 +87,11 @@ class User(AbstractUser):
 
     @property
     def is_supervisor_or_admin(self) -> bool:
-        return self.role in (Role.SUPERVISOR, Role.ADMIN)
+        return roles.is_supervising(self)
 
     @property
     def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
+        return roles.is_admin(self)
 
 
 class TrustLimit(models.Model):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import cel
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -29,13 +28,8 @@ from common.errors import NotFound
 from common.permissions import AdminWritesAllRead
 from policies import selectors, services
 from policies.context import CONTEXT_DESCRIPTIONS, CONTEXT_VARIABLES, ContextError, context_merge
-from policies.expressions import (
-    MAX_EXPRESSION_LENGTH,
-    ExpressionError,
-    cel_type_name,
-    check_expression,
-)
-from policies.models import Effect, PolicyRule, PolicyRuleVersion
+from policies.expressions import MAX_EXPRESSION_LENGTH
+from policies.models import RULE_NAME_MAX_LENGTH, Effect, PolicyRule, PolicyRuleVersion
 
 DETAIL = inline_serializer(
     "PolicyDetail", fields={"detail": serializers.CharField(), "code": serializers.CharField()}
@@ -74,7 +68,7 @@ class PolicyRuleOutput(serializers.ModelSerializer):
 
 
 class PolicyRuleInput(serializers.Serializer):
-    name = serializers.CharField(max_length=120)
+    name = serializers.CharField(max_length=RULE_NAME_MAX_LENGTH)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     expression = serializers.CharField(
         max_length=MAX_EXPRESSION_LENGTH, trim_whitespace=False, help_text=EXPRESSION_HELP
@@ -210,16 +204,19 @@ class PolicyRuleVersionListApi(generics.GenericAPIView):
 
     permission_classes = [AdminWritesAllRead]
     serializer_class = PolicyRuleVersionOutput
-    queryset = PolicyRuleVersion.objects.none()  # for the schema; get() uses the selector
+
+    def get_queryset(self):
+        # The schema generator calls this without a rule id.
+        return selectors.policy_rule_version_list(rule_id=self.kwargs.get("rule_id", 0))
 
     @extend_schema(
         operation_id="policy_rules_versions_list",
         responses={200: PolicyRuleVersionOutput(many=True), 401: E401, 404: E404},
     )
     def get(self, request, rule_id: int):
-        if not PolicyRule.objects.filter(pk=rule_id).exists():
+        if not selectors.policy_rule_exists(rule_id=rule_id):
             raise NotFound("No such policy rule.")
-        page = self.paginate_queryset(selectors.policy_rule_version_list(rule_id=rule_id))
+        page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(PolicyRuleVersionOutput(page, many=True).data)
 
 
@@ -272,35 +269,18 @@ class PolicyRuleValidateApi(APIView):
     def post(self, request):
         serializer = ValidateInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        expression = serializer.validated_data["expression"]
-        context = serializer.validated_data.get("context") or context_merge(None)
-        try:
-            compiled = check_expression(expression)
-        except ExpressionError as exc:
-            return Response({"valid": False, "error": exc.message, "result": None, "variables": []})
-        variables = sorted(compiled.variables)
-        try:
-            value = compiled.program.execute(cel.Context(variables=context))
-        except Exception as exc:  # any CEL failure on this context is reported, not raised
-            return Response(
-                {
-                    "valid": True,
-                    "error": f"On this context the rule fails to evaluate: {exc}",
-                    "result": None,
-                    "variables": variables,
-                }
-            )
-        if not isinstance(value, bool):
-            return Response(
-                {
-                    "valid": False,
-                    "error": f"The expression is not boolean: it gives a {cel_type_name(value)} "
-                    "on this context.",
-                    "result": None,
-                    "variables": variables,
-                }
-            )
-        return Response({"valid": True, "error": None, "result": value, "variables": variables})
+        validation = selectors.expression_validation_get(
+            expression=serializer.validated_data["expression"],
+            context=serializer.validated_data.get("context") or None,
+        )
+        return Response(
+            {
+                "valid": validation.valid,
+                "error": validation.error,
+                "result": validation.result,
+                "variables": list(validation.variables),
+            }
+        )
 
 
 ContextVariableOutput = inline_serializer(

@@ -5,6 +5,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+# The API serializers and the rule editor's form share it with the column.
+RULE_NAME_MAX_LENGTH = 120
+
 
 class Effect(models.TextChoices):
     DENY = "deny", "Deny"
@@ -12,7 +15,7 @@ class Effect(models.TextChoices):
 
 
 class PolicyRule(models.Model):
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=RULE_NAME_MAX_LENGTH)
     description = models.TextField(blank=True, default="")
     expression = models.TextField()
     effect = models.CharField(max_length=20, choices=Effect.choices)
@@ -42,7 +45,7 @@ class PolicyRuleVersion(models.Model):
 
     rule = models.ForeignKey(PolicyRule, on_delete=models.CASCADE, related_name="versions")
     version = models.PositiveIntegerField()
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=RULE_NAME_MAX_LENGTH)
     description = models.TextField(blank=True, default="")
     expression = models.TextField()
     effect = models.CharField(max_length=20, choices=Effect.choices)

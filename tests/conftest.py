@@ -1,6 +1,10 @@
-"""Shared fixtures. Tests run against PostgreSQL (``DATABASE_URL``), see README."""
+"""Shared fixtures. Tests run against PostgreSQL (``DATABASE_URL``) and, when there is one,
+Redis (``REDIS_URL``; else Celery's filesystem broker), see README."""
 
 from __future__ import annotations
+
+import os
+import shutil
 
 import pytest
 from rest_framework.authtoken.models import Token
@@ -12,6 +16,15 @@ from tests.support.caches import caches_reset
 # The ``celery_worker`` and ``worker_factory`` fixtures: a real Celery worker subprocess
 # for tests that go through Celery (tests/support/worker.py).
 pytest_plugins = ["tests.support.worker"]
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """The faults test starts its own redis-server: without one installed it is skipped,
+    except where DISCRETION_REQUIRE_REDIS=1 (CI, `.ci/run`), where that is a failure."""
+    if item.get_closest_marker("faults") and shutil.which("redis-server") is None:
+        if os.environ.get("DISCRETION_REQUIRE_REDIS") == "1":
+            pytest.fail("redis-server is not installed (DISCRETION_REQUIRE_REDIS=1)", pytrace=False)
+        pytest.skip("needs redis-server, which is not installed")
 
 
 @pytest.fixture(autouse=True)

@@ -12,23 +12,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import include, path
 
-from common.roles import role_of
+from common.roles import Role, is_supervising
+from discretion.escalations.rules import may_decide
 from discretion.escalations.selectors import escalation_get
 from web.common import role_required
 
 
-@role_required("agent", "supervisor", "admin")
+@role_required(*Role.values)
 def escalation_link(request: HttpRequest, pk: int) -> HttpResponse:
     """Where a notification about an escalation leads: deciders decide, requesters see the case."""
     escalation = escalation_get(user=request.user, escalation_id=pk)
     if escalation is None:
-        return redirect("queue" if role_of(request.user) != "agent" else "agent-cases")
-    decider = role_of(request.user) in ("supervisor", "admin")
-    if (
-        decider
-        and escalation.status == "pending"
-        and escalation.resolution.agent_id != request.user.pk
-    ):
+        return redirect("queue" if is_supervising(request.user) else "agent-cases")
+    if may_decide(user=request.user, escalation=escalation):
         return redirect(f"/queue/{pk}/decide/?action=approve")
     return redirect(f"/cases/{escalation.resolution.case_id}/")
 

@@ -1,4 +1,4 @@
-"""Shared bits of the back-office views: role gates and small form helpers.
+"""Shared bits of the back-office views: role gates, 404s from selectors, form helpers.
 
 Every view shows a service's refusal (``common.errors.DomainError``) the same way:
 ``error_lines`` for a page, ``form_errors_add`` for a form, ``error_status`` for the
@@ -9,19 +9,29 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 
 from common.api_errors import http_status
-from common.errors import DomainError
-from common.roles import role_of
+from common.errors import DomainError, NotFound
+from common.roles import SUPERVISING_ROLES, Role, role_of
 
-SUPERVISOR_ROLES = ("supervisor", "admin")
-ADMIN_ROLES = ("admin",)
+T = TypeVar("T")
+
+
+def found(selector: Callable[..., T | None], message: str = "Not found.", **kwargs: Any) -> T:
+    """Call a ``<entity>_get`` selector; its NotFound or DoesNotExist (or a None) is a 404."""
+    try:
+        result = selector(**kwargs)
+    except (NotFound, ObjectDoesNotExist):
+        raise Http404(message) from None
+    if result is None:
+        raise Http404(message)
+    return result
 
 
 def role_required(*roles: str) -> Callable:
@@ -41,8 +51,9 @@ def role_required(*roles: str) -> Callable:
     return decorator
 
 
-supervisor_required = role_required(*SUPERVISOR_ROLES)
-admin_required = role_required(*ADMIN_ROLES)
+# Who passes is common.roles' rule (superusers are admins).
+supervisor_required = role_required(*SUPERVISING_ROLES)
+admin_required = role_required(Role.ADMIN.value)
 
 
 def error_lines(exc: Exception) -> list[str]:

@@ -37,8 +37,8 @@ from discretion.api.common import (
     TierCodeField,
     reject_unchangeable,
 )
-from discretion.models import Role, User
-from discretion.trust.selectors import me_discretion
+from discretion.models import DISPLAY_NAME_MAX_LENGTH, TEAM_NAME_MAX_LENGTH, Role, User
+from discretion.trust.selectors import me_discretion, user_get, user_list
 from discretion.trust.users import team_get_or_create, user_create, user_update
 
 
@@ -52,10 +52,14 @@ class AgentOutput(serializers.ModelSerializer):
 
 
 class AgentPatchInput(serializers.Serializer):
-    display_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    display_name = serializers.CharField(
+        max_length=DISPLAY_NAME_MAX_LENGTH, required=False, allow_blank=True
+    )
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     role = serializers.ChoiceField(choices=Role.choices, required=False)
-    team = serializers.CharField(max_length=100, required=False, allow_null=True, allow_blank=True)
+    team = serializers.CharField(
+        max_length=TEAM_NAME_MAX_LENGTH, required=False, allow_null=True, allow_blank=True
+    )
     tier = TierCodeField(required=False, allow_null=True)
     is_active = serializers.BooleanField(required=False)
 
@@ -68,9 +72,7 @@ class AgentCreateInput(AgentPatchInput):
         max_length=150,
         validators=[
             UnicodeUsernameValidator(),
-            UniqueValidator(
-                User.objects.all(), message="A user with that username already exists."
-            ),
+            UniqueValidator(user_list(), message="A user with that username already exists."),
         ],
     )
     password = serializers.CharField(
@@ -110,7 +112,9 @@ class AgentListCreate(generics.ListAPIView):
     permission_classes = [IsAuthenticated, AdminWritesSupervisorReads]
     serializer_class = AgentOutput
     filterset_class = AgentFilter
-    queryset = User.objects.select_related("team", "tier").order_by("username")
+
+    def get_queryset(self):
+        return user_list()
 
     @extend_schema(responses={200: AgentOutput(many=True), 400: E400, 401: E401, 403: E403})
     def get(self, request, *args, **kwargs):
@@ -130,7 +134,9 @@ class AgentListCreate(generics.ListAPIView):
 class AgentDetail(generics.RetrieveAPIView):
     permission_classes = [IsAuthenticated, AdminWritesSupervisorReads]
     serializer_class = AgentOutput
-    queryset = User.objects.select_related("team", "tier")
+
+    def get_queryset(self):
+        return user_list()
 
     @extend_schema(responses={200: AgentOutput, 401: E401, 403: E403, 404: E404})
     def get(self, request, *args, **kwargs):
@@ -179,7 +185,7 @@ class MeView(APIView):
 
     @extend_schema(responses={200: MeOutput, 401: E401})
     def get(self, request):
-        user = User.objects.select_related("team", "tier").get(pk=request.user.pk)
+        user = user_get(user_id=request.user.pk)
         body = AgentOutput(user).data
         body["discretion"] = me_discretion(user)
         return Response(body)

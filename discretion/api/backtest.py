@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from common.permissions import IsAdminRole
 from discretion.decisions.backtest import backtest_run, rule_draft_build
 from policies.expressions import MAX_EXPRESSION_LENGTH
-from policies.models import Effect
+from policies.models import RULE_NAME_MAX_LENGTH, Effect
 
 DETAIL = inline_serializer(
     "BacktestDetail", fields={"detail": serializers.CharField(), "code": serializers.CharField()}
@@ -33,7 +33,7 @@ class BacktestInput(serializers.Serializer):
         required=False, max_length=MAX_EXPRESSION_LENGTH, trim_whitespace=False
     )
     effect = serializers.ChoiceField(choices=Effect.choices, required=False)
-    name = serializers.CharField(required=False, max_length=120)
+    name = serializers.CharField(required=False, max_length=RULE_NAME_MAX_LENGTH)
     message = serializers.CharField(required=False, allow_blank=True)
     priority = serializers.IntegerField(required=False, min_value=-(2**31), max_value=2**31 - 1)
     enabled = serializers.BooleanField(

@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from discretion.api.fields import MoneyField
+from discretion.decisions.rules import REASON_MAX_LENGTH
 
 
 class NoopInput(serializers.Serializer):
@@ -30,7 +31,7 @@ class NoopInput(serializers.Serializer):
 
     remedy_type = serializers.CharField(max_length=40)
     amount = MoneyField(required=False)
-    reason = serializers.CharField(max_length=4000)
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
 
 
 NOOP_SCHEMA = inline_serializer(

@@ -17,8 +17,9 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from cases.models import RemedyType
-from discretion.models import TrustTier, User
+from cases.selectors import remedy_type_list
+from discretion.models import User
+from discretion.trust.selectors import trust_tier_list, user_list
 
 DETAIL = inline_serializer(
     "EscalationDetailMessage",
@@ -95,7 +96,7 @@ class TierCodeField(serializers.SlugRelatedField):
     }
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("queryset", TrustTier.objects.all())
+        kwargs.setdefault("queryset", trust_tier_list())
         super().__init__(slug_field="code", **kwargs)
 
 
@@ -106,7 +107,7 @@ class RemedyCodeField(serializers.SlugRelatedField):
     }
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("queryset", RemedyType.objects.all())
+        kwargs.setdefault("queryset", remedy_type_list())
         super().__init__(slug_field="code", **kwargs)
 
 
@@ -114,5 +115,5 @@ class UserIdField(serializers.PrimaryKeyRelatedField):
     default_error_messages = {"does_not_exist": "Unknown user id {pk_value}."}
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("queryset", User.objects.all())
+        kwargs.setdefault("queryset", user_list())
         super().__init__(**kwargs)

@@ -34,6 +34,7 @@ from common.permissions import (
 from discretion.api.common import E400, E401, E403, E404, E409, E422, IDEMPOTENCY_HEADER, _name
 from discretion.api.fields import MoneyField, currency, money
 from discretion.api.idempotency import idempotent_response
+from discretion.escalations.rules import NOTE_MAX_LENGTH
 from discretion.escalations.selectors import escalation_get, escalation_list
 from discretion.escalations.services import escalation_decide
 from discretion.models import Escalation
@@ -142,11 +143,13 @@ class EscalationDetail(APIView):
 
 class ApproveInput(serializers.Serializer):
     amount = MoneyField(required=False, allow_null=True)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH, default=""
+    )
 
 
 class DenyInput(serializers.Serializer):
-    note = serializers.CharField(allow_blank=False, max_length=4000)
+    note = serializers.CharField(allow_blank=False, max_length=NOTE_MAX_LENGTH)
 
 
 class _Decide(APIView):

@@ -6,7 +6,7 @@ Only ever the caller's own; thin views over ``discretion.notifications.services`
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -22,11 +22,8 @@ from rest_framework.views import APIView
 
 from discretion.api.common import E400, E401, E404
 from discretion.models import Notification
-from discretion.notifications.services import (
-    notification_list,
-    notification_mark_all_read,
-    notification_mark_read,
-)
+from discretion.notifications.selectors import notification_get, notification_list
+from discretion.notifications.services import notification_mark_all_read, notification_mark_read
 
 
 class NotificationOutput(serializers.ModelSerializer):
@@ -83,7 +80,10 @@ class NotificationRead(APIView):
 
     @extend_schema(request=None, responses={200: NotificationOutput, 401: E401, 404: E404})
     def post(self, request, pk: int):
-        notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
+        try:
+            notification = notification_get(user=request.user, notification_id=pk)
+        except Notification.DoesNotExist:
+            raise Http404("No Notification matches the given query.") from None
         notification = notification_mark_read(user=request.user, notification=notification)
         return Response(NotificationOutput(notification).data)
 

@@ -8,7 +8,7 @@ username, display_name}``; ``?at=<ISO time>`` asks about another moment.
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.urls import path
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -42,10 +42,12 @@ from discretion.escalations.oncall import (
     oncall_now,
     oncall_shift_create,
     oncall_shift_delete,
+    oncall_shift_get,
     oncall_shift_list,
     oncall_shift_update,
 )
-from discretion.models import OnCallShift, User
+from discretion.models import OnCallShift
+from discretion.trust.selectors import user_list
 
 
 class ShiftOutput(serializers.ModelSerializer):
@@ -60,7 +62,7 @@ class ShiftOutput(serializers.ModelSerializer):
 
 
 class ShiftInput(serializers.Serializer):
-    supervisor = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
+    supervisor = serializers.PrimaryKeyRelatedField(queryset=user_list())
     level = StrictIntegerField(min_value=1, max_value=100)
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
@@ -80,16 +82,13 @@ class ShiftListCreate(generics.ListAPIView):
     serializer_class = ShiftOutput
 
     def get_queryset(self):
-        qs = oncall_shift_list()
         params = self.request.query_params
-        if params.get("supervisor", "").isdigit():
-            qs = qs.filter(supervisor_id=int(params["supervisor"]))
-        if params.get("level", "").isdigit():
-            qs = qs.filter(level=int(params["level"]))
-        if params.get("current") in ("1", "true"):
-            now = timezone.now()
-            qs = qs.filter(starts_at__lte=now, ends_at__gt=now)
-        return qs
+        supervisor, level = params.get("supervisor", ""), params.get("level", "")
+        return oncall_shift_list(
+            supervisor_id=int(supervisor) if supervisor.isdigit() else None,
+            level=int(level) if level.isdigit() else None,
+            at=timezone.now() if params.get("current") in ("1", "true") else None,
+        )
 
     @extend_schema(responses={200: ShiftOutput(many=True), 401: E401, 403: E403})
     def get(self, request, *args, **kwargs):
@@ -110,7 +109,10 @@ class ShiftDetail(APIView):
     permission_classes = [IsAuthenticated, AdminWritesSupervisorReads]
 
     def _shift(self, pk: int) -> OnCallShift:
-        return get_object_or_404(oncall_shift_list(), pk=pk)
+        try:
+            return oncall_shift_get(shift_id=pk)
+        except OnCallShift.DoesNotExist:
+            raise Http404("No OnCallShift matches the given query.") from None
 
     @extend_schema(responses={200: ShiftOutput, 401: E401, 403: E403, 404: E404})
     def get(self, request, pk: int):

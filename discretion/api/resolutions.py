@@ -26,11 +26,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.models import Case, RemedyType, Resolution
+from cases.models import RemedyType, Resolution
+from cases.selectors import case_exists, remedy_type_list
 from common.errors import NotFound
 from discretion.api.fields import MoneyField, money
 from discretion.api.idempotency import idempotent_response
 from discretion.decisions.record import decision_payload
+from discretion.decisions.rules import CUSTOMER_MESSAGE_MAX_LENGTH, REASON_MAX_LENGTH
+from discretion.decisions.selectors import resolution_get, resolution_list
 from discretion.decisions.services import resolution_preview, resolution_request
 from discretion.engine import Decision
 from discretion.models import Escalation
@@ -48,9 +51,7 @@ class RemedyCodeField(serializers.Field):
             raise serializers.ValidationError('Give a remedy type code, e.g. "refund".')
         remedy = remedy_type_by_code(data.strip())
         if remedy is None or not remedy.enabled:
-            known = ", ".join(
-                RemedyType.objects.filter(enabled=True).values_list("code", flat=True)
-            )
+            known = ", ".join(r.code for r in remedy_type_list(enabled=True))
             state = "is disabled" if remedy else "is not a remedy type"
             raise serializers.ValidationError(f'"{data}" {state}. Use one of: {known}.')
         return remedy
@@ -62,9 +63,9 @@ class RemedyCodeField(serializers.Field):
 class ResolutionInput(serializers.Serializer):
     remedy_type = RemedyCodeField()
     amount = MoneyField(required=False)
-    reason = serializers.CharField(max_length=4000)
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
     customer_message = serializers.CharField(
-        max_length=8000, required=False, allow_blank=True, default=""
+        max_length=CUSTOMER_MESSAGE_MAX_LENGTH, required=False, allow_blank=True, default=""
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -83,7 +84,7 @@ class ResolutionInput(serializers.Serializer):
 
 class PreviewInput(ResolutionInput):
     # A preview can be asked before the reason is typed.
-    reason = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True)
 
 
 CHECK_SCHEMA = inline_serializer(
@@ -199,10 +200,6 @@ def resolution_data(resolution: Resolution, escalation: Any = _LOADED) -> dict[s
     }
 
 
-def _resolutions():
-    return Resolution.objects.select_related("remedy_type", "escalation")
-
-
 def _no_case(case_id: int) -> NotFound:
     return NotFound(f"No case #{case_id}.")
 
@@ -265,9 +262,9 @@ class CaseResolutionsView(GenericAPIView):
         responses={200: RESOLUTION_SCHEMA, 404: OpenApiResponse(description="No such case.")},
     )
     def get(self, request: Request, case_id: int) -> Response:
-        if not Case.objects.filter(pk=case_id).exists():
+        if not case_exists(case_id=case_id):
             raise _no_case(case_id)
-        page = self.paginate_queryset(_resolutions().filter(case_id=case_id))
+        page = self.paginate_queryset(resolution_list(case_id=case_id))
         return self.get_paginated_response([resolution_data(r) for r in page])
 
 
@@ -302,9 +299,10 @@ class ResolutionDetailView(APIView):
         responses={200: RESOLUTION_SCHEMA, 404: OpenApiResponse(description="No such resolution.")},
     )
     def get(self, request: Request, pk: int) -> Response:
-        resolution = _resolutions().filter(pk=pk).first()
-        if resolution is None:
-            raise NotFound(f"No resolution #{pk}.")
+        try:
+            resolution = resolution_get(resolution_id=pk)
+        except Resolution.DoesNotExist:
+            raise NotFound(f"No resolution #{pk}.") from None
         return Response(resolution_data(resolution))
 
 
@@ -322,27 +320,27 @@ class ResolutionListView(GenericAPIView):
         responses={200: RESOLUTION_SCHEMA, 400: OpenApiResponse(description="Bad filter.")},
     )
     def get(self, request: Request) -> Response:
-        rows = _resolutions()
+        agent_id = None
         agent = request.query_params.get("agent")
         if agent:
             if agent == "me":
-                rows = rows.filter(agent=request.user)
+                agent_id = request.user.pk
             elif agent.isdigit():
-                rows = rows.filter(agent_id=int(agent))
+                agent_id = int(agent)
             else:
                 raise ValidationError({"agent": ['Use "me" or a user id.']})
         status = request.query_params.get("status")
-        if status:
-            if status not in Resolution.Status.values:
-                raise ValidationError(
-                    {"status": [f"Use one of: {', '.join(Resolution.Status.values)}."]}
-                )
-            rows = rows.filter(status=status)
+        if status and status not in Resolution.Status.values:
+            raise ValidationError(
+                {"status": [f"Use one of: {', '.join(Resolution.Status.values)}."]}
+            )
+        case_id = None
         case = request.query_params.get("case")
         if case:
             if not case.isdigit():
                 raise ValidationError({"case": ["Use a case id."]})
-            rows = rows.filter(case_id=int(case))
+            case_id = int(case)
+        rows = resolution_list(agent_id=agent_id, status=status or None, case_id=case_id)
         page = self.paginate_queryset(rows)
         return self.get_paginated_response([resolution_data(r) for r in page])
 

@@ -17,6 +17,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from cases.models import RemedyType
+from cases.selectors import remedy_type_list
 from common.permissions import AdminWritesAllRead, AdminWritesSupervisorReads
 from discretion.api.common import (
     E400,
@@ -29,7 +30,8 @@ from discretion.api.common import (
     reject_unchangeable,
 )
 from discretion.api.fields import MoneyField
-from discretion.models import TrustLimit, TrustTier
+from discretion.models import TIER_CODE_MAX_LENGTH, TIER_NAME_MAX_LENGTH, TrustLimit, TrustTier
+from discretion.trust.selectors import trust_limit_list, trust_tier_list
 from discretion.trust.services import (
     LIMIT_FIELDS,
     trust_limit_create,
@@ -47,21 +49,23 @@ class TrustTierOutput(serializers.ModelSerializer):
 
 
 class TrustTierPatchInput(serializers.Serializer):
-    name = serializers.CharField(max_length=80, required=False)
+    name = serializers.CharField(max_length=TIER_NAME_MAX_LENGTH, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     rank = serializers.IntegerField(required=False, min_value=0, max_value=32767)
     reason = serializers.CharField(required=False, allow_blank=True, write_only=True)
 
 
 class TrustTierCreateInput(TrustTierPatchInput):
-    code = serializers.SlugField(max_length=40)
-    name = serializers.CharField(max_length=80)
+    code = serializers.SlugField(max_length=TIER_CODE_MAX_LENGTH)
+    name = serializers.CharField(max_length=TIER_NAME_MAX_LENGTH)
 
 
 class TrustTierListCreate(generics.ListAPIView):
     permission_classes = [IsAuthenticated, AdminWritesAllRead]
     serializer_class = TrustTierOutput
-    queryset = TrustTier.objects.order_by("rank", "code")
+
+    def get_queryset(self):
+        return trust_tier_list()
 
     @extend_schema(responses={200: TrustTierOutput(many=True), 401: E401})
     def get(self, request, *args, **kwargs):
@@ -81,8 +85,10 @@ class TrustTierListCreate(generics.ListAPIView):
 class TrustTierDetail(generics.RetrieveAPIView):
     permission_classes = [IsAuthenticated, AdminWritesAllRead]
     serializer_class = TrustTierOutput
-    queryset = TrustTier.objects.all()
     lookup_field = "code"
+
+    def get_queryset(self):
+        return trust_tier_list()
 
     @extend_schema(responses={200: TrustTierOutput, 401: E401, 404: E404})
     def get(self, request, *args, **kwargs):
@@ -162,14 +168,13 @@ class TrustLimitFilter(django_filters.FilterSet):
         fields = ["tier", "agent", "remedy_type"]
 
 
-LIMITS = TrustLimit.objects.select_related("tier", "remedy_type").order_by("id")
-
-
 class TrustLimitListCreate(generics.ListAPIView):
     permission_classes = [IsAuthenticated, AdminWritesSupervisorReads]
     serializer_class = TrustLimitOutput
     filterset_class = TrustLimitFilter
-    queryset = LIMITS
+
+    def get_queryset(self):
+        return trust_limit_list()
 
     @extend_schema(responses={200: TrustLimitOutput(many=True), 400: E400, 401: E401, 403: E403})
     def get(self, request, *args, **kwargs):
@@ -193,7 +198,9 @@ class TrustLimitListCreate(generics.ListAPIView):
 class TrustLimitDetail(generics.RetrieveAPIView):
     permission_classes = [IsAuthenticated, AdminWritesSupervisorReads]
     serializer_class = TrustLimitOutput
-    queryset = LIMITS
+
+    def get_queryset(self):
+        return trust_limit_list()
 
     @extend_schema(responses={200: TrustLimitOutput, 401: E401, 403: E403, 404: E404})
     def get(self, request, *args, **kwargs):
@@ -240,8 +247,10 @@ class RemedyTypeOutput(serializers.ModelSerializer):
 
 class RemedyTypeList(generics.ListAPIView):
     serializer_class = RemedyTypeOutput
-    queryset = RemedyType.objects.order_by("sort_order", "code")
     filterset_fields = ["enabled", "monetary"]
+
+    def get_queryset(self):
+        return remedy_type_list()
 
     @extend_schema(responses={200: RemedyTypeOutput(many=True), 401: E401})
     def get(self, request, *args, **kwargs):

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from cases.models import Resolution
 from common.errors import Invalid
+from common.money import money
 from discretion import engine
 from policies.context import ContextError, context_merge
 from policies.evaluation import RuleResult, RuleSet, compile_rule, current_ruleset
@@ -113,10 +114,6 @@ def _hit(r: RuleResult) -> engine.RuleHit:
         message=r.message,
         error=r.error,
     )
-
-
-def _money(value: Decimal) -> str:
-    return str(value.quantize(engine.CENT))
 
 
 def backtest_run(*, draft: RuleDraft, days: int = 30, now: datetime | None = None) -> dict:
@@ -250,7 +247,7 @@ def backtest_run(*, draft: RuleDraft, days: int = 30, now: datetime | None = Non
                     "resolution": rid,
                     "case": case_id,
                     "agent": agent_id,
-                    "amount": _money(amount),
+                    "amount": money(amount),
                     "remedy_type": code,
                     "before": before.outcome,
                     "after": after.outcome,
@@ -265,7 +262,7 @@ def backtest_run(*, draft: RuleDraft, days: int = 30, now: datetime | None = Non
                 "id": agent_id,
                 "name": users[agent_id].label if agent_id in users else str(agent_id),
                 "count": count,
-                "amount": _money(total),
+                "amount": money(total),
             }
             for agent_id, (count, total) in agents.items()
         ),
@@ -286,9 +283,9 @@ def backtest_run(*, draft: RuleDraft, days: int = 30, now: datetime | None = Non
         "draft_matched": draft_matched,
         "draft_errors": draft_errors,
         "changed": sum(count for count, _ in pairs.values()),
-        "amount_changed": _money(amount_changed),
+        "amount_changed": money(amount_changed),
         "changes": [
-            {"from": a, "to": b, "count": count, "amount": _money(total)}
+            {"from": a, "to": b, "count": count, "amount": money(total)}
             for (a, b), (count, total) in sorted(pairs.items(), key=lambda kv: -kv[1][0])
         ],
         "outcomes_before": {k: before_counts.get(k, 0) for k in ("apply", "escalate", "reject")},

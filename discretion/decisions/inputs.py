@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from cases.models import Case, RemedyType, Resolution
 from common.money import ZERO
+from common.roles import role_of
 from discretion import engine
 from discretion.models import BudgetWindow, User
 from discretion.trust.locks import LockedWindows
@@ -195,7 +196,7 @@ def decision_context(
             "remedies_30d_count": history_count,
         },
         "agent": {
-            "role": "admin" if user.is_superuser else user.role,
+            "role": role_of(user),
             "tier": tier_code,
             "team": team_name,
             "tenure_days": max(

@@ -8,9 +8,9 @@ docs/api.md.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
+from common.money import money
 from discretion import engine
 from discretion.decisions.inputs import DecisionInputs
 
@@ -33,9 +33,9 @@ def decision_payload(decision: engine.Decision) -> dict[str, Any]:
         "checks": [
             {
                 "name": check.name,
-                "limit": _money(check.limit),
-                "used": _money(check.used),
-                "requested": _money(check.requested),
+                "limit": money(check.limit),
+                "used": money(check.used),
+                "requested": money(check.requested),
                 "passed": check.passed,
             }
             for check in decision.checks
@@ -52,7 +52,3 @@ def decision_payload(decision: engine.Decision) -> dict[str, Any]:
             for rule in decision.rules
         ],
     }
-
-
-def _money(value: Decimal | None) -> str | None:
-    return None if value is None else str(Decimal(value).quantize(Decimal("0.01")))

@@ -18,6 +18,7 @@ from audit.models import ObjectType
 from audit.services import audit_change, audit_record
 from common.db import select
 from common.errors import Invalid
+from common.roles import is_supervising
 from discretion.models import Escalation, EscalationPolicy, OnCallShift, Role, User
 
 SHIFT_FIELDS = ("supervisor", "level", "starts_at", "ends_at")
@@ -38,7 +39,7 @@ def _shift_snapshot(shift: OnCallShift) -> dict[str, Any]:
 def _shift_validate(shift: OnCallShift) -> None:
     errors: dict[str, list[str]] = {}
     supervisor = shift.supervisor
-    if supervisor.role not in (Role.SUPERVISOR, Role.ADMIN) and not supervisor.is_superuser:
+    if not is_supervising(supervisor):
         errors["supervisor"] = [
             f"{supervisor.username} is an agent: only supervisors and admins can be on call."
         ]
@@ -113,8 +114,34 @@ def oncall_shift_delete(*, acting_user: User, shift: OnCallShift) -> None:
     )
 
 
-def oncall_shift_list() -> QuerySet[OnCallShift]:
-    return OnCallShift.objects.select_related("supervisor").order_by("starts_at", "level", "id")
+def oncall_shift_list(
+    *,
+    supervisor_id: int | None = None,
+    level: int | None = None,
+    at: datetime | None = None,
+    overlapping: tuple[datetime, datetime] | None = None,
+) -> QuerySet[OnCallShift]:
+    """Shifts by start, with the supervisor joined (one query).
+
+    ``at``: the shifts running at that moment. ``overlapping=(start, end)``: those that
+    overlap the period (a week of the admin's calendar).
+    """
+    qs = OnCallShift.objects.select_related("supervisor").order_by("starts_at", "level", "id")
+    if supervisor_id is not None:
+        qs = qs.filter(supervisor_id=supervisor_id)
+    if level is not None:
+        qs = qs.filter(level=level)
+    if at is not None:
+        qs = qs.filter(starts_at__lte=at, ends_at__gt=at)
+    if overlapping is not None:
+        start, end = overlapping
+        qs = qs.filter(starts_at__lt=end, ends_at__gt=start)
+    return qs
+
+
+def oncall_shift_get(*, shift_id: int) -> OnCallShift:
+    """Raises OnCallShift.DoesNotExist."""
+    return oncall_shift_list().get(pk=shift_id)
 
 
 _ONCALL_SQL = (

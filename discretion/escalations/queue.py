@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from cases.models import Resolution
 from discretion.dashboard.selectors import WINDOW_DAYS, ZERO
+from discretion.escalations.rules import approval_refusal, decider_refusal
 from discretion.models import Escalation, User
 from discretion.trust.selectors import effective_limits_for
 
@@ -155,19 +156,14 @@ def queue_list(*, user: User, now: datetime | None = None) -> list[QueueItem]:
         if escalation.due_at is not None:
             item.seconds_left = int((escalation.due_at - now).total_seconds())
         item.late = escalation.overdue or (item.seconds_left is not None and item.seconds_left < 0)
-        # What the service will say, shown before the click (the service still decides).
+        # What the service will say, shown before the click (the service still decides,
+        # by the same rules).
         limit = my_limits.get(resolution.remedy_type_id)
         item.approval_max = limit.approval_max if limit else None
-        if resolution.agent_id == user.pk:
-            item.cannot_approve_why = "You made this request: another supervisor must decide it."
-        elif item.approval_max is None:
-            item.cannot_approve_why = (
-                f"You have no approval limit for {resolution.remedy_type.name.lower()}."
-            )
-        elif resolution.amount > item.approval_max:
-            item.cannot_approve_why = (
-                f"Above your approval limit of {item.approval_max}: you can lower it to that."
-            )
-        item.can_approve = not item.cannot_approve_why
+        refusal = decider_refusal(user=user, resolution=resolution) or approval_refusal(
+            user=user, resolution=resolution, amount=resolution.amount, limit=limit
+        )
+        item.cannot_approve_why = refusal.hint if refusal else ""
+        item.can_approve = refusal is None
         items.append(item)
     return items

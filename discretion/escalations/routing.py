@@ -21,10 +21,11 @@ from django.utils import timezone
 from cases.models import Case, RemedyType, Resolution
 from cases.services import case_event_add
 from common.db import insert, relate, select_one
+from common.roles import admin_q
 from discretion.escalations.oncall import oncall_supervisors_at
 from discretion.escalations.services import logger
 from discretion.escalations.wording import _label, _remedy_phrase
-from discretion.models import Escalation, EscalationEvent, EscalationPolicy, OnCallShift, Role, User
+from discretion.models import Escalation, EscalationEvent, EscalationPolicy, OnCallShift, User
 from discretion.notifications.services import notification_create
 
 
@@ -34,11 +35,7 @@ def _levels_of(escalation: Escalation) -> dict[int, int]:
 
 
 def _admins() -> list[User]:
-    return list(
-        User.objects.filter(is_active=True)
-        .filter(Q(role=Role.ADMIN) | Q(is_superuser=True))
-        .order_by("id")
-    )
+    return list(User.objects.filter(is_active=True).filter(admin_q()).order_by("id"))
 
 
 @dataclass

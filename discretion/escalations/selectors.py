@@ -5,9 +5,13 @@ with its joins and history loaded in two queries for any page size.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import Prefetch, QuerySet
 
-from discretion.models import Escalation, EscalationEvent, Role, User
+from common.roles import is_supervising
+from discretion.escalations.oncall import oncall_supervisors_at
+from discretion.models import Escalation, EscalationEvent, User
 
 
 def escalation_list(
@@ -24,8 +28,7 @@ def escalation_list(
         "assigned_to",
         "decided_by",
     ).prefetch_related(Prefetch("history", queryset=EscalationEvent.objects.order_by("at", "id")))
-    role = "admin" if user.is_superuser else user.role
-    if role not in (Role.SUPERVISOR, Role.ADMIN):
+    if not is_supervising(user):
         qs = qs.filter(resolution__agent=user)
     if status:
         qs = qs.filter(status=status)
@@ -36,3 +39,15 @@ def escalation_list(
 
 def escalation_get(*, user: User, escalation_id: int) -> Escalation | None:
     return escalation_list(user=user).filter(pk=escalation_id).first()
+
+
+def escalation_exists(*, escalation_id: int) -> bool:
+    """Whether there is such an escalation at all, whoever may see it."""
+    return Escalation.objects.filter(pk=escalation_id).exists()
+
+
+def oncall_supervisor_get(*, level: int = 1, at: datetime | None = None) -> User | None:
+    """Who a new escalation at ``level`` would go to now: the least loaded person on call
+    (one query), or None when nobody is."""
+    people = oncall_supervisors_at(level=level, at=at)
+    return people[0] if people else None

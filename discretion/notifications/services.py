@@ -16,7 +16,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from common.tasks import task_send
@@ -136,15 +135,6 @@ def notification_undelivered_ids(*, limit: int = 100) -> list[int]:
         .order_by("id")
         .values_list("id", flat=True)[:limit]
     )
-
-
-def notification_list(*, user: User, unread: bool | None = None) -> QuerySet[Notification]:
-    qs = Notification.objects.filter(recipient=user)
-    if unread is True:
-        qs = qs.filter(read_at__isnull=True)
-    elif unread is False:
-        qs = qs.filter(read_at__isnull=False)
-    return qs.order_by("-created_at", "-id")
 
 
 def notification_mark_read(*, user: User, notification: Notification) -> Notification:

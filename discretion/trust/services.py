@@ -18,6 +18,7 @@ from audit.models import ObjectType
 from audit.services import audit_change, audit_record
 from cases.models import RemedyType
 from common.errors import Invalid
+from common.money import money
 from discretion.models import TrustLimit, TrustTier, User
 
 TIER_EDITABLE_FIELDS = ("name", "description", "rank")
@@ -38,10 +39,6 @@ LIMIT_FIELDS = (
 LIMIT_MONEY_FIELDS = ("per_remedy_max", "per_case_max", "daily_max", "monthly_max", "approval_max")
 
 
-def _money(value: Decimal | None) -> str | None:
-    return None if value is None else str(Decimal(value).quantize(Decimal("0.01")))
-
-
 def trust_tier_snapshot(tier: TrustTier) -> dict[str, Any]:
     return {
         "code": tier.code,
@@ -59,7 +56,7 @@ def trust_limit_snapshot(limit: TrustLimit) -> dict[str, Any]:
         "remedy_type": limit.remedy_type.code,
     }
     for name in LIMIT_MONEY_FIELDS:
-        snapshot[name] = _money(getattr(limit, name))
+        snapshot[name] = money(getattr(limit, name))
     return snapshot
 
 

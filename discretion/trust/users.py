@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from rest_framework.authtoken.models import Token
 
 from audit.models import ObjectType
 from audit.services import audit_change, audit_record
@@ -157,3 +158,9 @@ def user_audit_change(
         before=before,
         after=after,
     )
+
+
+def api_token_get_or_create(*, user: User) -> str:
+    """The user's API token key, made on first use (one per user: DRF's token model)."""
+    token, _ = Token.objects.get_or_create(user=user)
+    return token.key

@@ -37,6 +37,8 @@ def run(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]
         {
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "DISCRETION_VAR_DIR": str(tmp_path / "var"),
+            # Required; never connected to here. A test passes "" to leave it unset.
+            "DATABASE_URL": "postgres://app@db.internal:5432/discretion",
             **env,
         }
     )
@@ -77,15 +79,28 @@ def test_production_starts_with_a_real_key(tmp_path):
     assert values["debug"] is False
 
 
-def test_debug_starts_without_a_key_on_the_embedded_default(tmp_path):
+def test_debug_starts_without_a_key(tmp_path: Path) -> None:
     values = probe({"DEBUG": "1"}, tmp_path)
     assert values["debug"] is True
-    # The embedded default: SQLite in the var dir, Celery on kombu's filesystem transport.
-    assert values["engine"] == "django.db.backends.sqlite3"
-    assert values["name"] == str(tmp_path / "var" / "db.sqlite3")
+    assert values["engine"] == "django.db.backends.postgresql"
+    # Without REDIS_URL: Celery on kombu's filesystem transport, the file cache, in var.
     assert values["broker"] == "filesystem://"
     assert values["cache"] == "django.core.cache.backends.filebased.FileBasedCache"
     assert (tmp_path / "var" / "celery" / "queue").is_dir()
+
+
+@pytest.mark.parametrize("debug", ["1", "0"])
+def test_database_url_is_required(tmp_path: Path, debug: str) -> None:
+    result = run({"DEBUG": debug, "SECRET_KEY": STRONG_KEY, "DATABASE_URL": ""}, tmp_path)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DATABASE_URL is not set" in result.stderr
+    assert "./dev run" in result.stderr
+
+
+def test_only_postgresql_is_accepted(tmp_path: Path) -> None:
+    result = run({"DEBUG": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}, tmp_path)
+    assert result.returncode != 0
+    assert "PostgreSQL only" in result.stderr
 
 
 def test_database_url_and_redis_url_are_used(tmp_path):

@@ -12,24 +12,28 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_http_methods
 
 from common.errors import DomainError
-from discretion.models import Role, TrustTier, User
+from common.roles import role_of
+from discretion.models import DISPLAY_NAME_MAX_LENGTH, TEAM_NAME_MAX_LENGTH, Role
+from discretion.trust.selectors import trust_tier_list, user_get, user_list
 from discretion.trust.users import team_get_or_create, user_create, user_update
-from web.common import admin_required, form_errors_add
+from web.common import admin_required, form_errors_add, found
 
 
 class AgentForm(forms.Form):
-    display_name = forms.CharField(max_length=150, required=False, label="Display name")
+    display_name = forms.CharField(
+        max_length=DISPLAY_NAME_MAX_LENGTH, required=False, label="Display name"
+    )
     email = forms.EmailField(max_length=254, required=False)
     role = forms.ChoiceField(choices=Role.choices)
     tier = forms.ModelChoiceField(
-        queryset=TrustTier.objects.all(), to_field_name="code", required=False, label="Trust tier"
+        queryset=trust_tier_list(), to_field_name="code", required=False, label="Trust tier"
     )
-    team = forms.CharField(max_length=100, required=False, label="Team")
+    team = forms.CharField(max_length=TEAM_NAME_MAX_LENGTH, required=False, label="Team")
     is_active = forms.BooleanField(required=False, initial=True, label="Active")
 
     def values(self) -> dict[str, Any]:
@@ -82,18 +86,18 @@ def agents_page(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"{user.label} can now sign in as {user.username}.")
                 return redirect("admin-agents")
         status = 400
-    people = User.objects.select_related("team", "tier").order_by("role", "username")
+    people = user_list(order="role")
     return render(request, "admin_ui/agents.html", {"people": people, "form": form}, status=status)
 
 
 @admin_required
 @require_http_methods(["GET", "POST"])
 def agent_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(User.objects.select_related("team", "tier"), pk=pk)
+    person = found(user_get, "No such user.", user_id=pk)
     initial = {
         "display_name": person.display_name,
         "email": person.email,
-        "role": "admin" if person.is_superuser else person.role,
+        "role": role_of(person),
         "tier": person.tier,
         "team": person.team.name if person.team_id else "",
         "is_active": person.is_active,

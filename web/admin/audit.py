@@ -6,7 +6,7 @@ Reads only: audit events are append-only (the database refuses UPDATE and DELETE
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
@@ -17,8 +17,9 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from audit.models import AuditEvent, ObjectType
-from discretion.models import User
+from audit.models import ObjectType
+from audit.selectors import audit_event_list
+from discretion.trust.selectors import user_list
 from web.common import admin_required
 
 
@@ -27,9 +28,7 @@ class AuditFilter(forms.Form):
         choices=[("", "Any"), *list(ObjectType.choices)], required=False, label="Object"
     )
     object_id = forms.CharField(max_length=64, required=False, label="Object id")
-    actor = forms.ModelChoiceField(
-        queryset=User.objects.order_by("username"), required=False, empty_label="Anyone"
-    )
+    actor = forms.ModelChoiceField(queryset=user_list(), required=False, empty_label="Anyone")
     since = forms.DateField(
         required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -46,23 +45,19 @@ AUDIT_PAGE_SIZE = 50
 def audit_page(request: HttpRequest) -> HttpResponse:
     """Filtered, paginated (50 a page): a count and one page with the actor joined."""
     form = AuditFilter(request.GET or None)
-    events = AuditEvent.objects.select_related("actor").order_by("-at", "-id")
+    filters: dict[str, Any] = {}
     if form.is_valid():
         data = form.cleaned_data
-        tz = timezone.get_current_timezone()
-        if data["object_type"]:
-            events = events.filter(object_type=data["object_type"])
-        if data["object_id"]:
-            events = events.filter(object_id=data["object_id"].strip())
-        if data["actor"]:
-            events = events.filter(actor=data["actor"])
-        if data["since"]:
-            events = events.filter(
-                at__gte=timezone.make_aware(datetime.combine(data["since"], time.min), tz)
-            )
-        if data["until"]:
-            end = datetime.combine(data["until"] + timedelta(days=1), time.min)
-            events = events.filter(at__lt=timezone.make_aware(end, tz))
+        filters = {
+            "object_type": data["object_type"] or None,
+            "object_id": data["object_id"].strip() or None,
+            "actor_id": data["actor"].pk if data["actor"] else None,
+            # The dates are whole local days: from the first one's midnight to the
+            # midnight after the last one.
+            "since": _midnight(data["since"]) if data["since"] else None,
+            "until": _midnight(data["until"] + timedelta(days=1)) if data["until"] else None,
+        }
+    events = audit_event_list(**filters)
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -72,6 +67,10 @@ def audit_page(request: HttpRequest) -> HttpResponse:
         "admin_ui/audit.html",
         {"form": form, "page": page, "rows": rows, "query": query.urlencode()},
     )
+
+
+def _midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
 
 
 def _changes(before: Any, after: Any) -> list[tuple[str, Any, Any]]:

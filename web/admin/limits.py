@@ -14,20 +14,29 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.models import RemedyType
+from cases.selectors import remedy_type_get, remedy_type_list
 from common.errors import DomainError
-from discretion.models import TrustLimit, TrustTier, User
+from discretion.models import TrustLimit, TrustTier
+from discretion.trust.selectors import (
+    override_get,
+    tier_limit_get,
+    trust_limit_list,
+    trust_tier_get,
+    trust_tier_list,
+    user_list,
+)
 from discretion.trust.services import (
     trust_limit_create,
     trust_limit_delete,
     trust_limit_update,
 )
 from web.admin.tiers import TierCreateForm
-from web.common import admin_required, error_lines, form_errors_add
+from web.common import admin_required, error_lines, form_errors_add, found
 
 CAP_FIELDS = ("per_remedy_max", "per_case_max", "daily_max", "monthly_max", "approval_max")
 
@@ -99,17 +108,13 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "admin_ui/index.html")
 
 
-def _remedies() -> list[RemedyType]:
-    return list(RemedyType.objects.filter(enabled=True))
-
-
 @admin_required
 @require_GET
 def limits_page(request: HttpRequest) -> HttpResponse:
     """Tiers x remedy types, and the per-agent overrides below. Five queries in all."""
-    tiers = list(TrustTier.objects.all())
-    remedies = _remedies()
-    limits = list(TrustLimit.objects.select_related("tier", "agent", "remedy_type"))
+    tiers = list(trust_tier_list())
+    remedies = list(remedy_type_list(enabled=True))
+    limits = list(trust_limit_list())
     by_cell = {(lim.tier_id, lim.remedy_type_id): lim for lim in limits if lim.tier_id}
     rows = [
         {
@@ -122,7 +127,7 @@ def limits_page(request: HttpRequest) -> HttpResponse:
         (lim for lim in limits if lim.agent_id),
         key=lambda lim: (lim.agent.username, lim.remedy_type.sort_order, lim.remedy_type.code),
     )
-    people = User.objects.filter(is_active=True).order_by("username")
+    people = user_list(active=True)
     return render(
         request,
         "admin_ui/limits.html",
@@ -146,13 +151,9 @@ def _cell_context(tier: TrustTier, remedy: RemedyType, limit: TrustLimit | None)
 @require_http_methods(["GET", "POST"])
 def limit_cell(request: HttpRequest, tier_code: str, remedy_code: str) -> HttpResponse:
     """One cell of the matrix: shown, edited (``?edit=1``) or saved (POST)."""
-    tier = get_object_or_404(TrustTier, code=tier_code)
-    remedy = get_object_or_404(RemedyType, code=remedy_code)
-    limit = (
-        TrustLimit.objects.select_related("tier", "remedy_type")
-        .filter(tier=tier, remedy_type=remedy)
-        .first()
-    )
+    tier = found(trust_tier_get, "No such tier.", code=tier_code)
+    remedy = found(remedy_type_get, "No such remedy type.", code=remedy_code)
+    limit = tier_limit_get(tier=tier, remedy_type=remedy)
     context = _cell_context(tier, remedy, limit)
     if request.method == "GET":
         if request.GET.get("edit"):
@@ -214,11 +215,9 @@ def _cell_done(request: HttpRequest, context: dict) -> HttpResponse:
 
 
 class OverrideForm(LimitForm):
-    agent = forms.ModelChoiceField(
-        queryset=User.objects.filter(is_active=True).order_by("username"), label="Agent"
-    )
+    agent = forms.ModelChoiceField(queryset=user_list(active=True), label="Agent")
     remedy_type = forms.ModelChoiceField(
-        queryset=RemedyType.objects.filter(enabled=True), to_field_name="code", label="Remedy"
+        queryset=remedy_type_list(enabled=True), to_field_name="code", label="Remedy"
     )
 
     field_order = ["agent", "remedy_type", *CAP_FIELDS, "reason"]
@@ -252,9 +251,7 @@ def override_create(request: HttpRequest) -> HttpResponse:
 @admin_required
 @require_http_methods(["GET", "POST"])
 def override_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    limit = get_object_or_404(
-        TrustLimit.objects.select_related("agent", "remedy_type"), pk=pk, agent__isnull=False
-    )
+    limit = found(override_get, "No such override.", limit_id=pk)
     if request.method == "GET":
         form = LimitForm(initial=_initial(limit))
         return render(request, "admin_ui/override_form.html", {"form": form, "limit": limit})

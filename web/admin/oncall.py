@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -24,14 +24,16 @@ from discretion.escalations.oncall import (
     escalation_policy_update,
     oncall_shift_create,
     oncall_shift_delete,
+    oncall_shift_get,
+    oncall_shift_list,
 )
-from discretion.models import OnCallShift, Role, User
-from web.common import admin_required, error_lines, form_errors_add
+from discretion.trust.selectors import user_list
+from web.common import admin_required, error_lines, form_errors_add, found
 
 
 class ShiftForm(forms.Form):
     supervisor = forms.ModelChoiceField(
-        queryset=User.objects.filter(is_active=True, role__in=[Role.SUPERVISOR, Role.ADMIN]),
+        queryset=user_list(active=True, supervising=True),
         label="Supervisor",
     )
     level = forms.IntegerField(min_value=1, max_value=20, initial=1)
@@ -62,11 +64,7 @@ def _week_context(week: date) -> dict[str, Any]:
     tz = timezone.get_current_timezone()
     start = timezone.make_aware(datetime.combine(week, time.min), tz)
     end = start + timedelta(days=7)
-    shifts = list(
-        OnCallShift.objects.filter(starts_at__lt=end, ends_at__gt=start)
-        .select_related("supervisor")
-        .order_by("level", "starts_at", "id")
-    )
+    shifts = list(oncall_shift_list(overlapping=(start, end)))
     policy = escalation_policy_get()
     levels = sorted({int(e["level"]) for e in policy.levels} | {s.level for s in shifts})
     days = [week + timedelta(days=i) for i in range(7)]
@@ -150,7 +148,7 @@ def oncall_shift_add(request: HttpRequest) -> HttpResponse:
 @admin_required
 @require_POST
 def oncall_shift_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    shift = get_object_or_404(OnCallShift.objects.select_related("supervisor"), pk=pk)
+    shift = found(oncall_shift_get, "No such shift.", shift_id=pk)
     week = timezone.localdate(shift.starts_at)
     oncall_shift_delete(acting_user=request.user, shift=shift)
     messages.success(request, f"Removed {shift.supervisor.label}'s level {shift.level} shift.")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import cel
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,16 +19,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from common.errors import DomainError, NotFound
 from discretion.decisions.backtest import backtest_run, rule_draft_build
-from policies.context import context_merge
-from policies.expressions import MAX_EXPRESSION_LENGTH, ExpressionError, check_expression
-from policies.models import Effect, PolicyRule
-from policies.selectors import policy_rule_get, policy_rule_list
+from policies.expressions import MAX_EXPRESSION_LENGTH, ExpressionError
+from policies.models import RULE_NAME_MAX_LENGTH, Effect, PolicyRule
+from policies.selectors import expression_validation_get, policy_rule_get, policy_rule_list
 from policies.services import policy_rule_create, policy_rule_update
 from web.common import admin_required, form_errors_add
 
 
 class RuleForm(forms.Form):
-    name = forms.CharField(max_length=120)
+    name = forms.CharField(max_length=RULE_NAME_MAX_LENGTH)
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     expression = forms.CharField(
         max_length=MAX_EXPRESSION_LENGTH,
@@ -47,10 +45,9 @@ class RuleForm(forms.Form):
 
     def clean_expression(self) -> str:
         expression = self.cleaned_data["expression"]
-        try:
-            check_expression(expression)
-        except ExpressionError as exc:
-            raise forms.ValidationError(exc.message) from exc
+        validation = expression_validation_get(expression=expression)
+        if not validation.valid:
+            raise forms.ValidationError(validation.error)
         return expression
 
 
@@ -114,21 +111,12 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def rule_validate(request: HttpRequest) -> HttpResponse:
     """Live validation as the admin types (htmx): valid or where it goes wrong."""
     expression = request.POST.get("expression", "")
-    context: dict[str, Any] = {"expression": expression}
-    if len(expression) > MAX_EXPRESSION_LENGTH:
-        context["error"] = f"The expression is longer than {MAX_EXPRESSION_LENGTH} characters."
-        return render(request, "admin_ui/_rule_validation.html", context)
-    try:
-        compiled = check_expression(expression)
-    except ExpressionError as exc:
-        context.update({"error": exc.message, "line": exc.line, "column": exc.column})
-        return render(request, "admin_ui/_rule_validation.html", context)
-    context["variables"] = sorted(compiled.variables)
-    try:
-        context["sample"] = compiled.program.execute(cel.Context(variables=context_merge(None)))
-    except Exception:
-        context["sample"] = None
-    context["valid"] = True
+    validation = expression_validation_get(expression=expression)
+    context: dict[str, Any] = {"expression": expression, "valid": validation.valid}
+    if validation.valid:
+        context.update(variables=list(validation.variables), sample=validation.result)
+    else:
+        context.update(error=validation.error, line=validation.line, column=validation.column)
     return render(request, "admin_ui/_rule_validation.html", context)
 
 

@@ -9,21 +9,24 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST
 
 from common.errors import DomainError
-from discretion.models import TrustTier
+from discretion.models import TIER_CODE_MAX_LENGTH, TIER_NAME_MAX_LENGTH
+from discretion.trust.selectors import trust_tier_get
 from discretion.trust.services import (
     trust_tier_create,
     trust_tier_update,
 )
-from web.common import admin_required, form_errors_add
+from web.common import admin_required, form_errors_add, found
 
 
 class TierForm(forms.Form):
-    name = forms.CharField(max_length=80, help_text="What people see, e.g. “Senior”.")
+    name = forms.CharField(
+        max_length=TIER_NAME_MAX_LENGTH, help_text="What people see, e.g. “Senior”."
+    )
     description = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="Who belongs here."
     )
@@ -35,7 +38,8 @@ class TierForm(forms.Form):
 
 class TierCreateForm(TierForm):
     code = forms.SlugField(
-        max_length=40, help_text="Short and permanent: letters, digits, - and _, e.g. “lead”."
+        max_length=TIER_CODE_MAX_LENGTH,
+        help_text="Short and permanent: letters, digits, - and _, e.g. “lead”.",
     )
     field_order = ["code", "name", "description", "rank", "reason"]
 
@@ -68,7 +72,7 @@ def tier_create(request: HttpRequest) -> HttpResponse:
 @admin_required
 @require_http_methods(["GET", "POST"])
 def tier_edit(request: HttpRequest, code: str) -> HttpResponse:
-    tier = get_object_or_404(TrustTier, code=code)
+    tier = found(trust_tier_get, "No such tier.", code=code)
     if request.method == "GET":
         form = TierForm(
             initial={"name": tier.name, "description": tier.description, "rank": tier.rank}

@@ -14,131 +14,50 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import Sum
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import services as case_services
 from cases.models import Case, RemedyType, Resolution
-from cases.selectors import case_timeline
+from cases.selectors import case_get, case_timeline, remedy_type_get, remedy_type_list
 from common.errors import DomainError
 from common.idempotency import idempotent, input_fingerprint
 from common.money import ZERO
 from discretion.api.resolutions import PreviewInput, ResolutionInput
+from discretion.decisions.rules import CUSTOMER_MESSAGE_MAX_LENGTH, REASON_MAX_LENGTH
+from discretion.decisions.selectors import (
+    case_outcome_get,
+    case_outcome_list,
+    customer_history_list,
+)
 from discretion.decisions.services import resolution_preview, resolution_request
-from discretion.escalations.oncall import oncall_supervisors_at
-from discretion.trust.selectors import me_discretion
-from web.common import error_lines, error_status
+from discretion.escalations.selectors import oncall_supervisor_get
+from discretion.trust.selectors import METER_LABELS, Meter, check_shortfall_list, meter_get
+from web.common import error_lines, error_status, found
 
-CHECK_LABELS = {
-    "per_remedy_max": "Per remedy",
-    "per_case_max": "This case",
-    "daily_max": "Today",
-    "monthly_max": "This month",
-    "policy_rules": "Policy rules",
-}
-
+CHECK_LABELS = METER_LABELS
 
 # --- reads for the page -------------------------------------------------------------------
 
 
 def _case(case_id: int) -> Case:
-    return get_object_or_404(
-        Case.objects.select_related("customer", "assignee", "created_by"), pk=case_id
-    )
+    return found(case_get, f"No case #{case_id}.", case_id=case_id)
 
 
-def _remedies() -> list[RemedyType]:
-    return list(RemedyType.objects.filter(enabled=True).order_by("sort_order", "code"))
-
-
-def _case_used(case: Case) -> dict[int, Decimal]:
-    """Applied amount on this case per remedy type id (one grouped query)."""
-    rows = (
-        Resolution.objects.filter(case=case, status=Resolution.Status.APPLIED)
-        .values("remedy_type_id")
-        .annotate(total=Sum("amount"))
-    )
-    return {row["remedy_type_id"]: row["total"] or ZERO for row in rows}
-
-
-def _bar(label: str, cap: str | None, used: Decimal, requested: Decimal) -> dict[str, Any]:
-    """One meter bar: what is left of ``cap`` after ``used``, and this request's share."""
-    if cap is None:
-        return {"label": label, "capped": False}
-    cap_d = Decimal(cap)
-    left = max(cap_d - used, ZERO)
-    fits = requested <= left
-    used_pct = float(min(used / cap_d, 1)) * 100 if cap_d else 100.0
-    request_pct = float(min(requested, left) / cap_d) * 100 if cap_d else 0.0
-    left_pct = 100.0 - used_pct
-    return {
-        "label": label,
-        "capped": True,
-        "cap": cap_d,
-        "used": used,
-        "left": left,
-        "left_after": max(left - requested, ZERO),
-        "requested": requested,
-        "fits": fits,
-        "over_by": max(requested - left, ZERO),
-        "left_pct": round(max(left_pct - request_pct, 0), 1),
-        "request_pct": round(request_pct, 1),
-        "level": "bad" if left_pct < 10 else ("warn" if left_pct < 35 else "ok"),
-    }
+def _remedy(code: str) -> RemedyType | None:
+    try:
+        return remedy_type_get(code=code, enabled=True)
+    except RemedyType.DoesNotExist:
+        return None
 
 
 def meter_for(
     *, user, case: Case, remedy: RemedyType | None, requested: Decimal = ZERO
-) -> dict[str, Any] | None:
+) -> Meter | None:
     """What the user may still grant here, per check, for one remedy type."""
-    if remedy is None:
-        return None
-    row = next((r for r in me_discretion(user) if r["remedy_type"] == remedy.code), None)
-    if row is None:
-        return None
-    case_used = _case_used(case).get(remedy.pk, ZERO)
-    bars = [
-        # A single remedy's cap: nothing is "used" of it, only this request counts.
-        _bar("Per remedy", row["per_remedy_max"], ZERO, requested),
-        _bar("This case", row["per_case_max"], case_used, requested),
-        _bar("Today", row["daily_max"], Decimal(row["daily_used"]), requested),
-        _bar("This month", row["monthly_max"], Decimal(row["monthly_used"]), requested),
-    ]
-    return {
-        "remedy": remedy,
-        "row": row,
-        "bars": bars,
-        "monetary": remedy.monetary,
-        "no_limit": row["limit_source"] is None,
-        "approval_max": row["approval_max"],
-    }
-
-
-def _case_resolutions(case: Case) -> list[Resolution]:
-    return list(
-        Resolution.objects.filter(case=case)
-        .select_related("remedy_type", "agent", "escalation__assigned_to", "escalation__decided_by")
-        .order_by("-created_at", "-id")[:20]
-    )
-
-
-def _customer_history(case: Case) -> list[Resolution]:
-    return list(
-        Resolution.objects.filter(case__customer_id=case.customer_id)
-        .exclude(case=case)
-        .select_related("remedy_type", "case")
-        .order_by("-created_at", "-id")[:8]
-    )
-
-
-def _escalation(resolution: Resolution):
-    try:
-        return resolution.escalation
-    except Resolution.escalation.RelatedObjectDoesNotExist:  # type: ignore[attr-defined]
-        return None
+    return meter_get(user=user, case_id=case.pk, remedy_type=remedy, requested=requested)
 
 
 def _new_key() -> str:
@@ -146,22 +65,21 @@ def _new_key() -> str:
 
 
 def _page_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
-    remedies = _remedies()
+    remedies = list(remedy_type_list(enabled=True))
     selected = remedies[0] if remedies else None
-    resolutions = _case_resolutions(case)
-    for resolution in resolutions:
-        resolution.escalation_or_none = _escalation(resolution)
     return {
         "case": case,
         "timeline": list(case_timeline(case=case)),
         "remedies": remedies,
         "selected_remedy": selected,
         "meter": meter_for(user=request.user, case=case, remedy=selected),
-        "resolutions": resolutions,
-        "history": _customer_history(case),
+        "resolutions": case_outcome_list(case_id=case.pk),
+        "history": customer_history_list(customer_id=case.customer_id, exclude_case_id=case.pk),
         "statuses": Case.Status.choices,
         "currency": settings.DISCRETION_CURRENCY,
         "idempotency_key": _new_key(),
+        "reason_max_length": REASON_MAX_LENGTH,
+        "customer_message_max_length": CUSTOMER_MESSAGE_MAX_LENGTH,
         **extra,
     }
 
@@ -186,13 +104,14 @@ def case_timeline_fragment(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_GET
 def case_outcomes_fragment(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case(case_id)
-    resolutions = _case_resolutions(case)
-    for resolution in resolutions:
-        resolution.escalation_or_none = _escalation(resolution)
     return render(
         request,
         "agent/_outcomes.html",
-        {"case": case, "resolutions": resolutions, "currency": settings.DISCRETION_CURRENCY},
+        {
+            "case": case,
+            "resolutions": case_outcome_list(case_id=case.pk),
+            "currency": settings.DISCRETION_CURRENCY,
+        },
     )
 
 
@@ -240,38 +159,13 @@ def _errors(serializer) -> dict[str, str]:
     return flat
 
 
-def _failed_checks(checks) -> list[dict[str, Any]]:
-    rows = []
-    for check in checks:
-        if check.passed or check.name == "policy_rules":
-            continue
-        limit = check.limit if check.limit is not None else ZERO
-        rows.append(
-            {
-                "label": CHECK_LABELS.get(check.name, check.name),
-                "limit": limit,
-                "used": check.used,
-                "left": max(limit - check.used, ZERO),
-                "requested": check.requested,
-            }
-        )
-    return rows
-
-
-def _oncall_label() -> str | None:
-    people = oncall_supervisors_at(level=1)
-    return people[0].label if people else None
-
-
 @login_required
 @require_POST
 def resolve_preview(request: HttpRequest, case_id: int) -> HttpResponse:
     """The live preview and meter, as the agent types. Writes nothing."""
     case = _case(case_id)
     serializer = PreviewInput(data=_form_data(request))
-    remedy = RemedyType.objects.filter(
-        code=request.POST.get("remedy_type", ""), enabled=True
-    ).first()
+    remedy = _remedy(request.POST.get("remedy_type", ""))
     context: dict[str, Any] = {"case": case, "currency": settings.DISCRETION_CURRENCY}
     if not serializer.is_valid():
         errors = _errors(serializer)
@@ -286,10 +180,11 @@ def resolve_preview(request: HttpRequest, case_id: int) -> HttpResponse:
         remedy_type=data["remedy_type"],
         amount=data["amount"],
     )
+    oncall = oncall_supervisor_get(level=1) if decision.outcome == "escalate" else None
     context.update(
         decision=decision,
-        failed=_failed_checks(decision.checks),
-        oncall=_oncall_label() if decision.outcome == "escalate" else None,
+        failed=check_shortfall_list(checks=decision.checks),
+        oncall=oncall.label if oncall else None,
         meter=meter_for(
             user=request.user, case=case, remedy=data["remedy_type"], requested=data["amount"]
         ),
@@ -360,17 +255,12 @@ def resolve_submit(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 def _resolution(case_id: int, resolution_id: int) -> Resolution:
-    resolution = (
-        Resolution.objects.select_related(
-            "remedy_type", "agent", "escalation__assigned_to", "escalation__decided_by"
-        )
-        .filter(case_id=case_id, pk=resolution_id)
-        .first()
+    return found(
+        case_outcome_get,
+        f"No resolution #{resolution_id} on case #{case_id}.",
+        case_id=case_id,
+        resolution_id=resolution_id,
     )
-    if resolution is None:
-        raise Http404(f"No resolution #{resolution_id} on case #{case_id}.")
-    resolution.escalation_or_none = _escalation(resolution)
-    return resolution
 
 
 @login_required

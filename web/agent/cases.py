@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from cases import services as case_services
-from cases.models import Case
-from cases.selectors import case_list
+from cases.models import (
+    CUSTOMER_ID_MAX_LENGTH,
+    CUSTOMER_NAME_MAX_LENGTH,
+    SUBJECT_MAX_LENGTH,
+    Case,
+)
+from cases.selectors import case_workspace_list
 from common.errors import DomainError
 from web.common import form_errors_add
 
@@ -30,49 +34,22 @@ class CaseFilterForm(forms.Form):
 
 
 class CaseCreateForm(forms.Form):
-    subject = forms.CharField(max_length=200)
+    subject = forms.CharField(max_length=SUBJECT_MAX_LENGTH)
     category = forms.ChoiceField(choices=Case.Category.choices)
     description = forms.CharField(widget=forms.Textarea, required=False, max_length=10_000)
     customer_external_id = forms.CharField(
         label="Customer id",
-        max_length=100,
+        max_length=CUSTOMER_ID_MAX_LENGTH,
         help_text="The customer's id in your CRM, e.g. C-1042.",
     )
     customer_name = forms.CharField(
         label="Customer name",
-        max_length=200,
+        max_length=CUSTOMER_NAME_MAX_LENGTH,
         required=False,
         help_text="Needed for a new customer.",
     )
     customer_email = forms.EmailField(label="Customer email", max_length=254, required=False)
     assign_to_me = forms.BooleanField(label="Assign to me", required=False, initial=True)
-
-
-def cases_for(*, user, tab: str, status: str, category: str, q: str) -> QuerySet[Case]:
-    """The rows of one tab of the workspace, one query (customer and assignee joined)."""
-    qs = case_list().select_related("assignee")
-    if tab == "team":
-        team_scope = Q(assignee__isnull=True)
-        if user.team_id:
-            team_scope |= Q(assignee__team_id=user.team_id)
-        else:
-            team_scope |= Q(assignee=user)
-        qs = qs.filter(team_scope)
-        if not status:
-            qs = qs.filter(status=Case.Status.OPEN)
-    else:
-        qs = qs.filter(assignee=user)
-    if status:
-        qs = qs.filter(status=status)
-    if category:
-        qs = qs.filter(category=category)
-    if q:
-        search = Q(subject__icontains=q) | Q(customer__name__icontains=q)
-        search |= Q(customer__external_id__icontains=q) | Q(customer__email__icontains=q)
-        if q.lstrip("#").isdigit() and len(q) < 12:
-            search |= Q(pk=int(q.lstrip("#")))
-        qs = qs.filter(search)
-    return qs
 
 
 @login_required
@@ -84,8 +61,9 @@ def case_list_view(request: HttpRequest) -> HttpResponse:
     status = data.get("status") or ""
     category = data.get("category") or ""
     q = data.get("q") or ""
+    # One row more than a page tells whether the list was cut.
     rows = list(
-        cases_for(user=request.user, tab=tab, status=status, category=category, q=q)[
+        case_workspace_list(user=request.user, tab=tab, status=status, category=category, q=q)[
             : PAGE_SIZE + 1
         ]
     )

@@ -8,28 +8,28 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
-from common.roles import role_of
-from discretion.models import Notification
-from discretion.notifications.services import (
+from common.roles import is_admin, is_supervising
+from discretion.notifications.selectors import (
+    notification_get,
     notification_list,
-    notification_mark_all_read,
-    notification_mark_read,
+    notification_unread_count,
 )
+from discretion.notifications.services import notification_mark_all_read, notification_mark_read
 from web.agent.case import case_detail_urls
 from web.agent.cases import case_list_view, case_new_view
+from web.common import found
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Send each role to where its work is."""
-    role = role_of(request.user)
-    if role == "admin":
+    if is_admin(request.user):
         return redirect("/dashboard/")
-    if role == "supervisor":
+    if is_supervising(request.user):
         return redirect("/queue/")
     return redirect("agent-cases")
 
@@ -40,7 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def notifications_bell(request: HttpRequest) -> HttpResponse:
-    unread = notification_list(user=request.user, unread=True).count()
+    unread = notification_unread_count(user=request.user)
     return render(request, "partials/bell.html", {"unread_count": unread})
 
 
@@ -57,7 +57,12 @@ def notifications_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
-    notification = get_object_or_404(Notification, pk=notification_id, recipient=request.user)
+    notification = found(
+        notification_get,
+        "No such notification.",
+        user=request.user,
+        notification_id=notification_id,
+    )
     notification_mark_read(user=request.user, notification=notification)
     follow = request.POST.get("follow") == "1"
     if follow and notification.link.startswith("/") and not notification.link.startswith("//"):

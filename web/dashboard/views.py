@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET
 
+from common.money import money_display
 from discretion.dashboard.selectors import dashboard_metrics
 from web.common import supervisor_required
 from web.dashboard.charts import (
@@ -19,7 +20,7 @@ from web.dashboard.charts import (
     legend,
     rate_line_chart,
 )
-from web.templatetags.backoffice_tags import cash, span
+from web.templatetags.backoffice_tags import span
 
 
 def _axis_label(index: int, day, count: int) -> str:
@@ -30,10 +31,10 @@ def _axis_label(index: int, day, count: int) -> str:
 
 def _spend_text(row) -> str:
     if row.uncapped_users:
-        return f"{cash(row.total)} · uncapped"
+        return f"{money_display(row.total)} · uncapped"
     if not row.monthly_caps:
-        return f"{cash(row.total)} · no limits set"
-    return f"{cash(row.total)} of {cash(row.monthly_caps)}"
+        return f"{money_display(row.total)} · no limits set"
+    return f"{money_display(row.total)} of {money_display(row.monthly_caps)}"
 
 
 @supervisor_required
@@ -82,12 +83,16 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
             HBar(
                 label=row.remedy_type.name,
                 segments=[
-                    Segment(float(row.own), "seg-own", f"Own authority: {cash(row.own)}"),
-                    Segment(float(row.approved), "seg-approved", f"Approved: {cash(row.approved)}"),
+                    Segment(float(row.own), "seg-own", f"Own authority: {money_display(row.own)}"),
+                    Segment(
+                        float(row.approved),
+                        "seg-approved",
+                        f"Approved: {money_display(row.approved)}",
+                    ),
                 ],
                 display=_spend_text(row),
                 marker=None if row.uncapped_users else float(row.monthly_caps),
-                marker_label=f"Sum of monthly caps: {cash(row.monthly_caps)}",
+                marker_label=f"Sum of monthly caps: {money_display(row.monthly_caps)}",
             )
             for row in m.spend
         ],

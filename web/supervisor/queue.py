@@ -20,11 +20,13 @@ from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
 from common.errors import DomainError, NotFound
+from common.money import money
 from discretion.escalations.queue import QueueItem, queue_list
+from discretion.escalations.rules import NOTE_MAX_LENGTH
 from discretion.escalations.selectors import escalation_get
 from discretion.escalations.services import escalation_decide
 from discretion.models import Escalation
-from web.common import error_status, form_errors_add, supervisor_required
+from web.common import error_status, form_errors_add, found, supervisor_required
 
 
 class ApproveForm(forms.Form):
@@ -36,13 +38,15 @@ class ApproveForm(forms.Form):
         max_value=Decimal(settings.DISCRETION_MAX_AMOUNT),
         label="Amount to approve",
     )
-    note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea, label="Note")
+    note = forms.CharField(
+        required=False, max_length=NOTE_MAX_LENGTH, widget=forms.Textarea, label="Note"
+    )
 
 
 class DenyForm(forms.Form):
     note = forms.CharField(
         required=True,
-        max_length=2000,
+        max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea,
         label="Why are you denying it?",
         error_messages={"required": "Write a note: the agent sees it and needs to know why."},
@@ -89,10 +93,7 @@ def queue_items(request: HttpRequest) -> HttpResponse:
 
 
 def _escalation_or_404(request: HttpRequest, pk: int) -> Escalation:
-    escalation = escalation_get(user=request.user, escalation_id=pk)
-    if escalation is None:
-        raise Http404("No such escalation.")
-    return escalation
+    return found(escalation_get, "No such escalation.", user=request.user, escalation_id=pk)
 
 
 @supervisor_required
@@ -159,14 +160,15 @@ def _decide(request: HttpRequest, pk: int, *, approve: bool) -> HttpResponse:
         return _panel(
             request, escalation, action=action, form=form, error=exc.message, status=status
         )
+    # Read back as decided, with the agent and remedy joined.
+    decided = _escalation_or_404(request, decided.pk)
     resolution = decided.resolution
-    resolution.refresh_from_db()
     agent = resolution.agent.label
     if approve:
         lowered = resolution.amount != resolution.requested_amount
-        what = f"{resolution.remedy_type.name.lower()} of {resolution.amount}"
+        what = f"{resolution.remedy_type.name.lower()} of {money(resolution.amount)}"
         message = f"Approved {agent}'s {what}" + (
-            f" (lowered from {resolution.requested_amount})." if lowered else "."
+            f" (lowered from {money(resolution.requested_amount)})." if lowered else "."
         )
     else:
         message = f"Denied {agent}'s {resolution.remedy_type.name.lower()} request."

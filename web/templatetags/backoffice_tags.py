@@ -1,17 +1,15 @@
-"""Template filters of the back office: money, durations, percentages."""
+"""Template filters of the screens: money (through ``common.money``), durations, percentages."""
 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
 from django import template
-from django.conf import settings
 
+from common.money import money, money_display
 from discretion.dashboard.selectors import CHECK_LABELS
 
 register = template.Library()
-
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
 
 
 @register.filter
@@ -20,21 +18,21 @@ def cash(value) -> str:
     if value is None or value == "":
         return "no cap"
     try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+        return money_display(value)
     except (InvalidOperation, ValueError):
         return str(value)
-    code = settings.DISCRETION_CURRENCY
-    symbol = _SYMBOLS.get(code)
-    text = f"{amount:,.2f}"
-    return f"{symbol}{text}" if symbol else f"{code} {text}"
 
 
 @register.filter
 def plain_amount(value) -> str:
-    """``Decimal`` → ``25.00`` for form fields; None → empty."""
+    """``Decimal`` → ``25.00`` (as the API writes amounts) for text and form fields; None →
+    empty. Also registered as ``money``."""
     if value is None:
         return ""
-    return str(Decimal(str(value)).quantize(Decimal("0.01")))
+    return money(Decimal(str(value))) or ""
+
+
+register.filter("money", plain_amount)
 
 
 @register.filter
