@@ -8,6 +8,7 @@ of audit rows too (migration 0003).
 from __future__ import annotations
 
 import django_filters
+from django.contrib.auth.base_user import AbstractBaseUser
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -33,7 +34,9 @@ class IsAdmin(BasePermission):
 
 
 class AuditEventOutput(serializers.ModelSerializer):
-    actor = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    actor: serializers.PrimaryKeyRelatedField[AbstractBaseUser] = (
+        serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    )
     actor_name = serializers.SerializerMethodField()
 
     class Meta:

@@ -16,6 +16,7 @@ import os
 import statistics
 import sys
 import time
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
@@ -160,7 +161,7 @@ def bench_backtest(admin, resolution_count: int) -> list[tuple]:
                     "limit_source": "tier",
                     "context": context,
                 },
-                created_at=now - timezone.timedelta(minutes=i * 4 % (29 * 24 * 60)),
+                created_at=now - timedelta(minutes=i * 4 % (29 * 24 * 60)),
             )
         )
         if len(batch) == 2000:

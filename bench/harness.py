@@ -265,6 +265,7 @@ def seed(*, agents: int = 200, cases_per_agent: int = 10, customers: int = 500) 
         )
     by_agent: dict[int, list[int]] = {}
     for case in cases:
+        assert case.assignee_id is not None  # every benchmark case is assigned
         by_agent.setdefault(case.assignee_id, []).append(case.pk)
     with connection.cursor() as cur:
         cur.execute("ANALYZE")

@@ -25,6 +25,7 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -119,7 +120,14 @@ def add_pending_escalations(n: int, agent_id: int, supervisor_id: int, remedy_ty
     sql("ANALYZE")
 
 
-def measure(client: Client, method: str, path: str, token: str, body=None, n: int = 20):
+def measure(
+    client: Client,
+    method: str,
+    path: str | Callable[[], str],
+    token: str,
+    body=None,
+    n: int = 20,
+):
     """(statements of one call, median ms over ``n`` calls)."""
 
     def call():
@@ -131,7 +139,9 @@ def measure(client: Client, method: str, path: str, token: str, body=None, n: in
                 HTTP_AUTHORIZATION=f"Token {token}",
             )
         else:
-            response = client.get(path, HTTP_AUTHORIZATION=f"Token {token}")
+            response = client.get(
+                path() if callable(path) else path, HTTP_AUTHORIZATION=f"Token {token}"
+            )
         assert response.status_code in (200, 201), (path, response.status_code, response.content)
         return response
 

@@ -22,7 +22,7 @@ class CustomerAdmin(admin.ModelAdmin):
 class CaseEventInline(admin.TabularInline):
     model = CaseEvent
     extra = 0
-    fields = ["at", "kind", "actor", "summary"]
+    fields = ("at", "kind", "actor", "summary")
     readonly_fields = fields
     can_delete = False
 

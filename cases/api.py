@@ -8,6 +8,7 @@ that thinks it changed the subject is told it did not.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -61,7 +62,9 @@ class CustomerOutput(serializers.ModelSerializer):
 
 class CaseOutput(serializers.ModelSerializer):
     customer = CustomerOutput(read_only=True)
-    assignee = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    assignee: serializers.PrimaryKeyRelatedField[AbstractBaseUser] = (
+        serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    )
     remedies_total = serializers.DecimalField(
         max_digits=14, decimal_places=2, coerce_to_string=True, read_only=True
     )
@@ -89,7 +92,9 @@ class CaseOutput(serializers.ModelSerializer):
 
 
 class CaseEventOutput(serializers.ModelSerializer):
-    actor = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    actor: serializers.PrimaryKeyRelatedField[AbstractBaseUser] = (
+        serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    )
     actor_name = serializers.SerializerMethodField()
 
     class Meta:

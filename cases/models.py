@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+from common.money import MONEY_MAX_DIGITS, MONEY_PLACES
 
 # Text limits the API serializers and the HTML forms share with the columns.
 SUBJECT_MAX_LENGTH = 200
@@ -79,7 +79,9 @@ class Case(models.Model):
     )
     external_ref = models.CharField(max_length=EXTERNAL_REF_MAX_LENGTH, blank=True, default="")
     # Applied remedies on this case, moved with F() under the case's row lock.
-    remedies_total = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    remedies_total = models.DecimalField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_PLACES, default=Decimal("0.00")
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -113,9 +115,9 @@ class Resolution(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="resolutions"
     )
     remedy_type = models.ForeignKey(RemedyType, on_delete=models.PROTECT, related_name="+")
-    requested_amount = models.DecimalField(**MONEY)
+    requested_amount = models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_PLACES)
     # What is (or would be) granted: the requested amount, or what an approver lowered it to.
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_PLACES)
     reason = models.TextField()
     customer_message = models.TextField(blank=True, default="")
     status = models.CharField(max_length=20, choices=Status.choices)

@@ -24,10 +24,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar, cast
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Field, Model
+from django.db.models.fields.mixins import FieldCacheMixin
 from django.db.models.signals import post_save, pre_save
 
 M = TypeVar("M", bound=Model)
@@ -134,9 +135,9 @@ class Loader:
         self._converters: list[tuple[int, list[Callable[..., Any]], Any]] = []
         for index, field in enumerate(self.fields):
             column = field.get_col(alias)
-            converters = connection.ops.get_db_converters(column) + field.get_db_converters(
-                connection
-            )
+            # Field.get_db_converters exists in Django but is missing from django-stubs.
+            field_converters = field.get_db_converters(connection)  # type: ignore[attr-defined]
+            converters = connection.ops.get_db_converters(column) + field_converters
             if converters:
                 self._converters.append((index, converters, column))
 
@@ -167,7 +168,9 @@ def loader(model: type[Model], alias: str, *, using: str = DEFAULT_DB_ALIAS) -> 
 
 def relate(instance: Model, field_name: str, value: Model | None) -> None:
     """Cache ``value`` as ``instance.<field_name>`` (what select_related does)."""
-    type(instance)._meta.get_field(field_name).set_cached_value(instance, value)
+    field = type(instance)._meta.get_field(field_name)
+    assert isinstance(field, FieldCacheMixin), f"{field_name} is not a relation"
+    field.set_cached_value(instance, value)
 
 
 def select(model: type[M], alias: str, sql: str, params: Params | None = None) -> list[M]:
@@ -177,7 +180,8 @@ def select(model: type[M], alias: str, sql: str, params: Params | None = None) -
     rows = loader(model, alias)
     with connections[rows.using].cursor() as cursor:
         cursor.execute(sql.format(columns=rows.columns), params or {})
-        return [rows.load(row) for row in cursor.fetchall()]
+        # Every row has its primary key (no LEFT JOIN on the model's own table).
+        return cast(list[M], [rows.load(row) for row in cursor.fetchall()])
 
 
 _JOINED_SQL: dict[tuple[str, tuple[tuple[type[Model], str], ...]], str] = {}

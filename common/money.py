@@ -8,15 +8,35 @@ the back office's tables and charts show them through ``money_display()`` ("$1,2
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import overload
 
 from django.conf import settings
+
+# Every money column: up to 999,999,999,999.99 (DISCRETION_MAX_AMOUNT is far below).
+MONEY_MAX_DIGITS = 14
+MONEY_PLACES = 2
 
 ZERO = Decimal("0.00")
 TWO_PLACES = Decimal("0.01")
 
+# What an agent reads when an amount is refused, the same in the API (``MoneyField``) and
+# on the HTML forms. ``max_value`` is filled in with the deployment's maximum.
+AMOUNT_MESSAGES = {
+    "min_value": "Amounts cannot be negative.",
+    "max_value": "Amounts cannot be above {max_value} (DISCRETION_MAX_AMOUNT).",
+    "max_decimal_places": 'Use at most 2 decimal places (e.g. "25.00").',
+    "invalid": 'A valid amount is a decimal string, e.g. "25.00".',
+}
+
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
 
 
+@overload
+def money(value: Decimal) -> str: ...
+@overload
+def money(value: None) -> None: ...
+@overload
+def money(value: Decimal | None) -> str | None: ...
 def money(value: Decimal | None) -> str | None:
     """Format an amount the way the API does ("25.00"); None stays None."""
     if value is None:

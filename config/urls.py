@@ -1,12 +1,12 @@
 """URLs. Each area owns its own url module; the API lives under /api/v1/."""
 
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from common.api_errors import api_not_found
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     # Order matters where paths overlap: fixed words (backtest/, validate/) before ids.
     path("", include("discretion.api.urls")),
     path("", include("cases.api_urls")),

@@ -55,6 +55,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["role", "tier", "team", "is_active", "is_superuser"]
     list_select_related = ["team", "tier"]
     search_fields = ["username", "display_name", "email"]
+    assert DjangoUserAdmin.fieldsets is not None  # Django's UserAdmin sets them; stubs say optional
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         ("Discretion", {"fields": ("display_name", "role", "team", "tier")}),
@@ -159,7 +160,7 @@ class EscalationEventInline(admin.TabularInline):
     model = EscalationEvent
     extra = 0
     can_delete = False
-    fields = ["at", "event", "actor", "level", "assigned_to", "note"]
+    fields = ("at", "event", "actor", "level", "assigned_to", "note")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):

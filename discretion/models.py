@@ -9,6 +9,7 @@ Invariants the database holds (so that a bug in Python cannot break them):
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -17,9 +18,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from common import roles
+from common.money import MONEY_MAX_DIGITS, MONEY_PLACES
 from common.roles import Role
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
 
 # Text limits the API serializers and the HTML forms share with the columns.
 TEAM_NAME_MAX_LENGTH = 100
@@ -68,7 +68,7 @@ class User(AbstractUser):
         TrustTier, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
     )
 
-    objects = DiscretionUserManager()
+    objects: ClassVar[DiscretionUserManager] = DiscretionUserManager()
 
     class Meta:
         ordering = ["username"]
@@ -110,11 +110,19 @@ class TrustLimit(models.Model):
     remedy_type = models.ForeignKey(
         "cases.RemedyType", on_delete=models.CASCADE, related_name="trust_limits"
     )
-    per_remedy_max = models.DecimalField(**MONEY)
-    per_case_max = models.DecimalField(**MONEY, null=True, blank=True)
-    daily_max = models.DecimalField(**MONEY, null=True, blank=True)
-    monthly_max = models.DecimalField(**MONEY, null=True, blank=True)
-    approval_max = models.DecimalField(**MONEY, null=True, blank=True)
+    per_remedy_max = models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_PLACES)
+    per_case_max = models.DecimalField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_PLACES, null=True, blank=True
+    )
+    daily_max = models.DecimalField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_PLACES, null=True, blank=True
+    )
+    monthly_max = models.DecimalField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_PLACES, null=True, blank=True
+    )
+    approval_max = models.DecimalField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_PLACES, null=True, blank=True
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -169,8 +177,12 @@ class BudgetWindow(models.Model):
     remedy_type = models.ForeignKey("cases.RemedyType", on_delete=models.CASCADE, related_name="+")
     period = models.CharField(max_length=8, choices=Period.choices)
     starts_on = models.DateField()
-    used = models.DecimalField(**MONEY, default=Decimal("0.00"))
-    cap = models.DecimalField(**MONEY, null=True, blank=True)
+    used = models.DecimalField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_PLACES, default=Decimal("0.00")
+    )
+    cap = models.DecimalField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_PLACES, null=True, blank=True
+    )
 
     class Meta:
         constraints = [

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -181,7 +182,9 @@ class PolicyRuleDetailApi(APIView):
 
 
 class PolicyRuleVersionOutput(serializers.ModelSerializer):
-    created_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    created_by: serializers.PrimaryKeyRelatedField[AbstractBaseUser] = (
+        serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    )
 
     class Meta:
         model = PolicyRuleVersion
@@ -224,7 +227,9 @@ class ValidateInput(serializers.Serializer):
     expression = serializers.CharField(
         max_length=MAX_EXPRESSION_LENGTH, trim_whitespace=False, help_text=EXPRESSION_HELP
     )
-    context = serializers.JSONField(
+    # DRF's metaclass moves declared fields out of the class (into _declared_fields), so
+    # this does not shadow Serializer.context; the stubs see a class attribute.
+    context = serializers.JSONField(  # type: ignore[assignment]
         required=False,
         allow_null=True,
         help_text="Values for some or all variables, nested like the context: "

@@ -127,6 +127,10 @@ class RuleSet:
     """An immutable, ordered (priority, id) tuple of compiled enabled rules."""
 
     __slots__ = ("_outcomes", "_rules", "_variables", "_versions")
+    _rules: tuple[CompiledRule, ...]
+    _versions: tuple[tuple[int, int], ...]
+    _variables: frozenset[str]
+    _outcomes: tuple[tuple[CompiledRule, Any, RuleResult, RuleResult], ...]
 
     def __init__(self, rules: Iterable[CompiledRule] = ()):
         ordered = tuple(sorted(rules, key=lambda r: (r.priority, r.id)))

@@ -15,16 +15,17 @@ from django.urls import include, path
 from common.roles import Role, is_supervising
 from discretion.escalations.rules import may_decide
 from discretion.escalations.selectors import escalation_get
-from web.common import role_required
+from web.common import acting_user, role_required
 
 
 @role_required(*Role.values)
 def escalation_link(request: HttpRequest, pk: int) -> HttpResponse:
     """Where a notification about an escalation leads: deciders decide, requesters see the case."""
-    escalation = escalation_get(user=request.user, escalation_id=pk)
+    user = acting_user(request)
+    escalation = escalation_get(user=user, escalation_id=pk)
     if escalation is None:
-        return redirect("queue" if is_supervising(request.user) else "agent-cases")
-    if may_decide(user=request.user, escalation=escalation):
+        return redirect("queue" if is_supervising(user) else "agent-cases")
+    if may_decide(user=user, escalation=escalation):
         return redirect(f"/queue/{pk}/decide/?action=approve")
     return redirect(f"/cases/{escalation.resolution.case_id}/")
 

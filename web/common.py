@@ -1,4 +1,5 @@
-"""Shared bits of the back-office views: role gates, 404s from selectors, form helpers.
+"""Shared bits of the back-office views: role gates, the acting user, 404s from selectors,
+form helpers.
 
 Every view shows a service's refusal (``common.errors.DomainError``) the same way:
 ``error_lines`` for a page, ``form_errors_add`` for a form, ``error_status`` for the
@@ -15,12 +16,30 @@ from django import forms
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django_htmx.middleware import HtmxDetails
 
 from common.api_errors import http_status
 from common.errors import DomainError, NotFound
 from common.roles import SUPERVISING_ROLES, Role, role_of
+from discretion.models import User
 
 T = TypeVar("T")
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request that went through django-htmx's middleware, which sets ``request.htmx``
+    (django-htmx's documented pattern for type hints)."""
+
+    htmx: HtmxDetails
+
+
+def acting_user(request: HttpRequest) -> User:
+    """The signed-in user of a view behind ``login_required`` or a role gate; anyone else
+    (never the case there) is refused."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied("Sign in first.")
+    return user
 
 
 def found(selector: Callable[..., T | None], message: str = "Not found.", **kwargs: Any) -> T:

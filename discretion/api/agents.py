@@ -35,16 +35,28 @@ from discretion.api.common import (
     E403,
     E404,
     TierCodeField,
+    acting_user,
     reject_unchangeable,
 )
-from discretion.models import DISPLAY_NAME_MAX_LENGTH, TEAM_NAME_MAX_LENGTH, Role, User
+from discretion.models import (
+    DISPLAY_NAME_MAX_LENGTH,
+    TEAM_NAME_MAX_LENGTH,
+    Role,
+    Team,
+    TrustTier,
+    User,
+)
 from discretion.trust.selectors import me_discretion, user_get, user_list
 from discretion.trust.users import team_get_or_create, user_create, user_update
 
 
 class AgentOutput(serializers.ModelSerializer):
-    team = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
-    tier = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    team: serializers.SlugRelatedField[Team] = serializers.SlugRelatedField(
+        slug_field="name", read_only=True, allow_null=True
+    )
+    tier: serializers.SlugRelatedField[TrustTier] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = User
@@ -127,7 +139,7 @@ class AgentListCreate(generics.ListAPIView):
     def post(self, request):
         data = AgentCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = user_create(acting_user=request.user, **_agent_values(data.validated_data))
+        user = user_create(acting_user=acting_user(request), **_agent_values(data.validated_data))
         return Response(AgentOutput(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -155,7 +167,7 @@ class AgentDetail(generics.RetrieveAPIView):
         data = AgentPatchInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         user = user_update(
-            acting_user=request.user, user=user, changes=_agent_values(data.validated_data)
+            acting_user=acting_user(request), user=user, changes=_agent_values(data.validated_data)
         )
         return Response(AgentOutput(user).data)
 
@@ -185,7 +197,7 @@ class MeView(APIView):
 
     @extend_schema(responses={200: MeOutput, 401: E401})
     def get(self, request):
-        user = user_get(user_id=request.user.pk)
+        user = user_get(user_id=acting_user(request).pk)
         body = AgentOutput(user).data
         body["discretion"] = me_discretion(user)
         return Response(body)

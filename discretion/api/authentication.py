@@ -22,6 +22,7 @@ def token_user_get(key: str) -> tuple[User, Token] | None:
     if loaded is None:
         return None
     token, user, tier, team = loaded
+    assert isinstance(token, Token) and isinstance(user, User)  # inner joins: always there
     relate(user, "tier", tier)
     relate(user, "team", team)
     relate(token, "user", user)

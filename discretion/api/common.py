@@ -1,8 +1,8 @@
 """Pieces every API module shares, so each resource names and documents them the same
 way (docs/api.md): the error responses for the schema (``E400``, ``E401``…), the
 ``Idempotency-Key`` header parameter, the person shape, fields that take a tier, remedy
-type or user by code or id, and the helpers that turn a service's refusal into a 400 and
-reject PATCH keys that cannot change.
+type or user by code or id, the signed-in user of a request (``acting_user``), and the
+helpers that turn a service's refusal into a 400 and reject PATCH keys that cannot change.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers
+from rest_framework.request import Request
 
 from cases.selectors import remedy_type_list
+from common.errors import Forbidden
 from discretion.models import User
 from discretion.trust.selectors import trust_tier_list, user_list
 
@@ -70,6 +72,15 @@ class PersonOutput(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
     display_name = serializers.CharField()
+
+
+def acting_user(request: Request) -> User:
+    """The signed-in user of a request to a view behind ``IsAuthenticated`` (or a role
+    permission); anyone else (never the case there) is refused."""
+    user = request.user
+    if not isinstance(user, User):
+        raise Forbidden("Sign in first.")
+    return user
 
 
 def _name(user: User | None) -> str | None:

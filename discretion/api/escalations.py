@@ -31,7 +31,17 @@ from common.errors import NotFound
 from common.permissions import (
     IsSupervisorOrAdmin,
 )
-from discretion.api.common import E400, E401, E403, E404, E409, E422, IDEMPOTENCY_HEADER, _name
+from discretion.api.common import (
+    E400,
+    E401,
+    E403,
+    E404,
+    E409,
+    E422,
+    IDEMPOTENCY_HEADER,
+    _name,
+    acting_user,
+)
 from discretion.api.fields import MoneyField, currency, money
 from discretion.api.idempotency import idempotent_response
 from discretion.escalations.rules import NOTE_MAX_LENGTH
@@ -135,7 +145,7 @@ class EscalationDetail(APIView):
 
     @extend_schema(responses={200: EscalationOutput, 401: E401, 404: E404})
     def get(self, request, pk: int):
-        escalation = escalation_get(user=request.user, escalation_id=pk)
+        escalation = escalation_get(user=acting_user(request), escalation_id=pk)
         if escalation is None:
             raise NotFound("No such escalation.")
         return Response(EscalationOutput(escalation).data)
@@ -161,14 +171,15 @@ class _Decide(APIView):
         def handler() -> Response:
             data = self.input_class(data=request.data)
             data.is_valid(raise_exception=True)
+            user = acting_user(request)
             escalation_decide(
-                acting_user=request.user,
+                acting_user=user,
                 escalation_id=pk,
                 approve=self.approve,
                 amount=data.validated_data.get("amount"),
                 note=data.validated_data.get("note", "").strip(),
             )
-            escalation = escalation_get(user=request.user, escalation_id=pk)
+            escalation = escalation_get(user=user, escalation_id=pk)
             return Response(EscalationOutput(escalation).data)
 
         return idempotent_response(

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from rest_framework import serializers
 
-from common.money import TWO_PLACES, currency, money
+from common.money import AMOUNT_MESSAGES, TWO_PLACES, currency, money
 
 __all__ = ["MoneyField", "currency", "money"]
 
@@ -27,13 +27,7 @@ class MoneyField(serializers.DecimalField):
         kwargs.setdefault("coerce_to_string", True)
         # Passed in, not patched afterwards: DRF builds its validators from these messages
         # inside __init__.
-        kwargs["error_messages"] = {
-            "min_value": "Amounts cannot be negative.",
-            "max_value": "Amounts cannot be above {max_value} (DISCRETION_MAX_AMOUNT).",
-            "max_decimal_places": 'Use at most 2 decimal places (e.g. "25.00").',
-            "invalid": 'A valid amount is a decimal string, e.g. "25.00".',
-            **kwargs.get("error_messages", {}),
-        }
+        kwargs["error_messages"] = {**AMOUNT_MESSAGES, **kwargs.get("error_messages", {})}
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):

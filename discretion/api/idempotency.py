@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from common.api_errors import error_body, http_status
 from common.errors import DomainError
 from common.idempotency import HEADER, idempotent, input_fingerprint
+from discretion.api.common import acting_user
 
 
 def idempotent_response(request: Request, scope: str, handler: Callable[[], Response]) -> Response:
@@ -37,7 +38,7 @@ def idempotent_response(request: Request, scope: str, handler: Callable[[], Resp
         return response.status_code, response.data
 
     outcome = idempotent(
-        user_id=request.user.pk,
+        user_id=acting_user(request).pk,
         key=key,
         scope=scope,
         fingerprint=input_fingerprint(request.method, request.path, request.data),

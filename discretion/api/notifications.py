@@ -20,7 +20,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from discretion.api.common import E400, E401, E404
+from discretion.api.common import E400, E401, E404, acting_user
 from discretion.models import Notification
 from discretion.notifications.selectors import notification_get, notification_list
 from discretion.notifications.services import notification_mark_all_read, notification_mark_read
@@ -80,11 +80,12 @@ class NotificationRead(APIView):
 
     @extend_schema(request=None, responses={200: NotificationOutput, 401: E401, 404: E404})
     def post(self, request, pk: int):
+        user = acting_user(request)
         try:
-            notification = notification_get(user=request.user, notification_id=pk)
+            notification = notification_get(user=user, notification_id=pk)
         except Notification.DoesNotExist:
             raise Http404("No Notification matches the given query.") from None
-        notification = notification_mark_read(user=request.user, notification=notification)
+        notification = notification_mark_read(user=user, notification=notification)
         return Response(NotificationOutput(notification).data)
 
 
@@ -99,7 +100,7 @@ class NotificationReadAll(APIView):
         },
     )
     def post(self, request):
-        return Response({"marked": notification_mark_all_read(user=request.user)})
+        return Response({"marked": notification_mark_all_read(user=acting_user(request))})
 
 
 urlpatterns = [

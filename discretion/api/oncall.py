@@ -35,6 +35,7 @@ from discretion.api.common import (
     PersonOutput,
     StrictIntegerField,
     _name,
+    acting_user,
 )
 from discretion.escalations.oncall import (
     escalation_policy_get,
@@ -101,7 +102,7 @@ class ShiftListCreate(generics.ListAPIView):
     def post(self, request):
         data = ShiftInput(data=request.data)
         data.is_valid(raise_exception=True)
-        shift = oncall_shift_create(acting_user=request.user, **data.validated_data)
+        shift = oncall_shift_create(acting_user=acting_user(request), **data.validated_data)
         return Response(ShiftOutput(shift).data, status=status.HTTP_201_CREATED)
 
 
@@ -127,13 +128,13 @@ class ShiftDetail(APIView):
         data = ShiftInput(instance=shift, data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         shift = oncall_shift_update(
-            acting_user=request.user, shift=shift, changes=dict(data.validated_data)
+            acting_user=acting_user(request), shift=shift, changes=dict(data.validated_data)
         )
         return Response(ShiftOutput(shift).data)
 
     @extend_schema(responses={204: None, 401: E401, 403: E403, 404: E404})
     def delete(self, request, pk: int):
-        oncall_shift_delete(acting_user=request.user, shift=self._shift(pk))
+        oncall_shift_delete(acting_user=acting_user(request), shift=self._shift(pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -195,7 +196,7 @@ class EscalationPolicyView(APIView):
         data = PolicyBody(data=request.data)
         data.is_valid(raise_exception=True)
         policy = escalation_policy_update(
-            acting_user=request.user,
+            acting_user=acting_user(request),
             levels=[dict(level) for level in data.validated_data["levels"]],
         )
         return Response({"levels": policy.levels, "updated_at": policy.updated_at})

@@ -6,7 +6,6 @@ output. Output is built as plain dicts: this is the hot path of the app.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -27,17 +26,22 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.models import RemedyType, Resolution
-from cases.selectors import case_exists, remedy_type_list
-from common.errors import NotFound
+from cases.selectors import case_exists
+from common.errors import Invalid, NotFound
+from discretion.api.common import acting_user
 from discretion.api.fields import MoneyField, money
 from discretion.api.idempotency import idempotent_response
 from discretion.decisions.record import decision_payload
-from discretion.decisions.rules import CUSTOMER_MESSAGE_MAX_LENGTH, REASON_MAX_LENGTH
+from discretion.decisions.rules import (
+    CUSTOMER_MESSAGE_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    resolution_amount,
+    resolution_remedy_type,
+)
 from discretion.decisions.selectors import resolution_get, resolution_list
 from discretion.decisions.services import resolution_preview, resolution_request
 from discretion.engine import Decision
 from discretion.models import Escalation
-from discretion.trust.selectors import remedy_type_by_code
 
 ZERO = "0.00"
 
@@ -47,14 +51,10 @@ class RemedyCodeField(serializers.Field):
     """A remedy type code; unknown or disabled codes are a 400 that lists the valid ones."""
 
     def to_internal_value(self, data: Any) -> RemedyType:
-        if not isinstance(data, str) or not data.strip():
-            raise serializers.ValidationError('Give a remedy type code, e.g. "refund".')
-        remedy = remedy_type_by_code(data.strip())
-        if remedy is None or not remedy.enabled:
-            known = ", ".join(r.code for r in remedy_type_list(enabled=True))
-            state = "is disabled" if remedy else "is not a remedy type"
-            raise serializers.ValidationError(f'"{data}" {state}. Use one of: {known}.')
-        return remedy
+        try:
+            return resolution_remedy_type(data)
+        except Invalid as refusal:
+            raise serializers.ValidationError(refusal.fields["remedy_type"]) from None
 
     def to_representation(self, value: RemedyType) -> str:
         return value.code
@@ -69,16 +69,12 @@ class ResolutionInput(serializers.Serializer):
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        remedy: RemedyType = attrs["remedy_type"]
-        amount = attrs.get("amount")
-        if remedy.monetary and amount is None:
-            raise serializers.ValidationError({"amount": ["This field is required."]})
-        if not remedy.monetary:
-            if amount is not None and amount != 0:
-                raise serializers.ValidationError(
-                    {"amount": [f"{remedy.name} is not a money remedy: its amount is 0.00."]}
-                )
-            attrs["amount"] = Decimal(ZERO)
+        try:
+            attrs["amount"] = resolution_amount(
+                remedy_type=attrs["remedy_type"], amount=attrs.get("amount")
+            )
+        except Invalid as refusal:
+            raise serializers.ValidationError(refusal.fields) from None
         return attrs
 
 
@@ -243,7 +239,7 @@ class CaseResolutionsView(GenericAPIView):
         data.is_valid(raise_exception=True)
         resolution = resolution_request(
             case_id=case_id,
-            acting_user=request.user,
+            acting_user=acting_user(request),
             remedy_type=data.validated_data["remedy_type"],
             amount=data.validated_data["amount"],
             reason=data.validated_data["reason"],
@@ -265,6 +261,7 @@ class CaseResolutionsView(GenericAPIView):
         if not case_exists(case_id=case_id):
             raise _no_case(case_id)
         page = self.paginate_queryset(resolution_list(case_id=case_id))
+        assert page is not None  # REST_FRAMEWORK sets DEFAULT_PAGINATION_CLASS
         return self.get_paginated_response([resolution_data(r) for r in page])
 
 
@@ -285,7 +282,7 @@ class ResolutionPreviewView(APIView):
         data.is_valid(raise_exception=True)
         decision: Decision = resolution_preview(
             case_id=case_id,
-            acting_user=request.user,
+            acting_user=acting_user(request),
             remedy_type=data.validated_data["remedy_type"],
             amount=data.validated_data["amount"],
         )
@@ -324,7 +321,7 @@ class ResolutionListView(GenericAPIView):
         agent = request.query_params.get("agent")
         if agent:
             if agent == "me":
-                agent_id = request.user.pk
+                agent_id = acting_user(request).pk
             elif agent.isdigit():
                 agent_id = int(agent)
             else:
@@ -342,6 +339,7 @@ class ResolutionListView(GenericAPIView):
             case_id = int(case)
         rows = resolution_list(agent_id=agent_id, status=status or None, case_id=case_id)
         page = self.paginate_queryset(rows)
+        assert page is not None  # REST_FRAMEWORK sets DEFAULT_PAGINATION_CLASS
         return self.get_paginated_response([resolution_data(r) for r in page])
 
 

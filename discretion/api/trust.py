@@ -27,10 +27,17 @@ from discretion.api.common import (
     RemedyCodeField,
     TierCodeField,
     UserIdField,
+    acting_user,
     reject_unchangeable,
 )
 from discretion.api.fields import MoneyField
-from discretion.models import TIER_CODE_MAX_LENGTH, TIER_NAME_MAX_LENGTH, TrustLimit, TrustTier
+from discretion.models import (
+    TIER_CODE_MAX_LENGTH,
+    TIER_NAME_MAX_LENGTH,
+    TrustLimit,
+    TrustTier,
+    User,
+)
 from discretion.trust.selectors import trust_limit_list, trust_tier_list
 from discretion.trust.services import (
     LIMIT_FIELDS,
@@ -78,7 +85,7 @@ class TrustTierListCreate(generics.ListAPIView):
     def post(self, request):
         data = TrustTierCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        tier = trust_tier_create(acting_user=request.user, **data.validated_data)
+        tier = trust_tier_create(acting_user=acting_user(request), **data.validated_data)
         return Response(TrustTierOutput(tier).data, status=status.HTTP_201_CREATED)
 
 
@@ -110,15 +117,21 @@ class TrustTierDetail(generics.RetrieveAPIView):
         changes = dict(data.validated_data)
         reason = changes.pop("reason", "")
         tier = trust_tier_update(
-            acting_user=request.user, tier=tier, changes=changes, reason=reason
+            acting_user=acting_user(request), tier=tier, changes=changes, reason=reason
         )
         return Response(TrustTierOutput(tier).data)
 
 
 class TrustLimitOutput(serializers.ModelSerializer):
-    tier = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
-    agent = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
-    remedy_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    tier: serializers.SlugRelatedField[TrustTier] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
+    agent: serializers.PrimaryKeyRelatedField[User] = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
+    remedy_type: serializers.SlugRelatedField[RemedyType] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     per_remedy_max = MoneyField(read_only=True)
     per_case_max = MoneyField(read_only=True, allow_null=True)
     daily_max = MoneyField(read_only=True, allow_null=True)
@@ -191,7 +204,7 @@ class TrustLimitListCreate(generics.ListAPIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         reason = values.pop("reason", "")
-        limit = trust_limit_create(acting_user=request.user, reason=reason, **values)
+        limit = trust_limit_create(acting_user=acting_user(request), reason=reason, **values)
         return Response(TrustLimitOutput(limit).data, status=status.HTTP_201_CREATED)
 
 
@@ -220,7 +233,7 @@ class TrustLimitDetail(generics.RetrieveAPIView):
         changes = dict(data.validated_data)
         reason = changes.pop("reason", "")
         limit = trust_limit_update(
-            acting_user=request.user, trust_limit=limit, changes=changes, reason=reason
+            acting_user=acting_user(request), trust_limit=limit, changes=changes, reason=reason
         )
         return Response(TrustLimitOutput(limit).data)
 
@@ -235,7 +248,7 @@ class TrustLimitDetail(generics.RetrieveAPIView):
         reason = request.query_params.get("reason", "")
         if not reason and isinstance(request.data, dict):
             reason = str(request.data.get("reason", "") or "")
-        trust_limit_delete(acting_user=request.user, trust_limit=limit, reason=reason)
+        trust_limit_delete(acting_user=acting_user(request), trust_limit=limit, reason=reason)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

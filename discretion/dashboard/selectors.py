@@ -192,20 +192,22 @@ def dashboard_metrics(*, now: datetime | None = None, days: int = WINDOW_DAYS) -
     tier_rows: dict[tuple[int, int], TrustLimit] = {}
     agent_rows: dict[tuple[int, int], TrustLimit] = {}
     for limit in TrustLimit.objects.all():
-        if limit.agent_id:
+        if limit.agent_id is not None:
             agent_rows[(limit.agent_id, limit.remedy_type_id)] = limit
-        else:
+        elif limit.tier_id is not None:
             tier_rows[(limit.tier_id, limit.remedy_type_id)] = limit
     users = User.objects.filter(is_active=True, role__in=Role.values).values_list("id", "tier_id")
     for user_id, tier_id in users:
-        for remedy_id, row in spend.items():
-            limit = agent_rows.get((user_id, remedy_id)) or tier_rows.get((tier_id, remedy_id))
-            if limit is None:
+        for remedy_id, spend_row in spend.items():
+            effective = agent_rows.get((user_id, remedy_id))
+            if effective is None and tier_id is not None:
+                effective = tier_rows.get((tier_id, remedy_id))
+            if effective is None:
                 continue  # no limit: everything this user asks for escalates
-            if limit.monthly_max is None:
-                row.uncapped_users += 1
+            if effective.monthly_max is None:
+                spend_row.uncapped_users += 1
             else:
-                row.monthly_caps += limit.monthly_max
+                spend_row.monthly_caps += effective.monthly_max
 
     failing: Counter[str] = Counter()
     decisions = (

@@ -212,17 +212,19 @@ def backtest_run(*, draft: RuleDraft, days: int = 30, now: datetime | None = Non
 
         no_limit = decision.get("limit_source", "") is None
 
-        same = {
-            "remedy_name": remedy_name,
-            "amount": amount,
-            "checks": checks,
-            "currency": currency,
-            "no_limit": no_limit,
-            "monetary": monetary,
-        }
         results = combined.evaluate(context)
-        before = engine.decide_from_checks(**same, rule_hits=hits(results, before_idx))
-        after = engine.decide_from_checks(**same, rule_hits=hits(results, after_idx))
+        before, after = (
+            engine.decide_from_checks(
+                remedy_name=remedy_name,
+                amount=amount,
+                checks=checks,
+                currency=currency,
+                no_limit=no_limit,
+                monetary=monetary,
+                rule_hits=hits(results, indexes),
+            )
+            for indexes in (before_idx, after_idx)
+        )
         replayed += 1
         before_counts[before.outcome] += 1
         after_counts[after.outcome] += 1

@@ -1,10 +1,50 @@
-"""What a remedy request must carry: the longest reason and customer message.
+"""What a remedy request must carry, checked the same way by the API and the case page.
 
-The API's input serializers (which the case page's resolve panel validates with too) and
-the case page's text areas read these; the model's fields are unbounded text.
+The reason and customer-message limits (the model's fields are unbounded text), the
+remedy type (a known, enabled code) and the amount rule (a money remedy needs an amount,
+any other remedy is for 0.00). The API's serializers and the case page's form both call
+these, so both say the same thing.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from cases.models import RemedyType
+from cases.selectors import remedy_type_list
+from common.errors import Invalid
+from common.money import ZERO
+from discretion.trust.selectors import remedy_type_by_code
+
 REASON_MAX_LENGTH = 4000
 CUSTOMER_MESSAGE_MAX_LENGTH = 8000
+
+
+def resolution_amount(*, remedy_type: RemedyType, amount: Decimal | None) -> Decimal:
+    """The amount a request is for. Raises Invalid naming ``amount``."""
+    if not remedy_type.monetary:
+        if amount is not None and amount != 0:
+            message = f"{remedy_type.name} is not a money remedy: its amount is 0.00."
+            raise Invalid(message, code="amount_not_monetary", fields={"amount": [message]})
+        return Decimal(ZERO)
+    if amount is None:
+        raise Invalid(
+            "A money remedy needs an amount.",
+            code="amount_required",
+            fields={"amount": ["This field is required."]},
+        )
+    return amount
+
+
+def resolution_remedy_type(code: object) -> RemedyType:
+    """The enabled remedy type called ``code``. Raises Invalid naming ``remedy_type``."""
+    if not isinstance(code, str) or not code.strip():
+        message = 'Give a remedy type code, e.g. "refund".'
+        raise Invalid(message, code="remedy_type_missing", fields={"remedy_type": [message]})
+    remedy = remedy_type_by_code(code.strip())
+    if remedy is None or not remedy.enabled:
+        known = ", ".join(r.code for r in remedy_type_list(enabled=True))
+        state = "is disabled" if remedy else "is not a remedy type"
+        message = f'"{code}" {state}. Use one of: {known}.'
+        raise Invalid(message, code="remedy_type_unknown", fields={"remedy_type": [message]})
+    return remedy

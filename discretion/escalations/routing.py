@@ -271,6 +271,8 @@ def _pending_for_move(escalation_id: int) -> Escalation | None:
     if loaded is None:
         return None
     escalation, resolution, case, agent, remedy_type, assignee = loaded
+    # Inner joins: only the assignee may be missing.
+    assert isinstance(escalation, Escalation) and isinstance(resolution, Resolution)
     relate(resolution, "case", case)
     relate(resolution, "agent", agent)
     relate(resolution, "remedy_type", remedy_type)

@@ -120,7 +120,7 @@ def escalation_decide(
     # (400), then whether the decider's own approval_max covers it (403).
     _decider_role_check(acting_user=acting_user, resolution=resolution)
     if escalation.status != Escalation.Status.PENDING:
-        decided_by = User.objects.filter(pk=escalation.decided_by_id).first()
+        decided_by = escalation.decided_by
         raise Conflict(
             f"This escalation was already {escalation.status} by {_label(decided_by)}"
             f"{' at ' + escalation.decided_at.isoformat() if escalation.decided_at else ''}.",

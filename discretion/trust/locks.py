@@ -30,6 +30,7 @@ def case_lock(case_id: int) -> Case:
     if loaded is None:
         raise NotFound(f"No case #{case_id}.")
     case, customer = loaded
+    assert isinstance(case, Case)  # the row found is the case (inner join)
     relate(case, "customer", customer)
     return case
 

@@ -51,7 +51,7 @@ def trust_tier_snapshot(tier: TrustTier) -> dict[str, Any]:
 def trust_limit_snapshot(limit: TrustLimit) -> dict[str, Any]:
     snapshot: dict[str, Any] = {
         "id": limit.pk,
-        "tier": limit.tier.code if limit.tier_id else None,
+        "tier": limit.tier.code if limit.tier else None,
         "agent": limit.agent_id,
         "remedy_type": limit.remedy_type.code,
     }
@@ -135,7 +135,7 @@ def _check_limit(limit: TrustLimit) -> None:
 
 
 def _duplicate(limit: TrustLimit) -> Invalid:
-    scope = f"tier '{limit.tier.code}'" if limit.tier_id else f"agent {limit.agent_id}"
+    scope = f"tier '{limit.tier.code}'" if limit.tier else f"agent {limit.agent_id}"
     remedy = RemedyType.objects.get(pk=limit.remedy_type_id).code
     message = (
         f"There is already a limit for {scope} and remedy type '{remedy}'; change that one instead."

@@ -31,8 +31,8 @@ def user_snapshot(user: User) -> dict[str, Any]:
     return {
         "username": user.username,
         "role": user.role,
-        "team": user.team.name if user.team_id else None,
-        "tier": user.tier.code if user.tier_id else None,
+        "team": user.team.name if user.team else None,
+        "tier": user.tier.code if user.tier else None,
         "is_active": user.is_active,
         "is_superuser": user.is_superuser,
     }

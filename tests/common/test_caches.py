@@ -7,6 +7,7 @@ import ast
 import importlib
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,6 +50,7 @@ def _keeps_state(tree: ast.Module) -> bool:
             _decorator_name(d) in CACHE_DECORATORS for d in node.decorator_list
         ):
             return True
+    value: ast.expr | None
     for node in tree.body:
         if isinstance(node, ast.Assign):
             targets, value = node.targets, node.value
@@ -83,7 +85,7 @@ def test_every_module_that_keeps_a_cache_has_a_reset():
     assert {"common.db", "policies.evaluation", "discretion.trust.selectors"} <= with_reset
 
 
-def _private_containers(module_name: str) -> dict[str, object]:
+def _private_containers(module_name: str) -> dict[str, dict[Any, Any] | set[Any] | list[Any]]:
     module = importlib.import_module(module_name)
     return {
         name: value

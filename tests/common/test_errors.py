@@ -363,11 +363,11 @@ def _offences(path: Path, tree: ast.Module) -> list[str]:
         # An except block that picks a status (a literal 4xx/5xx or an exception's status).
         if isinstance(node, ast.ExceptHandler):
             for inner in ast.walk(node):
-                is_status = isinstance(inner, ast.keyword) and inner.arg in (
-                    "status",
-                    "status_code",
-                )
-                if is_status and _status_literal(inner.value):
+                if (
+                    isinstance(inner, ast.keyword)
+                    and inner.arg in ("status", "status_code")
+                    and _status_literal(inner.value)
+                ):
                     found.append(f"{name}:{inner.value.lineno} except block sets a status")
                 if isinstance(inner, ast.Attribute) and inner.attr == "status_code":
                     found.append(f"{name}:{inner.lineno} except block reads .status_code")
@@ -376,7 +376,7 @@ def _offences(path: Path, tree: ast.Module) -> list[str]:
             for keyword in node.keywords:
                 if keyword.arg == "status" and _status_literal(keyword.value):
                     found.append(
-                        f"{name}:{node.lineno} Response(..., status={keyword.value.value})"
+                        f"{name}:{node.lineno} Response(..., status={ast.unparse(keyword.value)})"
                     )
         if isinstance(node, ast.Name) and node.id == "raise_service_error":
             found.append(f"{name}:{node.lineno} raise_service_error")

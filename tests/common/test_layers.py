@@ -51,9 +51,9 @@ def _imports(module: str) -> list[tuple[str, int, bool]]:
     tree = ast.parse(MODULES[module].read_text())
     top = {id(node) for node in tree.body}
     # imports under `if TYPE_CHECKING:` count as top level (they are not run).
-    for node in tree.body:
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            top |= {id(child) for child in node.body}
+    for statement in tree.body:
+        if isinstance(statement, ast.If) and "TYPE_CHECKING" in ast.unparse(statement.test):
+            top |= {id(child) for child in statement.body}
     out = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -121,6 +121,19 @@ def test_services_import_no_api_or_web_module():
         if _is_service_layer(module)
         for target, line, _ in imports
         if _is_api_layer(target) or _app(target) == "web"
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_html_views_import_no_api_module():
+    """The HTML screens validate with forms and call services and selectors, never the
+    API's serializers, permissions or views."""
+    wrong = [
+        f"{module}:{line} imports {target}"
+        for module, imports in IMPORTS.items()
+        if _app(module) == "web"
+        for target, line, _ in imports
+        if _app(target) != "common" and _is_api_layer(target)
     ]
     assert not wrong, "\n".join(wrong)
 

@@ -103,18 +103,18 @@ class DiscretionMachine(RuleBasedStateMachine):
         self._clock = mock.patch("django.utils.timezone.now", new=lambda: self.now)
         self._clock.start()
 
-        self.admin = factories.UserFactory(role="admin", is_staff=True, is_superuser=True)
+        self.admin = factories.UserFactory.create(role="admin", is_staff=True, is_superuser=True)
         standard, new = factories.tier("standard"), factories.tier("new")
         self.agents = [
-            factories.UserFactory(role="agent", tier=standard),
-            factories.UserFactory(role="agent", tier=standard),
-            factories.UserFactory(role="agent", tier=new),
-            factories.UserFactory(role="agent", tier=None),  # no limit at all
+            factories.UserFactory.create(role="agent", tier=standard),
+            factories.UserFactory.create(role="agent", tier=standard),
+            factories.UserFactory.create(role="agent", tier=new),
+            factories.UserFactory.create(role="agent", tier=None),  # no limit at all
         ]
         senior = factories.tier("senior")
         self.supervisors = [
-            factories.UserFactory(role="supervisor", tier=senior),
-            factories.UserFactory(role="supervisor", tier=senior),
+            factories.UserFactory.create(role="supervisor", tier=senior),
+            factories.UserFactory.create(role="supervisor", tier=senior),
         ]
         self.clients = {}
         for user in self.agents:
@@ -122,7 +122,7 @@ class DiscretionMachine(RuleBasedStateMachine):
             client = APIClient()
             client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
             self.clients[user.pk] = client
-        self.cases = [factories.CaseFactory() for _ in range(3)]
+        self.cases = [factories.CaseFactory.create() for _ in range(3)]
         self.remedy_ids = {code: factories.remedy(code).pk for code in REMEDIES}
         for supervisor in self.supervisors:
             OnCallShift.objects.create(
@@ -146,7 +146,7 @@ class DiscretionMachine(RuleBasedStateMachine):
                     for name, v in zip(LIMIT_FIELDS, caps, strict=True)
                 }
                 self._limit_create(("tier", code, remedy), values)
-        self.tier_of = {u.pk: (u.tier.code if u.tier_id else None) for u in self.agents}
+        self.tier_of = {u.pk: (u.tier.code if u.tier else None) for u in self.agents}
         self.tier_of.update({u.pk: "senior" for u in self.supervisors})
         # Ledger of budget spends: (user id, remedy, budget day, amount).
         self.ledger: list[tuple[int, str, date, D]] = []

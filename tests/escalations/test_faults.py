@@ -151,12 +151,13 @@ def _faults(
 
 def test_burst_survives_killed_workers_and_a_redis_restart(stack: Stack):
     standard = factories.tier("standard")
-    agents = [factories.UserFactory(role="agent", tier=standard) for _ in range(4)]
-    factories.TrustLimitFactory(
+    agents = [factories.UserFactory.create(role="agent", tier=standard) for _ in range(4)]
+    factories.TrustLimitFactory.create(
         tier=standard, per_remedy_max=PER_REMEDY_MAX, daily_max=DAILY_MAX, monthly_max=None
     )
     supervisors = [
-        factories.UserFactory(role="supervisor", tier=factories.tier("senior")) for _ in range(2)
+        factories.UserFactory.create(role="supervisor", tier=factories.tier("senior"))
+        for _ in range(2)
     ]
     now = timezone.now()
     for supervisor in supervisors:
@@ -166,7 +167,7 @@ def test_burst_survives_killed_workers_and_a_redis_restart(stack: Stack):
             starts_at=now - timedelta(hours=1),
             ends_at=now + timedelta(hours=2),
         )
-    cases = [factories.CaseFactory() for _ in range(20)]
+    cases = [factories.CaseFactory.create() for _ in range(20)]
     tokens = {a.pk: Token.objects.get_or_create(user=a)[0].key for a in agents}
 
     rng = random.Random(6)
@@ -239,11 +240,14 @@ def test_burst_survives_killed_workers_and_a_redis_restart(stack: Stack):
     assert all(o.status == 201 for o in outcomes), [
         (o.key, o.status, o.data) for o in outcomes if o.status != 201
     ]
-    ids = [o.data["id"] for o in outcomes]
+    answers = {o.key: o.data for o in outcomes if o.data is not None}
+    assert len(answers) == len(outcomes)
+    ids = [answer["id"] for answer in answers.values()]
     resolutions = {r.pk: r for r in Resolution.objects.all()}
     for o in outcomes:
-        resolution = resolutions.get(o.data["id"])
-        assert resolution is not None, f"{o.key}: 201 for resolution {o.data['id']}, not stored"
+        answer = answers[o.key]
+        resolution = resolutions.get(answer["id"])
+        assert resolution is not None, f"{o.key}: 201 for resolution {answer['id']}, not stored"
         assert resolution.agent_id == o.agent and resolution.case_id == o.case
         assert resolution.requested_amount == D(o.body["amount"])
 
@@ -254,11 +258,13 @@ def test_burst_survives_killed_workers_and_a_redis_restart(stack: Stack):
     assert set(keys) == {o.key for o in outcomes}
     for o in outcomes:
         assert keys[o.key].state == IdempotencyKey.State.DONE
-        assert keys[o.key].response_body["id"] == o.data["id"]
+        stored = keys[o.key].response_body
+        assert stored is not None and stored["id"] == answers[o.key]["id"]
 
-    ledger = defaultdict(lambda: D("0.00"))
+    ledger: defaultdict[tuple[object, ...], D] = defaultdict(lambda: D("0.00"))
     for r in resolutions.values():
         if r.counts_against_budget:
+            assert r.budget_day is not None
             ledger[(r.agent_id, r.remedy_type_id, "day", r.budget_day)] += r.amount
             ledger[(r.agent_id, r.remedy_type_id, "month", r.budget_day.replace(day=1))] += r.amount
     windows = {

@@ -28,15 +28,15 @@ D = Decimal
 
 
 def _escalation(agent=None, amount="150.00") -> Escalation:
-    resolution = factories.ResolutionFactory(
-        agent=agent or factories.UserFactory(role="agent"), requested_amount=D(amount)
+    resolution = factories.ResolutionFactory.create(
+        agent=agent or factories.UserFactory.create(role="agent"), requested_amount=D(amount)
     )
     return Escalation.objects.create(resolution=resolution)
 
 
 def _decider(approval_max="500.00", role="supervisor"):
-    user = factories.UserFactory(role=role)
-    factories.TrustLimitFactory(
+    user = factories.UserFactory.create(role=role)
+    factories.TrustLimitFactory.create(
         agent=user,
         per_remedy_max=D("10.00"),
         approval_max=None if approval_max is None else D(approval_max),
@@ -46,7 +46,7 @@ def _decider(approval_max="500.00", role="supervisor"):
 
 def test_shift_list_is_one_query_with_the_supervisor(django_assert_num_queries):
     now = timezone.now()
-    people = [factories.UserFactory(role="supervisor") for _ in range(4)]
+    people = [factories.UserFactory.create(role="supervisor") for _ in range(4)]
     for n, person in enumerate(people):
         OnCallShift.objects.create(
             supervisor=person,
@@ -79,15 +79,15 @@ def test_service_queue_and_link_ask_the_same_rule(who, code, api):
     requester = _decider("1000.00")
     escalation = _escalation(agent=requester)
     user = {
-        "agent": factories.UserFactory(role="agent"),
+        "agent": factories.UserFactory.create(role="agent"),
         "requester": requester,
         "no_approval": _decider(None),
         "small": _decider("100.00"),
         "boss": _decider("500.00"),
-        "superuser": factories.UserFactory(role="admin", is_superuser=True, is_staff=True),
+        "superuser": factories.UserFactory.create(role="admin", is_superuser=True, is_staff=True),
     }[who]
     if who == "superuser":
-        factories.TrustLimitFactory(agent=user, approval_max=D("500.00"))
+        factories.TrustLimitFactory.create(agent=user, approval_max=D("500.00"))
     resolution = escalation.resolution
     refusal = decider_refusal(user=user, resolution=resolution) or approval_refusal(
         user=user, resolution=resolution, amount=resolution.amount

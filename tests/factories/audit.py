@@ -14,7 +14,7 @@ from audit.services import audit_record
 from common.db import insert
 
 
-class AuditEventFactory(factory.django.DjangoModelFactory):
+class AuditEventFactory(factory.django.DjangoModelFactory[AuditEvent]):
     """An admin's trust-limit edit. ``at=`` back-dates it: ``audit_record`` always stamps
     now, so that one goes in with the same plain INSERT ``audit_record`` uses."""
 

@@ -14,7 +14,7 @@ def remedy(code: str) -> RemedyType:
     return RemedyType.objects.get(code=code)
 
 
-class RemedyTypeFactory(factory.django.DjangoModelFactory):
+class RemedyTypeFactory(factory.django.DjangoModelFactory[RemedyType]):
     """A remedy type beyond the seeded seven (look those up with ``remedy(code)``)."""
 
     class Meta:
@@ -28,7 +28,7 @@ class RemedyTypeFactory(factory.django.DjangoModelFactory):
     sort_order = 100
 
 
-class CustomerFactory(factory.django.DjangoModelFactory):
+class CustomerFactory(factory.django.DjangoModelFactory[Customer]):
     class Meta:
         model = Customer
 
@@ -37,7 +37,7 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     email = factory.Faker("email")
 
 
-class CaseFactory(factory.django.DjangoModelFactory):
+class CaseFactory(factory.django.DjangoModelFactory[Case]):
     class Meta:
         model = Case
 
@@ -47,7 +47,7 @@ class CaseFactory(factory.django.DjangoModelFactory):
     customer = factory.SubFactory(CustomerFactory)
 
 
-class CaseEventFactory(factory.django.DjangoModelFactory):
+class CaseEventFactory(factory.django.DjangoModelFactory[CaseEvent]):
     """One line of a case's timeline (the services write them with ``case_event_add``)."""
 
     class Meta:
@@ -58,7 +58,7 @@ class CaseEventFactory(factory.django.DjangoModelFactory):
     summary = factory.Faker("sentence")
 
 
-class ResolutionFactory(factory.django.DjangoModelFactory):
+class ResolutionFactory(factory.django.DjangoModelFactory[Resolution]):
     """A resolution record as the decision service writes it (default: pending approval)."""
 
     class Meta:

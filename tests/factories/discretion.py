@@ -7,7 +7,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import factory
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from discretion.models import (
@@ -21,6 +20,7 @@ from discretion.models import (
     Team,
     TrustLimit,
     TrustTier,
+    User,
 )
 from tests.factories.cases import ResolutionFactory, remedy
 
@@ -34,7 +34,7 @@ def _default_levels() -> list[dict[str, int]]:
     return [dict(level) for level in EscalationPolicy.DEFAULT_LEVELS]
 
 
-class TeamFactory(factory.django.DjangoModelFactory):
+class TeamFactory(factory.django.DjangoModelFactory[Team]):
     class Meta:
         model = Team
         django_get_or_create = ("name",)
@@ -42,7 +42,7 @@ class TeamFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Team {n}")
 
 
-class TrustTierFactory(factory.django.DjangoModelFactory):
+class TrustTierFactory(factory.django.DjangoModelFactory[TrustTier]):
     """A tier beyond the seeded three (look those up with ``tier(code)``)."""
 
     class Meta:
@@ -54,9 +54,9 @@ class TrustTierFactory(factory.django.DjangoModelFactory):
     rank = 50
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
-        model = get_user_model()
+        model = User
         skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
@@ -71,7 +71,7 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
-class TrustLimitFactory(factory.django.DjangoModelFactory):
+class TrustLimitFactory(factory.django.DjangoModelFactory[TrustLimit]):
     """A refund cap of 100.00. Its scope is ``agent=`` when given, else ``tier=`` (default:
     the seeded "standard" tier): the database wants exactly one of them."""
 
@@ -90,7 +90,7 @@ class TrustLimitFactory(factory.django.DjangoModelFactory):
     approval_max = None
 
 
-class BudgetWindowFactory(factory.django.DjangoModelFactory):
+class BudgetWindowFactory(factory.django.DjangoModelFactory[BudgetWindow]):
     """Today's refund budget of a user, nothing spent yet.
 
     The app moves ``used`` only under a row lock (``discretion.trust.budgets``); a factory
@@ -108,7 +108,7 @@ class BudgetWindowFactory(factory.django.DjangoModelFactory):
     cap = None
 
 
-class EscalationPolicyFactory(factory.django.DjangoModelFactory):
+class EscalationPolicyFactory(factory.django.DjangoModelFactory[EscalationPolicy]):
     """The one escalation policy row (pk=1, seeded): the factory sets its levels in place."""
 
     class Meta:
@@ -124,7 +124,7 @@ class EscalationPolicyFactory(factory.django.DjangoModelFactory):
         return policy
 
 
-class OnCallShiftFactory(factory.django.DjangoModelFactory):
+class OnCallShiftFactory(factory.django.DjangoModelFactory[OnCallShift]):
     """A level-1 shift of a new supervisor, from ``hours`` ago until ``hours`` from now."""
 
     class Meta:
@@ -140,7 +140,7 @@ class OnCallShiftFactory(factory.django.DjangoModelFactory):
     ends_at = factory.LazyAttribute(lambda s: s.now + timedelta(hours=s.hours))
 
 
-class EscalationFactory(factory.django.DjangoModelFactory):
+class EscalationFactory(factory.django.DjangoModelFactory[Escalation]):
     """A pending, unrouted escalation row as ``escalation_open`` inserts it, but without
     its history, its case timeline event or the routing task: for reads. For the real
     thing use ``tests.support.escalations.open_escalation``."""
@@ -153,7 +153,7 @@ class EscalationFactory(factory.django.DjangoModelFactory):
     policy_levels = factory.LazyFunction(lambda: _default_levels())
 
 
-class EscalationEventFactory(factory.django.DjangoModelFactory):
+class EscalationEventFactory(factory.django.DjangoModelFactory[EscalationEvent]):
     class Meta:
         model = EscalationEvent
 
@@ -162,7 +162,7 @@ class EscalationEventFactory(factory.django.DjangoModelFactory):
     level = factory.LazyAttribute(lambda e: e.escalation.level)
 
 
-class NotificationFactory(factory.django.DjangoModelFactory):
+class NotificationFactory(factory.django.DjangoModelFactory[Notification]):
     """An unread in-app notification; ``dedupe_key`` is unique per recipient."""
 
     class Meta:
@@ -175,7 +175,7 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     dedupe_key = factory.Sequence(lambda n: f"note-{n}")
 
 
-class IdempotencyKeyFactory(factory.django.DjangoModelFactory):
+class IdempotencyKeyFactory(factory.django.DjangoModelFactory[IdempotencyKey]):
     """A client's ``Idempotency-Key``, still in flight (no response stored yet)."""
 
     class Meta:

@@ -12,7 +12,7 @@ import factory
 from policies.models import Effect, PolicyRule, PolicyRuleVersion
 
 
-class PolicyRuleVersionFactory(factory.django.DjangoModelFactory):
+class PolicyRuleVersionFactory(factory.django.DjangoModelFactory[PolicyRuleVersion]):
     """The immutable copy of a rule at its current version (pass ``version=`` for another)."""
 
     class Meta:
@@ -30,7 +30,7 @@ class PolicyRuleVersionFactory(factory.django.DjangoModelFactory):
     created_at = factory.LazyAttribute(lambda v: v.rule.updated_at)
 
 
-class PolicyRuleFactory(factory.django.DjangoModelFactory):
+class PolicyRuleFactory(factory.django.DjangoModelFactory[PolicyRule]):
     """An enabled deny rule at version 1, with its version-1 row as the service stores it
     (``first_version=None``: without it)."""
 

@@ -11,13 +11,13 @@ import os
 import tempfile
 from pathlib import Path
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, ViewportSize
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_JS = ROOT / "tests" / "vendor" / "axe.min.js"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-VIEWPORT = {"width": 1280, "height": 900}
-TABLET = {"width": 768, "height": 1024}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
+TABLET: ViewportSize = {"width": 768, "height": 1024}
 
 
 def assert_no_axe_violations(page: Page, *, impacts: tuple[str, ...] = ("serious", "critical")):

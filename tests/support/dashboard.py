@@ -18,7 +18,7 @@ from tests import factories
 def ask(user, amount: str, *, category: str = "complaint"):
     """A refund of ``amount`` on a new case, through the real decision service."""
     return resolution_request(
-        case_id=factories.CaseFactory(category=category).pk,
+        case_id=factories.CaseFactory.create(category=category).pk,
         acting_user=user,
         remedy_type=factories.remedy("refund"),
         amount=Decimal(amount),
@@ -29,16 +29,16 @@ def ask(user, amount: str, *, category: str = "complaint"):
 def dashboard_history():
     """7 requests: 3 applied, 3 escalated (1 approved lowered, 1 late, 1 overdue), 1 denied
     by a rule. Refund caps: 1000 + 500 + 2000 a month."""
-    alice = factories.UserFactory(role="agent")
-    factories.TrustLimitFactory(
+    alice = factories.UserFactory.create(role="agent")
+    factories.TrustLimitFactory.create(
         agent=alice, per_remedy_max=Decimal("100.00"), monthly_max=Decimal("1000.00")
     )
-    bob = factories.UserFactory(role="agent")
-    factories.TrustLimitFactory(
+    bob = factories.UserFactory.create(role="agent")
+    factories.TrustLimitFactory.create(
         agent=bob, per_remedy_max=Decimal("10.00"), monthly_max=Decimal("500.00")
     )
-    boss = factories.UserFactory(role="supervisor")
-    factories.TrustLimitFactory(
+    boss = factories.UserFactory.create(role="supervisor")
+    factories.TrustLimitFactory.create(
         agent=boss,
         per_remedy_max=Decimal("100.00"),
         monthly_max=Decimal("2000.00"),

@@ -21,7 +21,7 @@ from common.roles import role_of
 from discretion.models import DISPLAY_NAME_MAX_LENGTH, TEAM_NAME_MAX_LENGTH, Role
 from discretion.trust.selectors import trust_tier_list, user_get, user_list
 from discretion.trust.users import team_get_or_create, user_create, user_update
-from web.common import admin_required, form_errors_add, found
+from web.common import acting_user, admin_required, form_errors_add, found
 
 
 class AgentForm(forms.Form):
@@ -75,7 +75,7 @@ def agents_page(request: HttpRequest) -> HttpResponse:
             values = form.values()
             try:
                 user = user_create(
-                    acting_user=request.user,
+                    acting_user=acting_user(request),
                     username=form.cleaned_data["username"],
                     password=form.cleaned_data["password"],
                     **values,
@@ -99,7 +99,7 @@ def agent_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "email": person.email,
         "role": role_of(person),
         "tier": person.tier,
-        "team": person.team.name if person.team_id else "",
+        "team": person.team.name if person.team is not None else "",
         "is_active": person.is_active,
     }
     form = AgentEditForm(request.POST or None, initial=initial)
@@ -107,7 +107,7 @@ def agent_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 user_update(
-                    acting_user=request.user,
+                    acting_user=acting_user(request),
                     user=person,
                     changes=form.values(),
                     reason=form.cleaned_data["reason"],

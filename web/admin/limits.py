@@ -8,7 +8,7 @@ audits); a change to a limit asks for a reason, stored on its audit event.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from django import forms
 from django.conf import settings
@@ -36,7 +36,14 @@ from discretion.trust.services import (
     trust_limit_update,
 )
 from web.admin.tiers import TierCreateForm
-from web.common import admin_required, error_lines, form_errors_add, found
+from web.common import (
+    HtmxHttpRequest,
+    acting_user,
+    admin_required,
+    error_lines,
+    form_errors_add,
+    found,
+)
 
 CAP_FIELDS = ("per_remedy_max", "per_case_max", "daily_max", "monthly_max", "approval_max")
 
@@ -66,6 +73,16 @@ def _money_field(label: str, *, required: bool = False) -> forms.DecimalField:
     )
 
 
+class Caps(TypedDict):
+    """A limit's caps as ``LimitForm`` cleans them: only ``per_remedy_max`` is required."""
+
+    per_remedy_max: Decimal
+    per_case_max: Decimal | None
+    daily_max: Decimal | None
+    monthly_max: Decimal | None
+    approval_max: Decimal | None
+
+
 class LimitForm(forms.Form):
     per_remedy_max = _money_field("Per remedy", required=True)
     per_case_max = _money_field("Per case")
@@ -84,8 +101,15 @@ class LimitForm(forms.Form):
             raise forms.ValidationError("Say why: the reason is kept in the audit log.")
         return reason
 
-    def caps(self) -> dict[str, Decimal | None]:
-        return {name: self.cleaned_data.get(name) for name in CAP_FIELDS}
+    def caps(self) -> Caps:
+        data = self.cleaned_data
+        return Caps(
+            per_remedy_max=data["per_remedy_max"],
+            per_case_max=data.get("per_case_max"),
+            daily_max=data.get("daily_max"),
+            monthly_max=data.get("monthly_max"),
+            approval_max=data.get("approval_max"),
+        )
 
 
 class DeleteForm(forms.Form):
@@ -108,6 +132,11 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "admin_ui/index.html")
 
 
+def _override_order(limit: TrustLimit) -> tuple[str, int, str]:
+    assert limit.agent is not None  # an override is a per-agent row
+    return (limit.agent.username, limit.remedy_type.sort_order, limit.remedy_type.code)
+
+
 @admin_required
 @require_GET
 def limits_page(request: HttpRequest) -> HttpResponse:
@@ -123,10 +152,7 @@ def limits_page(request: HttpRequest) -> HttpResponse:
         }
         for tier in tiers
     ]
-    overrides = sorted(
-        (lim for lim in limits if lim.agent_id),
-        key=lambda lim: (lim.agent.username, lim.remedy_type.sort_order, lim.remedy_type.code),
-    )
+    overrides = sorted((lim for lim in limits if lim.agent_id), key=_override_order)
     people = user_list(active=True)
     return render(
         request,
@@ -149,7 +175,7 @@ def _cell_context(tier: TrustTier, remedy: RemedyType, limit: TrustLimit | None)
 
 @admin_required
 @require_http_methods(["GET", "POST"])
-def limit_cell(request: HttpRequest, tier_code: str, remedy_code: str) -> HttpResponse:
+def limit_cell(request: HtmxHttpRequest, tier_code: str, remedy_code: str) -> HttpResponse:
     """One cell of the matrix: shown, edited (``?edit=1``) or saved (POST)."""
     tier = found(trust_tier_get, "No such tier.", code=tier_code)
     remedy = found(remedy_type_get, "No such remedy type.", code=remedy_code)
@@ -162,15 +188,17 @@ def limit_cell(request: HttpRequest, tier_code: str, remedy_code: str) -> HttpRe
         return render(request, "admin_ui/_limit_cell.html", context)
 
     if request.POST.get("delete"):
-        form = DeleteForm(request.POST)
+        delete = DeleteForm(request.POST)
         if limit is None:
             return render(request, "admin_ui/_limit_cell.html", context)
-        if not form.is_valid():
+        if not delete.is_valid():
             context["form"] = LimitForm(initial=_initial(limit), data=None)
             context["delete_error"] = "Say why you remove this limit (it goes in the audit log)."
             return render(request, "admin_ui/_limit_cell_form.html", context, status=_bad(request))
         trust_limit_delete(
-            acting_user=request.user, trust_limit=limit, reason=form.cleaned_data["reason"]
+            acting_user=acting_user(request),
+            trust_limit=limit,
+            reason=delete.cleaned_data["reason"],
         )
         context.update({"limit": None, "saved": "Limit removed."})
         return _cell_done(request, context)
@@ -182,7 +210,7 @@ def limit_cell(request: HttpRequest, tier_code: str, remedy_code: str) -> HttpRe
     try:
         if limit is None:
             limit = trust_limit_create(
-                acting_user=request.user,
+                acting_user=acting_user(request),
                 tier=tier,
                 remedy_type=remedy,
                 reason=form.cleaned_data["reason"],
@@ -190,7 +218,7 @@ def limit_cell(request: HttpRequest, tier_code: str, remedy_code: str) -> HttpRe
             )
         else:
             limit = trust_limit_update(
-                acting_user=request.user,
+                acting_user=acting_user(request),
                 trust_limit=limit,
                 changes=form.caps(),
                 reason=form.cleaned_data["reason"],
@@ -202,12 +230,12 @@ def limit_cell(request: HttpRequest, tier_code: str, remedy_code: str) -> HttpRe
     return _cell_done(request, context)
 
 
-def _bad(request: HttpRequest) -> int:
+def _bad(request: HtmxHttpRequest) -> int:
     # htmx swaps only 2xx bodies by default; plain form posts get a real 400.
     return 200 if request.htmx else 400
 
 
-def _cell_done(request: HttpRequest, context: dict) -> HttpResponse:
+def _cell_done(request: HtmxHttpRequest, context: dict) -> HttpResponse:
     if request.htmx:
         return render(request, "admin_ui/_limit_cell.html", context)
     messages.success(request, context.get("saved", "Saved."))
@@ -230,7 +258,7 @@ def override_create(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             trust_limit_create(
-                acting_user=request.user,
+                acting_user=acting_user(request),
                 agent=form.cleaned_data["agent"],
                 remedy_type=form.cleaned_data["remedy_type"],
                 reason=form.cleaned_data["reason"],
@@ -252,6 +280,8 @@ def override_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def override_edit(request: HttpRequest, pk: int) -> HttpResponse:
     limit = found(override_get, "No such override.", limit_id=pk)
+    agent = limit.agent
+    assert agent is not None  # override_get returns per-agent rows only
     if request.method == "GET":
         form = LimitForm(initial=_initial(limit))
         return render(request, "admin_ui/override_form.html", {"form": form, "limit": limit})
@@ -259,11 +289,11 @@ def override_edit(request: HttpRequest, pk: int) -> HttpResponse:
         delete = DeleteForm(request.POST)
         if delete.is_valid():
             trust_limit_delete(
-                acting_user=request.user, trust_limit=limit, reason=delete.cleaned_data["reason"]
+                acting_user=acting_user(request),
+                trust_limit=limit,
+                reason=delete.cleaned_data["reason"],
             )
-            messages.success(
-                request, f"Override removed: {limit.agent.label} now follows their tier."
-            )
+            messages.success(request, f"Override removed: {agent.label} now follows their tier.")
             return redirect("admin-limits")
         form = LimitForm(initial=_initial(limit))
         return render(
@@ -276,7 +306,7 @@ def override_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             trust_limit_update(
-                acting_user=request.user,
+                acting_user=acting_user(request),
                 trust_limit=limit,
                 changes=form.caps(),
                 reason=form.cleaned_data["reason"],
@@ -284,7 +314,7 @@ def override_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             form_errors_add(form, exc)
         else:
-            messages.success(request, f"Override saved for {limit.agent.label}.")
+            messages.success(request, f"Override saved for {agent.label}.")
             return redirect("admin-limits")
     return render(
         request, "admin_ui/override_form.html", {"form": form, "limit": limit}, status=400

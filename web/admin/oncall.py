@@ -28,7 +28,7 @@ from discretion.escalations.oncall import (
     oncall_shift_list,
 )
 from discretion.trust.selectors import user_list
-from web.common import admin_required, error_lines, form_errors_add, found
+from web.common import acting_user, admin_required, error_lines, form_errors_add, found
 
 
 class ShiftForm(forms.Form):
@@ -43,7 +43,8 @@ class ShiftForm(forms.Form):
     ends_at = forms.DateTimeField(label="Ends", input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
             self.add_error("ends_at", "A shift must end after it starts.")
         return data
@@ -128,7 +129,7 @@ def oncall_shift_add(request: HttpRequest) -> HttpResponse:
     form = ShiftForm(request.POST)
     if form.is_valid():
         try:
-            shift = oncall_shift_create(acting_user=request.user, **form.cleaned_data)
+            shift = oncall_shift_create(acting_user=acting_user(request), **form.cleaned_data)
         except DomainError as exc:
             form_errors_add(form, exc)
         else:
@@ -150,7 +151,7 @@ def oncall_shift_add(request: HttpRequest) -> HttpResponse:
 def oncall_shift_remove(request: HttpRequest, pk: int) -> HttpResponse:
     shift = found(oncall_shift_get, "No such shift.", shift_id=pk)
     week = timezone.localdate(shift.starts_at)
-    oncall_shift_delete(acting_user=request.user, shift=shift)
+    oncall_shift_delete(acting_user=acting_user(request), shift=shift)
     messages.success(request, f"Removed {shift.supervisor.label}'s level {shift.level} shift.")
     return redirect(f"/admin-ui/oncall/?week={request.POST.get('week') or week.isoformat()}")
 
@@ -176,7 +177,7 @@ def oncall_policy_save(request: HttpRequest) -> HttpResponse:
     if not errors:
         try:
             escalation_policy_update(
-                acting_user=request.user,
+                acting_user=acting_user(request),
                 levels=[{"level": i, "timeout_seconds": t} for i, t in enumerate(values, start=1)],
             )
         except DomainError as exc:

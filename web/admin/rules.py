@@ -23,7 +23,7 @@ from policies.expressions import MAX_EXPRESSION_LENGTH, ExpressionError
 from policies.models import RULE_NAME_MAX_LENGTH, Effect, PolicyRule
 from policies.selectors import expression_validation_get, policy_rule_get, policy_rule_list
 from policies.services import policy_rule_create, policy_rule_update
-from web.common import admin_required, form_errors_add
+from web.common import acting_user, admin_required, form_errors_add
 
 
 class RuleForm(forms.Form):
@@ -47,6 +47,7 @@ class RuleForm(forms.Form):
         expression = self.cleaned_data["expression"]
         validation = expression_validation_get(expression=expression)
         if not validation.valid:
+            assert validation.error is not None  # an invalid expression always says why
             raise forms.ValidationError(validation.error)
         return expression
 
@@ -64,7 +65,7 @@ def rule_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                rule = policy_rule_create(acting_user=request.user, **form.cleaned_data)
+                rule = policy_rule_create(acting_user=acting_user(request), **form.cleaned_data)
             except DomainError as exc:
                 form_errors_add(form, exc)
             else:
@@ -95,7 +96,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 rule = policy_rule_update(
-                    acting_user=request.user, rule_id=rule.pk, **form.cleaned_data
+                    acting_user=acting_user(request), rule_id=rule.pk, **form.cleaned_data
                 )
             except DomainError as exc:
                 form_errors_add(form, exc)
@@ -164,7 +165,7 @@ def rule_enable(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the backtest of switching the rule on, then a confirm button. POST: switch it on."""
     rule = _rule_or_404(pk)
     if request.method == "POST":
-        policy_rule_update(acting_user=request.user, rule_id=rule.pk, enabled=True)
+        policy_rule_update(acting_user=acting_user(request), rule_id=rule.pk, enabled=True)
         messages.success(request, f"Rule “{rule.name}” is on: it applies to new requests now.")
         return redirect("admin-rules")
     draft = rule_draft_build(rule_id=rule.pk, enabled=True)
@@ -176,7 +177,7 @@ def rule_enable(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def rule_disable(request: HttpRequest, pk: int) -> HttpResponse:
     rule = _rule_or_404(pk)
-    policy_rule_update(acting_user=request.user, rule_id=rule.pk, enabled=False)
+    policy_rule_update(acting_user=acting_user(request), rule_id=rule.pk, enabled=False)
     messages.success(request, f"Rule “{rule.name}” is off.")
     return redirect("admin-rules")
 

@@ -20,7 +20,7 @@ from discretion.trust.services import (
     trust_tier_create,
     trust_tier_update,
 )
-from web.common import admin_required, form_errors_add, found
+from web.common import acting_user, admin_required, form_errors_add, found
 
 
 class TierForm(forms.Form):
@@ -52,7 +52,7 @@ def tier_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             tier = trust_tier_create(
-                acting_user=request.user,
+                acting_user=acting_user(request),
                 code=data["code"],
                 name=data["name"],
                 description=data["description"],
@@ -82,7 +82,7 @@ def tier_edit(request: HttpRequest, code: str) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         tier = trust_tier_update(
-            acting_user=request.user,
+            acting_user=acting_user(request),
             tier=tier,
             changes={key: data[key] for key in ("name", "description", "rank")},
             reason=data["reason"],

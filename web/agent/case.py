@@ -1,9 +1,10 @@
 """The case page: header, status/assignee, timeline, the resolve panel and outcomes.
 
-The resolve panel validates with the API's own input serializers (one set of rules and
-messages), previews with ``resolution_preview`` and submits through
-``resolution_request`` wrapped in ``common.idempotency.idempotent`` (a per-form
-random key: a double click or a resubmitted form never grants twice).
+The resolve panel validates with ``web.agent.forms`` (the same rules and messages as the
+API's input, from ``discretion.decisions.rules`` and ``common.money``), previews with
+``resolution_preview`` and submits through ``resolution_request`` wrapped in
+``common.idempotency.idempotent`` (a per-form random key: a double click or a resubmitted
+form never grants twice).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from cases.selectors import case_get, case_timeline, remedy_type_get, remedy_typ
 from common.errors import DomainError
 from common.idempotency import idempotent, input_fingerprint
 from common.money import ZERO
-from discretion.api.resolutions import PreviewInput, ResolutionInput
 from discretion.decisions.rules import CUSTOMER_MESSAGE_MAX_LENGTH, REASON_MAX_LENGTH
 from discretion.decisions.selectors import (
     case_outcome_get,
@@ -34,8 +34,10 @@ from discretion.decisions.selectors import (
 )
 from discretion.decisions.services import resolution_preview, resolution_request
 from discretion.escalations.selectors import oncall_supervisor_get
+from discretion.models import User
 from discretion.trust.selectors import METER_LABELS, Meter, check_shortfall_list, meter_get
-from web.common import error_lines, error_status, found
+from web.agent.forms import PreviewForm, ResolveForm
+from web.common import HtmxHttpRequest, acting_user, error_lines, error_status, found
 
 CHECK_LABELS = METER_LABELS
 
@@ -54,7 +56,7 @@ def _remedy(code: str) -> RemedyType | None:
 
 
 def meter_for(
-    *, user, case: Case, remedy: RemedyType | None, requested: Decimal = ZERO
+    *, user: User, case: Case, remedy: RemedyType | None, requested: Decimal = ZERO
 ) -> Meter | None:
     """What the user may still grant here, per check, for one remedy type."""
     return meter_get(user=user, case_id=case.pk, remedy_type=remedy, requested=requested)
@@ -72,7 +74,7 @@ def _page_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
         "timeline": list(case_timeline(case=case)),
         "remedies": remedies,
         "selected_remedy": selected,
-        "meter": meter_for(user=request.user, case=case, remedy=selected),
+        "meter": meter_for(user=acting_user(request), case=case, remedy=selected),
         "resolutions": case_outcome_list(case_id=case.pk),
         "history": customer_history_list(customer_id=case.customer_id, exclude_case_id=case.pk),
         "statuses": Case.Status.choices,
@@ -126,11 +128,12 @@ def case_update_view(request: HttpRequest, case_id: int) -> HttpResponse:
     assign = request.POST.get("assign")
     if assign not in (None, "", "me", "none"):
         return HttpResponse('assign must be "me" or "none".', status=400)
+    user = acting_user(request)
     case_services.case_update(
-        acting_user=request.user,
+        acting_user=user,
         case=case,
         status=status,
-        assignee=request.user if assign == "me" else None,
+        assignee=user if assign == "me" else None,
         unassign=assign == "none",
     )
     return redirect("agent-case", case_id=case.pk)
@@ -150,33 +153,25 @@ def _form_data(request: HttpRequest) -> dict[str, Any]:
     return data
 
 
-def _errors(serializer) -> dict[str, str]:
-    flat: dict[str, str] = {}
-    for field, messages in serializer.errors.items():
-        if isinstance(messages, dict):
-            messages = [m for v in messages.values() for m in v]
-        flat[field] = " ".join(str(m) for m in messages)
-    return flat
-
-
 @login_required
 @require_POST
 def resolve_preview(request: HttpRequest, case_id: int) -> HttpResponse:
     """The live preview and meter, as the agent types. Writes nothing."""
     case = _case(case_id)
-    serializer = PreviewInput(data=_form_data(request))
+    user = acting_user(request)
+    form = PreviewForm(request.POST)
     remedy = _remedy(request.POST.get("remedy_type", ""))
     context: dict[str, Any] = {"case": case, "currency": settings.DISCRETION_CURRENCY}
-    if not serializer.is_valid():
-        errors = _errors(serializer)
+    if not form.is_valid():
+        errors = form.errors_by_field()
         if "amount" in errors and not request.POST.get("amount", "").strip():
             errors = {}  # nothing typed yet: no error, just the prompt
-        context.update(errors=errors, meter=meter_for(user=request.user, case=case, remedy=remedy))
+        context.update(errors=errors, meter=meter_for(user=user, case=case, remedy=remedy))
         return render(request, "agent/_preview.html", context)
-    data = serializer.validated_data
+    data = form.cleaned_data
     decision = resolution_preview(
         case_id=case.pk,
-        acting_user=request.user,
+        acting_user=user,
         remedy_type=data["remedy_type"],
         amount=data["amount"],
     )
@@ -185,32 +180,31 @@ def resolve_preview(request: HttpRequest, case_id: int) -> HttpResponse:
         decision=decision,
         failed=check_shortfall_list(checks=decision.checks),
         oncall=oncall.label if oncall else None,
-        meter=meter_for(
-            user=request.user, case=case, remedy=data["remedy_type"], requested=data["amount"]
-        ),
+        meter=meter_for(user=user, case=case, remedy=data["remedy_type"], requested=data["amount"]),
     )
     return render(request, "agent/_preview.html", context)
 
 
 @login_required
 @require_POST
-def resolve_submit(request: HttpRequest, case_id: int) -> HttpResponse:
+def resolve_submit(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
     case = _case(case_id)
-    serializer = ResolutionInput(data=_form_data(request))
-    if not serializer.is_valid():
+    user = acting_user(request)
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
         return render(
             request,
             "agent/_submit_errors.html",
-            {"errors": _errors(serializer)},
+            {"errors": form.errors_by_field()},
             status=400 if not request.htmx else 200,
         )
-    data = serializer.validated_data
+    data = form.cleaned_data
     key = request.POST.get("idempotency_key", "").strip() or _new_key()
 
     def handler() -> tuple[int, dict[str, Any]]:
         resolution = resolution_request(
             case_id=case.pk,
-            acting_user=request.user,
+            acting_user=user,
             remedy_type=data["remedy_type"],
             amount=data["amount"],
             reason=data["reason"],
@@ -221,7 +215,7 @@ def resolve_submit(request: HttpRequest, case_id: int) -> HttpResponse:
     payload = {k: str(v) for k, v in _form_data(request).items()}
     try:
         outcome = idempotent(
-            user_id=request.user.pk,
+            user_id=user.pk,
             key=key,
             scope="ui_resolution_request",
             fingerprint=input_fingerprint(request.path, payload),
@@ -245,7 +239,7 @@ def resolve_submit(request: HttpRequest, case_id: int) -> HttpResponse:
             "resolution": resolution,
             "replayed": outcome.replayed,
             "idempotency_key": _new_key(),
-            "meter": meter_for(user=request.user, case=case, remedy=resolution.remedy_type),
+            "meter": meter_for(user=user, case=case, remedy=resolution.remedy_type),
             "currency": settings.DISCRETION_CURRENCY,
             "check_labels": CHECK_LABELS,
         },

@@ -17,7 +17,7 @@ from cases.models import (
 )
 from cases.selectors import case_workspace_list
 from common.errors import DomainError
-from web.common import form_errors_add
+from web.common import HtmxHttpRequest, acting_user, form_errors_add
 
 PAGE_SIZE = 50
 
@@ -54,7 +54,7 @@ class CaseCreateForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET"])
-def case_list_view(request: HttpRequest) -> HttpResponse:
+def case_list_view(request: HtmxHttpRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     tab = data.get("tab") or "mine"
@@ -63,9 +63,9 @@ def case_list_view(request: HttpRequest) -> HttpResponse:
     q = data.get("q") or ""
     # One row more than a page tells whether the list was cut.
     rows = list(
-        case_workspace_list(user=request.user, tab=tab, status=status, category=category, q=q)[
-            : PAGE_SIZE + 1
-        ]
+        case_workspace_list(
+            user=acting_user(request), tab=tab, status=status, category=category, q=q
+        )[: PAGE_SIZE + 1]
     )
     context = {
         "form": form if form.is_bound else CaseFilterForm(initial={"tab": tab}),
@@ -90,9 +90,10 @@ def case_new_view(request: HttpRequest) -> HttpResponse:
     form = CaseCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        user = acting_user(request)
         try:
             case = case_services.case_create(
-                acting_user=request.user,
+                acting_user=user,
                 subject=data["subject"],
                 category=data["category"],
                 description=data["description"],
@@ -101,7 +102,7 @@ def case_new_view(request: HttpRequest) -> HttpResponse:
                     "name": data["customer_name"],
                     "email": data["customer_email"] or "",
                 },
-                assignee=request.user if data["assign_to_me"] else None,
+                assignee=user if data["assign_to_me"] else None,
             )
         except DomainError as exc:
             form_errors_add(form, exc, rename={"customer": "customer_name"})

@@ -21,7 +21,7 @@ from discretion.notifications.selectors import (
 from discretion.notifications.services import notification_mark_all_read, notification_mark_read
 from web.agent.case import case_detail_urls
 from web.agent.cases import case_list_view, case_new_view
-from web.common import found
+from web.common import acting_user, found
 
 
 @login_required
@@ -40,14 +40,14 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def notifications_bell(request: HttpRequest) -> HttpResponse:
-    unread = notification_unread_count(user=request.user)
+    unread = notification_unread_count(user=acting_user(request))
     return render(request, "partials/bell.html", {"unread_count": unread})
 
 
 @login_required
 @require_GET
 def notifications_page(request: HttpRequest) -> HttpResponse:
-    items = list(notification_list(user=request.user)[:100])
+    items = list(notification_list(user=acting_user(request))[:100])
     unread = sum(1 for n in items if n.read_at is None)
     return render(
         request, "agent/notifications.html", {"notifications": items, "unread_total": unread}
@@ -57,13 +57,11 @@ def notifications_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+    user = acting_user(request)
     notification = found(
-        notification_get,
-        "No such notification.",
-        user=request.user,
-        notification_id=notification_id,
+        notification_get, "No such notification.", user=user, notification_id=notification_id
     )
-    notification_mark_read(user=request.user, notification=notification)
+    notification_mark_read(user=user, notification=notification)
     follow = request.POST.get("follow") == "1"
     if follow and notification.link.startswith("/") and not notification.link.startswith("//"):
         return redirect(notification.link)
@@ -73,7 +71,7 @@ def notification_read(request: HttpRequest, notification_id: int) -> HttpRespons
 @login_required
 @require_POST
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
-    notification_mark_all_read(user=request.user)
+    notification_mark_all_read(user=acting_user(request))
     return redirect("notifications")
 
 

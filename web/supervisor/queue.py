@@ -26,7 +26,14 @@ from discretion.escalations.rules import NOTE_MAX_LENGTH
 from discretion.escalations.selectors import escalation_get
 from discretion.escalations.services import escalation_decide
 from discretion.models import Escalation
-from web.common import error_status, form_errors_add, found, supervisor_required
+from web.common import (
+    HtmxHttpRequest,
+    acting_user,
+    error_status,
+    form_errors_add,
+    found,
+    supervisor_required,
+)
 
 
 class ApproveForm(forms.Form):
@@ -68,7 +75,7 @@ def _signature(items: list[QueueItem]) -> str:
 
 
 def _list_context(request: HttpRequest) -> dict:
-    items = queue_list(user=request.user)
+    items = queue_list(user=acting_user(request))
     return {
         "items": items,
         "sig": _signature(items),
@@ -93,12 +100,12 @@ def queue_items(request: HttpRequest) -> HttpResponse:
 
 
 def _escalation_or_404(request: HttpRequest, pk: int) -> Escalation:
-    return found(escalation_get, "No such escalation.", user=request.user, escalation_id=pk)
+    return found(escalation_get, "No such escalation.", user=acting_user(request), escalation_id=pk)
 
 
 @supervisor_required
 @require_GET
-def decide_form(request: HttpRequest, pk: int) -> HttpResponse:
+def decide_form(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The side panel for one escalation: lower-and-approve, or deny with a note."""
     escalation = _escalation_or_404(request, pk)
     action = request.GET.get("action", "lower")
@@ -111,7 +118,7 @@ def decide_form(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _panel(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     escalation: Escalation,
     *,
     action: str,
@@ -126,7 +133,7 @@ def _panel(
     return render(request, template, context, status=status)
 
 
-def _decided(request: HttpRequest, escalation: Escalation, message: str) -> HttpResponse:
+def _decided(request: HtmxHttpRequest, escalation: Escalation, message: str) -> HttpResponse:
     if not request.htmx:
         messages.success(request, message)
         return redirect("queue")
@@ -135,7 +142,7 @@ def _decided(request: HttpRequest, escalation: Escalation, message: str) -> Http
     return render(request, "supervisor/_panel_result.html", context)
 
 
-def _decide(request: HttpRequest, pk: int, *, approve: bool) -> HttpResponse:
+def _decide(request: HtmxHttpRequest, pk: int, *, approve: bool) -> HttpResponse:
     escalation = _escalation_or_404(request, pk)
     action = request.POST.get("action") or ("approve" if approve else "deny")
     form: forms.Form = ApproveForm(request.POST) if approve else DenyForm(request.POST)
@@ -145,7 +152,7 @@ def _decide(request: HttpRequest, pk: int, *, approve: bool) -> HttpResponse:
         return _panel(request, escalation, action=action, form=form, status=status)
     try:
         decided = escalation_decide(
-            acting_user=request.user,
+            acting_user=acting_user(request),
             escalation_id=escalation.pk,
             approve=approve,
             amount=form.cleaned_data.get("amount") if approve else None,
@@ -177,13 +184,13 @@ def _decide(request: HttpRequest, pk: int, *, approve: bool) -> HttpResponse:
 
 @supervisor_required
 @require_POST
-def approve(request: HttpRequest, pk: int) -> HttpResponse:
+def approve(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _decide(request, pk, approve=True)
 
 
 @supervisor_required
 @require_POST
-def deny(request: HttpRequest, pk: int) -> HttpResponse:
+def deny(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _decide(request, pk, approve=False)
 
 

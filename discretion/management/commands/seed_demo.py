@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -382,9 +382,9 @@ class Command(BaseCommand):
                     )
                     created += 1
             personal: dict[tuple[str, str], tuple[_Caps, str | None]] = {}
-            for username, approval_max in APPROVERS.items():
+            for username, approver_max in APPROVERS.items():
                 for remedy_code, caps in TIER_LIMITS["senior"].items():
-                    personal[(username, remedy_code)] = (caps, approval_max)
+                    personal[(username, remedy_code)] = (caps, approver_max)
             for key, caps in AGENT_OVERRIDES.items():
                 personal[key] = (caps, None)
             for (username, remedy_code), (caps, approval_max) in personal.items():
@@ -512,7 +512,14 @@ def _decimal(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
-def _caps(caps: _Caps) -> dict[str, Decimal | None]:
+class _CapValues(TypedDict):
+    per_remedy_max: Decimal
+    per_case_max: Decimal | None
+    daily_max: Decimal | None
+    monthly_max: Decimal | None
+
+
+def _caps(caps: _Caps) -> _CapValues:
     per_remedy, per_case, daily, monthly = caps
     return {
         "per_remedy_max": Decimal(per_remedy),

@@ -31,7 +31,7 @@ import pytest
 # "inside" it unless told that this is a test process that knows what it is doing.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
 from tests.support.browser import VIEWPORT
 
@@ -67,12 +67,14 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-def _new_page(browser: Browser, viewport: dict[str, int]) -> Page:
+def _new_page(browser: Browser, viewport: ViewportSize) -> Page:
     context = browser.new_context(viewport=viewport, locale="en-US", timezone_id="UTC")
     context.set_default_timeout(10_000)
     page = context.new_page()
-    page.errors = []  # type: ignore[attr-defined]
-    page.on("pageerror", lambda exc: page.errors.append(str(exc)))  # type: ignore[attr-defined]
+    errors: list[str] = []
+    # Tests read the page's uncaught script errors from ``page.errors``.
+    page.errors = errors  # type: ignore[attr-defined]
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
     return page
 
 
@@ -91,7 +93,7 @@ def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
     """Make more pages (a second user in the same test): ``new_page(viewport=TABLET)``."""
     pages: list[Page] = []
 
-    def make(viewport: dict[str, int] | None = None) -> Page:
+    def make(viewport: ViewportSize | None = None) -> Page:
         created = _new_page(browser, viewport or VIEWPORT)
         pages.append(created)
         return created
@@ -102,8 +104,11 @@ def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
 
 
 @pytest.fixture
-def live_url(live_server) -> Callable[[str], str]:
-    return lambda path="/": live_server.url + path
+def live_url(live_server) -> Callable[..., str]:
+    def url(path: str = "/") -> str:
+        return str(live_server.url) + path
+
+    return url
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def ada(db):
-    return factories.UserFactory(
+    return factories.UserFactory.create(
         username="ada", display_name="Ada Admin", role="admin", is_staff=True, is_superuser=True
     )
 
@@ -34,14 +34,14 @@ def tier_limits(db):
     """Standard and new tiers with refund and store-credit limits, like a real setup."""
     for code, refund, credit in (("new", "25", "40"), ("standard", "100", "150")):
         tier = factories.tier(code)
-        factories.TrustLimitFactory(
+        factories.TrustLimitFactory.create(
             tier=tier,
             per_remedy_max=Decimal(refund),
             per_case_max=Decimal(refund) * 2,
             daily_max=Decimal(refund) * 4,
             monthly_max=Decimal(refund) * 20,
         )
-        factories.TrustLimitFactory(
+        factories.TrustLimitFactory.create(
             tier=tier,
             remedy_type=factories.remedy("store_credit"),
             per_remedy_max=Decimal(credit),
@@ -53,7 +53,7 @@ def history(agent, boss, n: int = 6):
     """A little history: applied, escalated and decided requests."""
     for index in range(n):
         resolution = resolution_request(
-            case_id=factories.CaseFactory(subject=f"History {index}").pk,
+            case_id=factories.CaseFactory.create(subject=f"History {index}").pk,
             acting_user=agent,
             remedy_type=factories.remedy("refund"),
             amount=Decimal(40 + index * 25),
@@ -68,10 +68,10 @@ def history(agent, boss, n: int = 6):
 def test_admin_raises_a_limit_inline_and_the_agents_meter_shows_it(
     page, new_page, login_as, live_url, ada, tier_limits
 ):
-    rosa = factories.UserFactory(
+    rosa = factories.UserFactory.create(
         username="rosa", display_name="Rosa Diaz", role="agent", tier=factories.tier("standard")
     )
-    case = factories.CaseFactory(subject="Refund me", assignee=rosa)
+    case = factories.CaseFactory.create(subject="Refund me", assignee=rosa)
     agent_page = new_page()
     login_as(agent_page, "rosa")
     agent_page.goto(live_url(f"/cases/{case.pk}/"))
@@ -125,11 +125,13 @@ def test_limits_matrix_on_a_tablet(new_page, login_as, live_url, ada, tier_limit
 
 
 def test_dashboard_charts_are_accessible(page, new_page, login_as, live_url, tier_limits):
-    agent = factories.UserFactory(
+    agent = factories.UserFactory.create(
         username="omar", display_name="Omar Haddad", role="agent", tier=factories.tier("standard")
     )
-    boss = factories.UserFactory(username="pam", display_name="Pam Beesly", role="supervisor")
-    factories.TrustLimitFactory(
+    boss = factories.UserFactory.create(
+        username="pam", display_name="Pam Beesly", role="supervisor"
+    )
+    factories.TrustLimitFactory.create(
         agent=boss, per_remedy_max=Decimal("300"), approval_max=Decimal("1000")
     )
     history(agent, boss, n=8)
@@ -155,8 +157,8 @@ def test_dashboard_charts_are_accessible(page, new_page, login_as, live_url, tie
 
 
 def test_oncall_week_add_a_shift(page, login_as, live_url, ada):
-    pam = factories.UserFactory(username="pam", display_name="Pam Beesly", role="supervisor")
-    sam = factories.UserFactory(username="sam", display_name="Sam Rivera", role="supervisor")
+    pam = factories.UserFactory.create(username="pam", display_name="Pam Beesly", role="supervisor")
+    sam = factories.UserFactory.create(username="sam", display_name="Sam Rivera", role="supervisor")
     now = timezone.localtime()
     monday = (now - timedelta(days=now.weekday())).replace(
         hour=0, minute=0, second=0, microsecond=0
@@ -189,12 +191,12 @@ def test_oncall_week_add_a_shift(page, login_as, live_url, ada):
 
 
 def test_rule_live_validation_and_backtest(page, login_as, live_url, ada, tier_limits):
-    agent = factories.UserFactory(
+    agent = factories.UserFactory.create(
         username="lee", display_name="Lee Chen", role="agent", tier=factories.tier("standard")
     )
     for amount in ("20", "45", "70", "95"):
         resolution_request(
-            case_id=factories.CaseFactory().pk,
+            case_id=factories.CaseFactory.create().pk,
             acting_user=agent,
             remedy_type=factories.remedy("refund"),
             amount=Decimal(amount),
