@@ -298,9 +298,9 @@ class _Estimator:
         if text == "{":
             self._take()
             return self._map()
-        if text == "." and self._kind(1) == "ident":
+        if text == "." and self._kind(1) == "ident":  # a name from the root: .customer
             self._take()
-            kind, text = self._kind(), self._peek()
+            kind, text = self.tokens[self.pos]
         if kind == "ident":
             self._take()
             if self._accept("("):
