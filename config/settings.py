@@ -289,6 +289,16 @@ DISCRETION_IDEMPOTENCY_TTL_HOURS = int(os.environ.get("DISCRETION_IDEMPOTENCY_TT
 DISCRETION_IDEMPOTENCY_STALE_SECONDS = int(
     os.environ.get("DISCRETION_IDEMPOTENCY_STALE_SECONDS", "120")
 )
+# Bounds on policy-rule CEL (policies.expressions, policies.cost; docs/policy-rules.md):
+# the worst-case cost a rule may have (checked at save and when a rule is compiled), how
+# deeply brackets and comprehensions may nest, and the wall-clock budget of one rule's
+# evaluation at decision time (a rule over it counts as require_approval).
+DISCRETION_CEL_MAX_COST = int(os.environ.get("DISCRETION_CEL_MAX_COST", "10000"))
+DISCRETION_CEL_MAX_NESTING = int(os.environ.get("DISCRETION_CEL_MAX_NESTING", "32"))
+DISCRETION_CEL_MAX_COMPREHENSION_DEPTH = int(
+    os.environ.get("DISCRETION_CEL_MAX_COMPREHENSION_DEPTH", "3")
+)
+DISCRETION_CEL_RULE_BUDGET_MS = float(os.environ.get("DISCRETION_CEL_RULE_BUDGET_MS", "20"))
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)

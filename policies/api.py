@@ -26,7 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.errors import NotFound
-from common.permissions import AdminWritesAllRead
+from common.permissions import AdminWritesAllRead, IsAdminRole
 from policies import selectors, services
 from policies.context import CONTEXT_DESCRIPTIONS, CONTEXT_VARIABLES, ContextError, context_merge
 from policies.expressions import MAX_EXPRESSION_LENGTH
@@ -42,6 +42,7 @@ E400 = OpenApiResponse(
 )
 E401 = OpenApiResponse(DETAIL, description="No credentials (or bad ones).")
 E403 = OpenApiResponse(DETAIL, description="Only admins may change policy rules.")
+E403_VALIDATE = OpenApiResponse(DETAIL, description="Only admins may validate policy rules.")
 E404 = OpenApiResponse(DETAIL, description="No such rule (or it was deleted).")
 
 EXPRESSION_HELP = (
@@ -261,20 +262,22 @@ class PolicyRuleValidateApi(APIView):
     Saves nothing. `valid` is false when saving would be refused (`error` says where);
     `result` is the expression's value on the given context. If a valid expression fails
     on this particular context, `valid` stays true, `result` is null and `error` explains
-    (at decision time such a failure sends the request for approval).
+    (at decision time such a failure sends the request for approval). Admins only: an
+    expression over the cost limit is refused without being evaluated.
     """
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAdminRole]
 
     @extend_schema(
         operation_id="policy_rules_validate",
         request=ValidateInput,
-        responses={200: ValidateOutput, 400: E400, 401: E401},
+        responses={200: ValidateOutput, 400: E400, 401: E401, 403: E403_VALIDATE},
     )
     def post(self, request):
         serializer = ValidateInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         validation = selectors.expression_validation_get(
+            acting_user=request.user,
             expression=serializer.validated_data["expression"],
             context=serializer.validated_data.get("context") or None,
         )

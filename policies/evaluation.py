@@ -9,16 +9,25 @@ Compiled programs are cached per (rule id, version) for the life of the process.
 
 Thread safety: a RuleSet is immutable; ``cel.Context`` is not thread-safe, so each
 ``evaluate`` call builds its own.
+
+Bounded work: compiling a rule bounds its worst-case cost (``policies.expressions``), so
+a stored rule over ``DISCRETION_CEL_MAX_COST`` (saved before the limit, or by a lower
+limit since) never runs and fails safe. ``cel`` cannot be interrupted, so the run-time
+guard is a clock: a rule whose evaluation took longer than
+``DISCRETION_CEL_RULE_BUDGET_MS`` counts as require_approval and says so.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import cel
+from django.conf import settings
 from django.db import connection
 
 from policies.context import CONTEXT_VARIABLES, empty_context  # part of the interface
@@ -35,6 +44,9 @@ __all__ = [
     "empty_context",
     "reset_ruleset_cache",
 ]
+
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -123,6 +135,26 @@ def _failed(rule: CompiledRule, why: str) -> RuleResult:
     )
 
 
+def _over_budget(rule: CompiledRule, took: float, budget: float) -> RuleResult:
+    logger.warning(
+        "policy rule %s v%s took %.1f ms, over its %.1f ms budget",
+        rule.id,
+        rule.version,
+        took * 1000,
+        budget * 1000,
+    )
+    return RuleResult(
+        id=rule.id,
+        name=rule.name,
+        version=rule.version,
+        effect=Effect.REQUIRE_APPROVAL,
+        message=rule.message,
+        matched=True,
+        error=f"rule exceeded its evaluation budget: it took {took * 1000:.1f} ms and the "
+        f"limit is {budget * 1000:g} ms — sent for approval to be safe",
+    )
+
+
 class RuleSet:
     """An immutable, ordered (priority, id) tuple of compiled enabled rules."""
 
@@ -194,7 +226,8 @@ class RuleSet:
         """Every rule's result on ``context`` (the dict the decision service builds).
 
         A rule that errors — a missing variable, a type mismatch, a non-boolean result —
-        counts as matched with effect require_approval and says why in ``error``.
+        or whose evaluation took longer than ``DISCRETION_CEL_RULE_BUDGET_MS`` counts as
+        matched with effect require_approval and says why in ``error``.
         """
         if not self._rules:
             return []
@@ -206,16 +239,22 @@ class RuleSet:
             ]
         results: list[RuleResult] = []
         append = results.append
+        budget = settings.DISCRETION_CEL_RULE_BUDGET_MS / 1000
+        clock = time.perf_counter
         for rule, program, hit, miss in self._outcomes:
             if program is None:
                 append(_failed(rule, rule.compile_error or "it does not compile"))
                 continue
+            started = clock()
             try:
                 value = program.execute(cel_context)
             except Exception as exc:  # any CEL failure is fail-safe
                 append(_failed(rule, error_text(exc)))
                 continue
-            if value is True:
+            took = clock() - started
+            if took > budget:
+                append(_over_budget(rule, took, budget))
+            elif value is True:
                 append(hit)
             elif value is False:
                 append(miss)

@@ -6,7 +6,12 @@ top-level variable names. So a rule is checked in three steps at save time:
 1. CEL parses it (its error carries line, column and a caret line);
 2. a small tokenizer walks the identifier chains (``customer.remedies_30d_count``) and
    refuses names outside the documented context, pointing at them;
-3. it is evaluated on the empty-default context and a few realistic samples: any
+3. its worst-case cost is estimated from its text (``policies.cost``: comprehensions
+   multiply) and refused over ``DISCRETION_CEL_MAX_COST``, as are brackets nested deeper
+   than ``DISCRETION_CEL_MAX_NESTING`` and comprehensions deeper than
+   ``DISCRETION_CEL_MAX_COMPREHENSION_DEPTH``: ``cel`` cannot be interrupted, so nothing
+   is evaluated before the bound is known;
+4. it is evaluated on the empty-default context and a few realistic samples: any
    non-boolean result or evaluation error (type mismatch, division by zero) refuses it.
 
 Compiling is the slow part (tens of microseconds); evaluation is cheap, so a compiled
@@ -21,8 +26,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import cel
+from django.conf import settings
 
 from policies.context import LEAVES, NAMESPACES, ROOTS, empty_context
+from policies.cost import CostError, expression_cost
 
 MAX_EXPRESSION_LENGTH = 4000
 
@@ -61,6 +68,7 @@ class CompiledExpression:
     source: str
     program: Any  # cel.Program
     variables: frozenset[str]  # dotted context variables it reads
+    cost: int = 0  # worst-case cost (policies.cost), at most DISCRETION_CEL_MAX_COST
 
 
 @dataclass(frozen=True)
@@ -192,13 +200,54 @@ def _parse_error(source: str, exc: Exception) -> ExpressionError:
     )
 
 
+def _nesting_check(source: str) -> None:
+    # Before CEL's parser and ours see it: both recurse once (or more) per level.
+    limit = settings.DISCRETION_CEL_MAX_NESTING
+    depth = 0
+    for token in _tokens(source):
+        if token.text in "([{":
+            depth += 1
+            if depth > limit:
+                raise _located(
+                    source,
+                    token.offset,
+                    f"brackets nest more than {limit} deep here; the limit is {limit}.",
+                )
+        elif token.text in ")]}":
+            depth -= 1
+
+
+def _cost_check(source: str) -> int:
+    """The worst-case cost of ``source``; ExpressionError when over the limits."""
+    try:
+        estimate = expression_cost(source, namespaces=NAMESPACES)
+    except CostError as exc:
+        raise ExpressionError(f"The expression is too complex to check its cost: {exc}.") from exc
+    limit = settings.DISCRETION_CEL_MAX_COST
+    if estimate.cost > limit:
+        raise ExpressionError(
+            f"The expression is too costly to evaluate: in the worst case it takes about "
+            f"{estimate.cost:,} steps, and the limit is {limit:,}. Each .all(), .exists(), "
+            ".exists_one(), .map() or .filter() repeats what it contains once per element of "
+            "its list, so nested ones multiply: use shorter lists or fewer nested ones."
+        )
+    depth_limit = settings.DISCRETION_CEL_MAX_COMPREHENSION_DEPTH
+    if estimate.comprehension_depth > depth_limit:
+        raise ExpressionError(
+            f"The expression nests {estimate.comprehension_depth} comprehensions (.all(), "
+            f".exists(), .map()…) inside each other; the limit is {depth_limit}."
+        )
+    return estimate.cost
+
+
 def compile_expression(source: str) -> CompiledExpression:
-    """Parse ``source`` and resolve its variables. No evaluation: use ``check_expression``
-    at save time. Raises ExpressionError."""
+    """Parse ``source``, resolve its variables and bound its cost. No evaluation: use
+    ``check_expression`` at save time. Raises ExpressionError."""
     if not isinstance(source, str) or not source.strip():
         raise ExpressionError("The expression is empty.")
     if len(source) > MAX_EXPRESSION_LENGTH:
         raise ExpressionError(f"The expression is longer than {MAX_EXPRESSION_LENGTH} characters.")
+    _nesting_check(source)
     try:
         program = cel.compile(source)
     except Exception as exc:  # cel raises ValueError, be safe with others
@@ -209,7 +258,8 @@ def compile_expression(source: str) -> CompiledExpression:
     for name in program.variables():
         if name not in ROOTS and name not in bound_or_types and not _is_bound(source, name):
             raise ExpressionError(_unknown(name))
-    return CompiledExpression(source=source, program=program, variables=variables)
+    cost = _cost_check(source)
+    return CompiledExpression(source=source, program=program, variables=variables, cost=cost)
 
 
 def _is_bound(source: str, name: str) -> bool:

@@ -8,7 +8,8 @@ from typing import Any
 import cel
 from django.db.models import QuerySet
 
-from common.errors import NotFound
+from common.errors import Forbidden, NotFound
+from common.roles import is_admin
 from policies.context import empty_context
 from policies.expressions import (
     MAX_EXPRESSION_LENGTH,
@@ -72,14 +73,18 @@ class ExpressionValidation:
 
 
 def expression_validation_get(
-    *, expression: str, context: dict[str, Any] | None = None
+    *, acting_user: Any, expression: str, context: dict[str, Any] | None = None
 ) -> ExpressionValidation:
     """Check ``expression`` as saving would, then evaluate it on ``context``.
 
     ``context`` is a full decision context (``policies.context.context_merge``); None
     means the empty one. The rule editor's live check and the API's validate endpoint
-    both ask here.
+    both ask here. Only admins may: checking compiles and runs CEL on the caller's
+    input (bounded, see ``policies.cost``), and only admins write rules. Raises
+    Forbidden ``admin_only`` for anyone else.
     """
+    if not is_admin(acting_user):
+        raise Forbidden("Only admins may validate policy rules.", code="admin_only")
     if len(expression) > MAX_EXPRESSION_LENGTH:
         return ExpressionValidation(
             valid=False,

@@ -199,8 +199,8 @@ def test_list_is_in_evaluation_order_with_constant_queries(api, admin_user, agen
         ({"expression": "amount >"}, {"valid": False, "result": None}),
     ],
 )
-def test_validate(api, agent, body, expected):
-    response = api.as_user(agent).post(f"{URL}validate/", body, format="json")
+def test_validate(api, admin_user, body, expected):
+    response = api.as_user(admin_user).post(f"{URL}validate/", body, format="json")
     assert response.status_code == 200, response.content
     data = response.json()
     for key, value in expected.items():
@@ -210,9 +210,9 @@ def test_validate(api, agent, body, expected):
     assert not PolicyRule.objects.exists()
 
 
-def test_validate_reports_where(api, agent):
+def test_validate_reports_where(api, admin_user):
     data = (
-        api.as_user(agent)
+        api.as_user(admin_user)
         .post(f"{URL}validate/", {"expression": "amount > 1 &&\n customer.nope"}, format="json")
         .json()
     )
@@ -228,17 +228,17 @@ def test_validate_reports_where(api, agent):
         ("not an object", "must be an object"),
     ],
 )
-def test_validate_wrong_context_is_400_naming_context(api, agent, context, words):
-    response = api.as_user(agent).post(
+def test_validate_wrong_context_is_400_naming_context(api, admin_user, context, words):
+    response = api.as_user(admin_user).post(
         f"{URL}validate/", {"expression": "amount > 1", "context": context}, format="json"
     )
     assert response.status_code == 400
     assert words in " ".join(response.json()["context"])
 
 
-def test_validate_a_runtime_failure_on_the_given_context(api, agent):
+def test_validate_a_runtime_failure_on_the_given_context(api, admin_user):
     data = (
-        api.as_user(agent)
+        api.as_user(admin_user)
         .post(
             f"{URL}validate/",
             {

@@ -37,9 +37,11 @@ def test_version_list_is_one_query_with_the_author(admin_user, django_assert_num
         ("x" * (MAX_EXPRESSION_LENGTH + 1), None, False, None),
     ],
 )
-def test_validation(expression, context, valid, result):
+def test_validation(admin_user, expression, context, valid, result):
     check = expression_validation_get(
-        expression=expression, context=None if context is None else context_merge(context)
+        acting_user=admin_user,
+        expression=expression,
+        context=None if context is None else context_merge(context),
     )
     assert (check.valid, check.result) == (valid, result)
     assert (check.error is None) == valid
@@ -49,7 +51,7 @@ def test_the_editor_and_the_api_say_the_same(api, admin_user):
     editor = Client()
     editor.force_login(admin_user)
     for expression in ("amount > 100.0", "amount >", 'remedy == "refund" && agent.nope > 1'):
-        check = expression_validation_get(expression=expression)
+        check = expression_validation_get(acting_user=admin_user, expression=expression)
         body = (
             api.as_user(admin_user)
             .post("/api/v1/policy-rules/validate/", {"expression": expression}, format="json")

@@ -43,9 +43,13 @@ class RuleForm(forms.Form):
     priority = forms.IntegerField(initial=100, min_value=-(2**31), max_value=2**31 - 1)
     enabled = forms.BooleanField(required=False)
 
+    def __init__(self, *args: Any, acting_user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.acting_user = acting_user
+
     def clean_expression(self) -> str:
         expression = self.cleaned_data["expression"]
-        validation = expression_validation_get(expression=expression)
+        validation = expression_validation_get(acting_user=self.acting_user, expression=expression)
         if not validation.valid:
             assert validation.error is not None  # an invalid expression always says why
             raise forms.ValidationError(validation.error)
@@ -61,7 +65,11 @@ def rules_page(request: HttpRequest) -> HttpResponse:
 @admin_required
 @require_http_methods(["GET", "POST"])
 def rule_new(request: HttpRequest) -> HttpResponse:
-    form = RuleForm(request.POST or None, initial={"priority": 100, "enabled": False})
+    form = RuleForm(
+        request.POST or None,
+        initial={"priority": 100, "enabled": False},
+        acting_user=acting_user(request),
+    )
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -91,7 +99,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
         f: getattr(rule, f)
         for f in ("name", "description", "expression", "effect", "message", "priority", "enabled")
     }
-    form = RuleForm(request.POST or None, initial=initial)
+    form = RuleForm(request.POST or None, initial=initial, acting_user=acting_user(request))
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -112,7 +120,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def rule_validate(request: HttpRequest) -> HttpResponse:
     """Live validation as the admin types (htmx): valid or where it goes wrong."""
     expression = request.POST.get("expression", "")
-    validation = expression_validation_get(expression=expression)
+    validation = expression_validation_get(acting_user=acting_user(request), expression=expression)
     context: dict[str, Any] = {"expression": expression, "valid": validation.valid}
     if validation.valid:
         context.update(variables=list(validation.variables), sample=validation.result)
