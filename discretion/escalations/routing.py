@@ -160,8 +160,11 @@ def _apply(escalation: Escalation, move: _Move, *, now: datetime) -> bool:
     resolution = escalation.resolution
     case = resolution.case
     what = _remedy_phrase(resolution)
+    # A sweep reads the clock once, before its query: an escalation created since then
+    # must not get a move stamped before its own "created" entry.
+    start = max(now, escalation.created_at + timedelta(microseconds=1))
     for offset, (event, level, assignee, note) in enumerate(move.entries):
-        at = now + timedelta(microseconds=offset)  # keep the history's order stable
+        at = start + timedelta(microseconds=offset)  # keep the history's order stable
         insert(
             EscalationEvent(
                 escalation=escalation,

@@ -46,7 +46,15 @@ def escalation_open(
     """
     levels = escalation_policy_get().levels
     escalation = insert(Escalation(resolution=resolution, level=1, policy_levels=levels))
-    event = EscalationEvent(escalation=escalation, event="created", actor=acting_user, level=1)
+    # The history's first entry bears the escalation's own time, so a move stamped by a
+    # sweep that read the clock before this commit still sorts after it (routing.py).
+    event = EscalationEvent(
+        escalation=escalation,
+        at=escalation.created_at,
+        event="created",
+        actor=acting_user,
+        level=1,
+    )
     insert(event, batch=batch)
     case_event_add(
         case=resolution.case,
