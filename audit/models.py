@@ -1,8 +1,11 @@
 """Append-only audit trail.
 
 Rows are only ever inserted (``audit.services.audit_record``). Database triggers refuse
-UPDATE and DELETE (migration 0002), the Django admin is read-only, and the API has no
-write endpoint: nothing in the app can edit or delete an audit event.
+UPDATE and DELETE (migration 0003), the Django admin is read-only, and the API has no
+write endpoint: nothing in the app can edit or delete an audit event. The app's database
+role may only INSERT and SELECT audit rows (``audit/grants.py``), and every row is chained
+to the one before by ``hash``, which a trigger computes (migration 0004;
+``manage.py audit_verify`` checks the chain).
 """
 
 from django.conf import settings
@@ -33,6 +36,9 @@ class AuditEvent(models.Model):
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     reason = models.TextField(blank=True, default="")
+    # sha256(previous row's hash || this row's canonical text), hex: set by the database
+    # (migration 0004's trigger), whatever an INSERT passes.
+    hash = models.CharField(max_length=64, default="", editable=False)
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from audit.models import AuditEvent
@@ -33,3 +35,29 @@ def audit_event_list(
     if until is not None:
         events = events.filter(at__lt=until)
     return events
+
+
+class ChainCheck(NamedTuple):
+    rows: int  # rows checked
+    broken: AuditEvent | None  # the first row whose hash does not follow from the one before
+
+
+# Each link recomputed with migration 0004's audit_event_hash() from the stored hash of
+# the row before (the first row chains to ''): a changed row breaks its own link, a
+# deleted one the next row's, a back-filled hash the next row's too.
+_CHAIN_SQL = """
+WITH links AS (
+    SELECT e.id, e.hash, audit_event_hash(lag(e.hash) OVER (ORDER BY e.id), e) AS expected
+    FROM audit_auditevent e
+)
+SELECT count(*), min(id) FILTER (WHERE hash IS DISTINCT FROM expected) FROM links
+"""
+
+
+def audit_chain_check() -> ChainCheck:
+    """Recompute the audit trail's hash chain in id order (one query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CHAIN_SQL)
+        rows, broken_id = cursor.fetchone()
+    broken = AuditEvent.objects.get(pk=broken_id) if broken_id is not None else None
+    return ChainCheck(rows=rows, broken=broken)

@@ -12,14 +12,17 @@ PostgreSQL) share one server whose files live in ``var/pg``::
 
 Commands (the URL goes to stdout, everything else to stderr)::
 
-    embedded_pg.py [--dir var/pg] start [--owner PID] [--port N] [--database NAME]
+    embedded_pg.py [--dir var/pg] start [--owner PID] [--port N] [--database NAME] [--role R]
     embedded_pg.py [--dir var/pg] release --owner PID   # stops it when no owner is left
     embedded_pg.py [--dir var/pg] stop
     embedded_pg.py [--dir var/pg] status                # exit 1 when it is not running
 
 ``start`` reuses a running server, initializes the cluster the first time, ignores a
-``postmaster.pid`` left by a killed server, creates the database if it is missing and
-prints ``postgres://postgres@127.0.0.1:PORT/NAME``. As root it runs the server as the
+``postmaster.pid`` left by a killed server, creates the two roles of README's "Database
+roles" (``discretion_owner``, ``discretion_app``) and the database, owned by the owner, if
+they are missing (and hands the owner what an older single-role data folder made as the
+superuser), and prints ``postgres://postgres@127.0.0.1:PORT/NAME`` (``--role owner|app``:
+the URL of that role instead). As root it runs the server as the
 unprivileged user the wheel creates (PostgreSQL refuses to run as root).
 
 The binaries, initdb and the root handling come from the wheel; this script only adds a
@@ -193,7 +196,7 @@ class EmbeddedPostgres:
                 return port
         raise RuntimeError(f"no free port in {DEFAULT_PORTS.start}-{DEFAULT_PORTS.stop - 1}")
 
-    def start(self, *, port: int | None, owner: int | None, database: str) -> str:
+    def start(self, *, port: int | None, owner: int | None, database: str, user: str = USER) -> str:
         started = time.monotonic()
         with self.locked():
             running = self.wait_settled()
@@ -216,7 +219,7 @@ class EmbeddedPostgres:
             f"PostgreSQL {POSTGRES_MAJOR} {how} on {HOST}:{actual_port} "
             f"in {time.monotonic() - started:.2f} s (data: {self.data})"
         )
-        return url(actual_port, database)
+        return url(actual_port, database, user)
 
     def launch(self, port: int) -> None:
         user = self.system_user()
@@ -295,8 +298,8 @@ class EmbeddedPostgres:
 # --- helpers -------------------------------------------------------------------------------
 
 
-def url(port: int, database: str) -> str:
-    return f"postgres://{USER}@{HOST}:{port}/{database}"
+def url(port: int, database: str, user: str = USER) -> str:
+    return f"postgres://{user}@{HOST}:{port}/{database}"
 
 
 def pid_alive(pid: int) -> bool:
@@ -320,16 +323,68 @@ def port_free(port: int) -> bool:
     return True
 
 
+# README, "Database roles": migrate connects as the owner, the app as the app role.
+OWNER_ROLE = "discretion_owner"
+APP_ROLE = "discretion_app"
+ROLES = {"superuser": USER, "owner": OWNER_ROLE, "app": APP_ROLE}
+
+# Objects a single-role data folder (before the roles) made as the superuser: handed to
+# the owner, so that its next migrate may alter them.
+ADOPT_SQL = f"""
+DO $$
+DECLARE
+    found record;
+BEGIN
+    FOR found IN
+        SELECT c.oid::regclass AS name FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm')
+          AND pg_get_userbyid(c.relowner) <> '{OWNER_ROLE}'
+    LOOP
+        EXECUTE format('ALTER TABLE %s OWNER TO {OWNER_ROLE}', found.name);
+    END LOOP;
+    FOR found IN
+        SELECT p.oid::regprocedure AS name FROM pg_proc p
+        JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> '{OWNER_ROLE}'
+    LOOP
+        EXECUTE format('ALTER FUNCTION %s OWNER TO {OWNER_ROLE}', found.name);
+    END LOOP;
+END;
+$$;
+GRANT USAGE ON SCHEMA public TO {APP_ROLE};
+"""
+
+
 def create_database(port: int, name: str) -> None:
+    """The database, owned by the owner role, and both roles (the app role is granted
+    its privileges by ``manage.py migrate``)."""
     conn = psycopg2.connect(host=HOST, port=port, user=USER, dbname="postgres", connect_timeout=5)
     try:
         conn.autocommit = True
         with conn.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
-            if cursor.fetchone() is None:
-                # A plain identifier: checked by the argument parser.
-                cursor.execute(f'CREATE DATABASE "{name}"')
+            for role in (OWNER_ROLE, APP_ROLE):
+                cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
+                if cursor.fetchone() is None:
+                    cursor.execute(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")
+                    log(f"created role {role}")
+            cursor.execute(
+                "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", (name,)
+            )
+            found = cursor.fetchone()
+            # A plain identifier: checked by the argument parser.
+            if found is None:
+                cursor.execute(f'CREATE DATABASE "{name}" OWNER {OWNER_ROLE}')
                 log(f"created database {name}")
+            elif found[0] != OWNER_ROLE:
+                cursor.execute(f'ALTER DATABASE "{name}" OWNER TO {OWNER_ROLE}')
+                log(f"database {name} now owned by {OWNER_ROLE}")
+    finally:
+        conn.close()
+    conn = psycopg2.connect(host=HOST, port=port, user=USER, dbname=name, connect_timeout=5)
+    try:
+        with conn, conn.cursor() as cursor:
+            cursor.execute(ADOPT_SQL)
     finally:
         conn.close()
 
@@ -357,6 +412,13 @@ def main(argv: list[str] | None = None) -> int:
         "--port", type=int, help=f"default: the last one, else {DEFAULT_PORTS.start} and up"
     )
     start.add_argument("--database", type=database_name, default="discretion")
+    start.add_argument(
+        "--role",
+        choices=sorted(ROLES),
+        default="superuser",
+        help="whose URL to print: the superuser (default; the tests create databases), "
+        f"the owner ({OWNER_ROLE}: migrate) or the app ({APP_ROLE}: everything else)",
+    )
     release = commands.add_parser("release", help="forget an owner; stop when none is left")
     release.add_argument("--owner", type=int, required=True)
     commands.add_parser("stop", help="stop the server")
@@ -366,7 +428,14 @@ def main(argv: list[str] | None = None) -> int:
     server = EmbeddedPostgres(args.dir)
     try:
         if args.command == "start":
-            print(server.start(port=args.port, owner=args.owner, database=args.database))
+            print(
+                server.start(
+                    port=args.port,
+                    owner=args.owner,
+                    database=args.database,
+                    user=ROLES[args.role],
+                )
+            )
         elif args.command == "release":
             server.release(args.owner)
         elif args.command == "stop":

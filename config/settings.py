@@ -122,6 +122,15 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         f"DATABASE_URL must be a PostgreSQL URL (postgres://...), not "
         f"{DATABASES['default']['ENGINE']}: Discretion runs on PostgreSQL only."
     )
+# The owner role (README, "Database roles"): only ``manage.py migrate`` connects as it
+# (audit/management/commands/migrate.py), then grants DATABASE_URL's role, the app's,
+# its privileges (on the audit trail INSERT and SELECT only). Unset: one role for both.
+MIGRATE_DATABASE_URL = os.environ.get("MIGRATE_DATABASE_URL", "")
+MIGRATE_DATABASE: dict[str, Any] | None = (
+    dict(dj_database_url.parse(MIGRATE_DATABASE_URL)) if MIGRATE_DATABASE_URL else None
+)
+if MIGRATE_DATABASE and MIGRATE_DATABASE["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("MIGRATE_DATABASE_URL must be a PostgreSQL URL (postgres://...).")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "discretion.User"

@@ -134,3 +134,25 @@ def test_the_last_owner_to_leave_stops_it(pg_dir: Path) -> None:
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+def test_it_has_the_owner_and_app_roles(pg_dir: Path) -> None:
+    superuser = start(pg_dir, "--database", "discretion_roles")
+    # What a single-role data folder made as the superuser is handed to the owner.
+    query(superuser, "CREATE TABLE made_before (id int); SELECT 1")
+    app = start(pg_dir, "--database", "discretion_roles", "--role", "app")
+    owner = start(pg_dir, "--database", "discretion_roles", "--role", "owner")
+    assert app == superuser.replace("//postgres@", "//discretion_app@")
+    assert owner == superuser.replace("//postgres@", "//discretion_owner@")
+    assert query(app, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user") is False
+    assert query(owner, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user") is False
+    assert (
+        query(
+            superuser,
+            "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'discretion_roles'",
+        )
+        == "discretion_owner"
+    )
+    assert query(owner, "SELECT tableowner FROM pg_tables WHERE tablename = 'made_before'") == (
+        "discretion_owner"
+    )
