@@ -38,6 +38,8 @@ def run(env: dict[str, str], tmp_path: Path, *args: str) -> subprocess.Completed
         if not key.startswith(("DISCRETION_", "SECURE_", "DEBUG", "SECRET_KEY"))
         and key not in {"DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS"}
         and not key.endswith("_COOKIE_SECURE")
+        # Set by the browser tests' conftest in this process; never in a deployment.
+        and key != "DJANGO_ALLOW_ASYNC_UNSAFE"
     }
     clean.update(
         {

@@ -88,7 +88,10 @@ def test_every_main_screen_works_under_the_policy(page, login_as, live_url, peop
     expect(page.get_by_label("Message to the customer")).to_have_value(
         "I've refunded 20.00 USD; you'll see it on your statement in 3–5 days."  # noqa: RUF001
     )
-    page.get_by_label("Reason (internal)").fill("Parcel arrived a week late")
+    # Typing fires a preview after 300 ms: let it land before submitting, so a late
+    # preview cannot repaint the meter over the submit's.
+    with page.expect_response(lambda r: "preview" in r.url):
+        page.get_by_label("Reason (internal)").fill("Parcel arrived a week late")
     page.get_by_role("button", name="Submit remedy").click()
     outcome = page.locator("#submit-result").get_by_test_id("outcome")
     expect(outcome.get_by_test_id("outcome-status")).to_have_text("applied")
