@@ -14,6 +14,31 @@
     if (dlg && !dlg.open) dlg.showModal();
   };
 
+  document.addEventListener("click", function (ev) {
+    var btn = ev.target.closest ? ev.target.closest("[data-show-help]") : null;
+    if (btn) App.showHelp();
+  });
+
+  // Sizes computed on the server (meter bars, shift blocks, backtest bars) come as
+  // data-style="width: 40%; --w: 3%": the Content-Security-Policy forbids inline style
+  // attributes, not styles set through the CSSOM, so they are applied here, on page load
+  // and on every piece of content htmx swaps in.
+  App.applyDataStyles = function (root) {
+    var els = Array.prototype.slice.call(root.querySelectorAll ? root.querySelectorAll("[data-style]") : []);
+    if (root.hasAttribute && root.hasAttribute("data-style")) els.push(root);
+    els.forEach(function (el) {
+      el.getAttribute("data-style").split(";").forEach(function (decl) {
+        var colon = decl.indexOf(":");
+        if (colon === -1) return;
+        var name = decl.slice(0, colon).trim();
+        var value = decl.slice(colon + 1).trim();
+        if (name && value) el.style.setProperty(name, value);
+      });
+    });
+  };
+  document.addEventListener("DOMContentLoaded", function () { App.applyDataStyles(document); });
+  document.addEventListener("htmx:load", function (ev) { App.applyDataStyles(ev.target); });
+
   // Elements with data-shortcut="x" are activated when x is pressed outside a form field.
   // Inputs/selects/textareas are focused instead of clicked.
   document.addEventListener("keydown", function (ev) {
@@ -75,7 +100,7 @@
     var code = select ? select.value : "";
     var raw = (form.querySelector("[name=amount]") || {}).value || "";
     var n = parseFloat(raw.replace(",", "."));
-    var currency = window.DISCRETION_CURRENCY || "";
+    var currency = form.getAttribute("data-currency") || "";
     var amount = isFinite(n) && n > 0 ? n.toFixed(2) + " " + currency : "[amount]";
     switch (code) {
       case "refund": return "I've refunded " + amount + "; you'll see it on your statement in 3–5 days.";
@@ -120,4 +145,12 @@
     if (select) select.value = remedy;
     if (key) key.value = keyValue;
   };
+
+  // htmx fires the response's HX-Trigger event (resolution-submitted) on the form.
+  document.addEventListener("resolution-submitted", function (ev) {
+    var form = ev.target;
+    if (form && form.getAttribute && form.getAttribute("data-reset-on") === "resolution-submitted") {
+      App.resolveReset(form);
+    }
+  });
 })();

@@ -47,6 +47,12 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 PASSWORD = "browser-pass-123"  # set on the user by login_as
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`Content Security Policy violation: ${e.effectiveDirective} blocked ` +
+    `${e.blockedURI || "inline"} at ${e.sourceFile || location.href}:${e.lineNumber}`);
+});
+"""
 
 expect.set_options(timeout=10_000)
 
@@ -70,22 +76,39 @@ def browser() -> Iterator[Browser]:
 def _new_page(browser: Browser, viewport: ViewportSize) -> Page:
     context = browser.new_context(viewport=viewport, locale="en-US", timezone_id="UTC")
     context.set_default_timeout(10_000)
+    # Every Content-Security-Policy violation is logged as a console error (Chromium logs
+    # most already; the event catches the rest, e.g. a blocked style attribute).
+    context.add_init_script(CSP_LISTENER)
     page = context.new_page()
     errors: list[str] = []
     # Tests read the page's uncaught script errors from ``page.errors``.
     page.errors = errors  # type: ignore[attr-defined]
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    violations: list[str] = []
+    # ... and the policy's violations from ``page.csp_violations``.
+    page.csp_violations = violations  # type: ignore[attr-defined]
+    page.on(
+        "console",
+        lambda msg: (
+            violations.append(msg.text)
+            if msg.type == "error" and "Content Security Policy" in msg.text
+            else None
+        ),
+    )
     return page
 
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    """A fresh browser context (no cookies) 1280 px wide; JS errors fail the test."""
+    """A fresh browser context (no cookies) 1280 px wide; JS errors and violations of the
+    Content-Security-Policy fail the test."""
     page = _new_page(browser, VIEWPORT)
     yield page
     errors = list(page.errors)  # type: ignore[attr-defined]
+    violations = list(page.csp_violations)  # type: ignore[attr-defined]
     page.context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not violations, f"Content-Security-Policy violations: {violations}"
 
 
 @pytest.fixture
@@ -99,8 +122,10 @@ def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
         return created
 
     yield make
+    violations = [v for created in pages for v in created.csp_violations]  # type: ignore[attr-defined]
     for created in pages:
         created.context.close()
+    assert not violations, f"Content-Security-Policy violations: {violations}"
 
 
 @pytest.fixture
