@@ -95,24 +95,22 @@ class UserAdmin(DjangoUserAdmin):
                 user_audit_change(acting_user=request.user, before=None, user=obj)
 
 
-# Knox's own admin lists token digests and finds tokens by them: replaced by one that
-# shows whose tokens exist and when they expire, and can only revoke them.
+# Knox's own admin lists token digests (the primary key) and finds tokens by them:
+# replaced by a list of whose tokens exist and when they expire, with no digest in it
+# (no links or checkboxes, which carry the key). Tokens are revoked by a logout, a
+# password change or a deactivation.
 admin.site.unregister(AuthToken)
 
 
 @admin.register(AuthToken)
-class AuthTokenAdmin(admin.ModelAdmin):
+class AuthTokenAdmin(ReadOnlyAdmin):
     list_display = ["user", "created", "expiry"]
+    list_display_links = None
     list_select_related = ["user"]
     search_fields = ["user__username"]
-    fields = ["user", "created", "expiry"]
-    readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    def has_view_permission(self, request, obj=None):
+        return obj is None  # the list only: a token's page would carry its digest
 
 
 @admin.register(Team)

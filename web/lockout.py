@@ -24,6 +24,11 @@ def lockout_response(
     original_response: HttpResponse | None = None,
     credentials: dict[str, Any] | None = None,
 ) -> HttpResponse:
+    if original_response is not None and getattr(request, "axes_failures_since_start", None):
+        # This attempt was the failure that reached the limit (axes counted it; attempts
+        # refused while locked out are not counted): it failed as any wrong password
+        # does. The lockout answers the attempts after it.
+        return original_response
     username = (credentials or {}).get("username") or request.POST.get("username")
     remaining = login_lockout_remaining(username=username)
     seconds = retry_after_seconds(remaining)
