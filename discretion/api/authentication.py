@@ -19,6 +19,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from common.db import relate, select_one
 from discretion.models import Team, TrustTier, User
+from discretion.trust.tokens import api_token_revoke
 
 # The digest is the primary key and a function of the whole token, so the lookup is an
 # index probe; comparing it in SQL leaks nothing useful (an attacker cannot choose a
@@ -72,7 +73,7 @@ class Authentication(TokenAuthentication):
             raise AuthenticationFailed(INVALID)
         user, auth_token = found
         if auth_token.expiry is not None and auth_token.expiry <= timezone.now():
-            AuthToken.objects.filter(digest=auth_token.digest).delete()
+            api_token_revoke(token=auth_token)
             raise AuthenticationFailed("Token expired.")
         if not user.is_active:
             raise AuthenticationFailed("User inactive or deleted.")

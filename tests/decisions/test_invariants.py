@@ -119,7 +119,7 @@ class DiscretionMachine(RuleBasedStateMachine):
         self.clients = {}
         for user in self.agents:
             client = APIClient()
-            client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
+            client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user, lasting=True)}")
             self.clients[user.pk] = client
         self.cases = [factories.CaseFactory.create() for _ in range(3)]
         self.remedy_ids = {code: factories.remedy(code).pk for code in REMEDIES}
