@@ -157,7 +157,7 @@ def seed(*, agents: int = 200, cases_per_agent: int = 10, customers: int = 500) 
     them; the app would create them on the first request)."""
     from datetime import timedelta
 
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from cases.models import Case, Customer, RemedyType
     from discretion.models import (
@@ -235,7 +235,7 @@ def seed(*, agents: int = 200, cases_per_agent: int = 10, customers: int = 500) 
                 for s in supervisors
             ]
         )
-        tokens = Token.objects.bulk_create([Token(key=Token.generate_key(), user=u) for u in users])
+        tokens = [AuthToken.objects.create(user=u, expiry=None)[1] for u in users]
         custs = Customer.objects.bulk_create(
             [Customer(external_id=f"BENCH-{i:05d}", name=f"Customer {i}") for i in range(customers)]
         )
@@ -271,7 +271,7 @@ def seed(*, agents: int = 200, cases_per_agent: int = 10, customers: int = 500) 
         cur.execute("ANALYZE")
     return Seeded(
         agent_ids=[u.pk for u in users],
-        tokens=[t.key for t in tokens],
+        tokens=tokens,
         case_ids=[c.pk for c in cases],
         cases_by_agent=by_agent,
         supervisor_ids=[s.pk for s in supervisors],

@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     big = 100_000 if args.quick else 1_000_000
 
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from discretion.models import Role, User
 
@@ -173,9 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     harness.flush_redis()
     seeded = harness.seed(agents=10, cases_per_agent=1, customers=10)
     admin = User.objects.create(username="scale-admin", role=Role.ADMIN, is_staff=True)
-    admin_token = Token.objects.create(user=admin).key
+    admin_token = AuthToken.objects.create(user=admin, expiry=None)[1]
     supervisor = User.objects.get(pk=seeded.supervisor_ids[0])
-    supervisor_token = Token.objects.create(user=supervisor).key
+    supervisor_token = AuthToken.objects.create(user=supervisor, expiry=None)[1]
     agent_id, agent_token = seeded.agent_ids[0], seeded.tokens[0]
     rt = seeded.remedy_type_id
     client = Client()

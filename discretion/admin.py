@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.db import transaction
+from knox.models import AuthToken
 
 from discretion.models import (
     BudgetWindow,
@@ -33,6 +35,7 @@ from discretion.trust.services import (
     trust_tier_create,
     trust_tier_update,
 )
+from discretion.trust.tokens import api_tokens_revoke
 from discretion.trust.users import user_audit_change, user_snapshot
 
 
@@ -47,6 +50,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class PasswordChangeForm(AdminPasswordChangeForm):
+    """The admin's "change password" form; a new password revokes the user's API tokens."""
+
+    def save(self, commit=True):
+        user = super().save(commit=commit)
+        if commit:
+            api_tokens_revoke(user=user)
+        return user
 
 
 @admin.register(User)
@@ -65,6 +78,7 @@ class UserAdmin(DjangoUserAdmin):
         ("Discretion", {"fields": ("display_name", "email", "role", "team", "tier")}),
     )
     actions = None  # no bulk delete: users are referenced by audit events (PROTECT)
+    change_password_form = PasswordChangeForm
 
     def save_model(self, request, obj, form, change):
         # The admin's change view already runs in a transaction; the audit row joins it.
@@ -73,10 +87,30 @@ class UserAdmin(DjangoUserAdmin):
                 current = User.objects.select_related("team", "tier").get(pk=obj.pk)
                 before = user_snapshot(current)
                 super().save_model(request, obj, form, change)
+                if current.is_active and not obj.is_active:
+                    api_tokens_revoke(user=obj)
                 user_audit_change(acting_user=request.user, before=before, user=obj)
             else:
                 super().save_model(request, obj, form, change)
                 user_audit_change(acting_user=request.user, before=None, user=obj)
+
+
+# Knox's own admin lists token digests (the primary key) and finds tokens by them:
+# replaced by a list of whose tokens exist and when they expire, with no digest in it
+# (no links or checkboxes, which carry the key). Tokens are revoked by a logout, a
+# password change or a deactivation.
+admin.site.unregister(AuthToken)
+
+
+@admin.register(AuthToken)
+class AuthTokenAdmin(ReadOnlyAdmin):
+    list_display = ["user", "created", "expiry"]
+    list_display_links = None
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
+
+    def has_view_permission(self, request, obj=None):
+        return obj is None  # the list only: a token's page would carry its digest
 
 
 @admin.register(Team)

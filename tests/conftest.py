@@ -7,10 +7,10 @@ import os
 import shutil
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests import factories
+from tests.support.auth import api_token
 from tests.support.caches import caches_reset
 
 # The ``celery_worker`` and ``worker_factory`` fixtures: a real Celery worker subprocess
@@ -39,8 +39,7 @@ def api():
     client = APIClient()
 
     def as_user(user):
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
         return client
 
     client.as_user = as_user

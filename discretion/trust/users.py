@@ -12,13 +12,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from audit.models import ObjectType
 from audit.services import audit_change, audit_record
 from common.errors import Invalid
 from discretion.models import Role, Team, TrustTier, User
+from discretion.trust.tokens import api_tokens_revoke
 
 # What the audit trail records of a user: the fields that decide what they may do.
 USER_AUDITED_FIELDS = ("username", "role", "team", "tier", "is_active", "is_superuser")
@@ -115,6 +118,7 @@ def user_update(
 
     Locks the user's row so two admins editing at once each see the other's change in
     their "before". Writes an audit event when anything the audit trail tracks changed.
+    Deactivating a user revokes all their API tokens (reactivating gives none back).
     """
     unknown = set(changes) - set(USER_EDITABLE_FIELDS)
     if unknown:
@@ -128,6 +132,8 @@ def user_update(
         setattr(user, name, value)
     _check_user_invariants(user, previous=before)
     user.save()
+    if before["is_active"] and not user.is_active:
+        api_tokens_revoke(user=user)
     after = user_snapshot(user)
     audit_change(
         actor=acting_user,
@@ -160,7 +166,38 @@ def user_audit_change(
     )
 
 
-def api_token_get_or_create(*, user: User) -> str:
-    """The user's API token key, made on first use (one per user: DRF's token model)."""
-    token, _ = Token.objects.get_or_create(user=user)
-    return token.key
+def _valid_new_password(password: str, user: User, *, field: str) -> None:
+    """Django's password validators (AUTH_PASSWORD_VALIDATORS), as a 400 naming ``field``."""
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise Invalid(exc.messages[0], code="weak_password", fields={field: exc.messages}) from exc
+
+
+@transaction.atomic
+def user_password_change(
+    *, user: User, old_password: str, new_password: str, keep: AuthToken | None = None
+) -> User:
+    """A user changes their own password: the old one must be right and the new one pass
+    the validators. Revokes all their API tokens but ``keep`` (the contract: a password
+    change revokes every token; pass ``keep`` only to spare the one in use). Other
+    browser sessions end by themselves: Django's session hash includes the password."""
+    if not user.check_password(old_password):
+        message = "Your old password was entered incorrectly."
+        raise Invalid(message, code="wrong_password", fields={"old_password": [message]})
+    _valid_new_password(new_password, user, field="new_password")
+    return _password_set(user, new_password, keep=keep)
+
+
+@transaction.atomic
+def user_password_set(*, user: User, password: str, field: str = "password") -> User:
+    """An admin sets a user's password (validators apply); revokes all their tokens."""
+    _valid_new_password(password, user, field=field)
+    return _password_set(user, password, keep=None)
+
+
+def _password_set(user: User, password: str, *, keep: AuthToken | None) -> User:
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    api_tokens_revoke(user=user, keep=keep)
+    return user

@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -65,7 +66,9 @@ def test_demo_users_log_in_with_the_demo_password_and_have_their_roles():
     seed()
     roles = {}
     for spec in seed_demo.USERS:
-        user = authenticate(username=spec.username, password=seed_demo.DEMO_PASSWORD)
+        # A login request, as the form and the token endpoint give (django-axes needs one).
+        request = RequestFactory().post("/login/")
+        user = authenticate(request, username=spec.username, password=seed_demo.DEMO_PASSWORD)
         assert user is not None, spec.username
         assert user.display_name == spec.display_name
         roles[spec.username] = user.role

@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 from cases.models import Case, Resolution
 from discretion.models import BudgetWindow
 from tests import factories
+from tests.support.auth import api_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,11 +39,8 @@ def _fire(n: int, request) -> list:
 
 
 def _client_for(user) -> APIClient:
-    from rest_framework.authtoken.models import Token
-
-    token, _ = Token.objects.get_or_create(user=user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 

@@ -19,6 +19,7 @@ from common.idempotency import idempotency_keys_purge
 from discretion.decisions import services as decisions
 from discretion.models import BudgetWindow, IdempotencyKey
 from tests import factories
+from tests.support.auth import api_token
 
 URL = "/api/v1/cases/{}/resolutions/"
 BODY = {"remedy_type": "refund", "amount": "20.00", "reason": "damaged box"}
@@ -135,9 +136,7 @@ def test_concurrent_duplicates_one_wins_the_rest_get_409(monkeypatch):
     agent = factories.UserFactory(role="agent", tier=factories.tier("standard"))
     factories.TrustLimitFactory(tier=agent.tier, per_remedy_max=D("100.00"))
     case = factories.CaseFactory()
-    from rest_framework.authtoken.models import Token
-
-    token = Token.objects.create(user=agent)
+    token = api_token(agent)
     real = decisions.resolution_request
 
     def slow(**kwargs):
@@ -149,7 +148,7 @@ def test_concurrent_duplicates_one_wins_the_rest_get_409(monkeypatch):
 
     def one(_):
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         try:
             barrier.wait(timeout=30)
             response = client.post(

@@ -10,11 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connections
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases.models import Resolution
 from tests import factories
+from tests.support.auth import api_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_repeats_of_a_failing_request_get_400_or_409_never_500():
     agent = factories.UserFactory(role="agent", tier=factories.tier("standard"))
     case = factories.CaseFactory()
-    token = Token.objects.create(user=agent).key
+    token = api_token(agent)
     seen: Counter = Counter()
     for round_ in range(15):
         barrier = threading.Barrier(8)

@@ -50,7 +50,6 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases.models import Case, Resolution
@@ -61,6 +60,7 @@ from discretion.models import BudgetWindow, Escalation, IdempotencyKey, OnCallSh
 from discretion.trust.selectors import me_discretion
 from discretion.trust.services import trust_limit_create, trust_limit_update
 from tests import factories
+from tests.support.auth import api_token
 
 ZERO = D("0.00")
 CENT = D("0.01")
@@ -118,9 +118,8 @@ class DiscretionMachine(RuleBasedStateMachine):
         ]
         self.clients = {}
         for user in self.agents:
-            token, _ = Token.objects.get_or_create(user=user)
             client = APIClient()
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user, lasting=True)}")
             self.clients[user.pk] = client
         self.cases = [factories.CaseFactory.create() for _ in range(3)]
         self.remedy_ids = {code: factories.remedy(code).pk for code in REMEDIES}

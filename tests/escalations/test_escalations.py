@@ -16,6 +16,7 @@ from cases.models import Case, CaseEvent, Resolution
 from discretion.escalations.routing import escalation_route, escalation_sweep
 from discretion.models import Escalation, Notification
 from tests import factories
+from tests.support.auth import api_token
 from tests.support.escalations import on_call, open_escalation
 
 pytestmark = pytest.mark.django_db
@@ -405,7 +406,6 @@ def test_no_credentials_is_401(api):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_decisions_one_wins_the_rest_409():
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
     assert connection.vendor == "postgresql"
@@ -416,7 +416,7 @@ def test_concurrent_decisions_one_wins_the_rest_409():
 
     def decide(index, boss):
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=boss).key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(boss)}")
         barrier.wait()
         if index % 2:
             response = client.post(url(escalation, "deny"), {"note": f"no {index}"}, format="json")

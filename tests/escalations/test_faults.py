@@ -35,11 +35,11 @@ import pytest
 from django.db import connections
 from django.db.models import Sum
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from cases.models import Case, Resolution
 from discretion.models import BudgetWindow, Escalation, IdempotencyKey, OnCallShift
 from tests import factories
+from tests.support.auth import api_token
 from tests.support.faults import Stack
 
 pytestmark = [
@@ -168,7 +168,7 @@ def test_burst_survives_killed_workers_and_a_redis_restart(stack: Stack):
             ends_at=now + timedelta(hours=2),
         )
     cases = [factories.CaseFactory.create() for _ in range(20)]
-    tokens = {a.pk: Token.objects.get_or_create(user=a)[0].key for a in agents}
+    tokens = {a.pk: api_token(a) for a in agents}
 
     rng = random.Random(6)
     outcomes = [

@@ -6,18 +6,18 @@ import threading
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
 from discretion.models import TrustLimit
 from tests import factories
+from tests.support.auth import api_token
 
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_duplicate_limit_creates_exactly_one():
     admin = factories.UserFactory(role="admin")
-    token = Token.objects.create(user=admin).key
+    token = api_token(admin)
     body = {"tier": "standard", "remedy_type": "refund", "per_remedy_max": "10.00"}
     workers = 8
     barrier = threading.Barrier(workers)

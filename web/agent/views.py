@@ -5,8 +5,11 @@ Views are thin: they parse input with Django forms, call services/selectors and 
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -19,6 +22,7 @@ from discretion.notifications.selectors import (
     notification_unread_count,
 )
 from discretion.notifications.services import notification_mark_all_read, notification_mark_read
+from discretion.trust.users import user_password_change
 from web.agent.case import case_detail_urls
 from web.agent.cases import case_list_view, case_new_view
 from web.common import acting_user, found
@@ -76,13 +80,34 @@ def notifications_read_all(request: HttpRequest) -> HttpResponse:
 
 
 class LoginView(auth_views.LoginView):
+    """The login form; django-axes answers a locked-out username (web.lockout)."""
+
     redirect_authenticated_user = True
+
+
+@login_required
+def password_change_view(request: HttpRequest) -> HttpResponse:
+    """Change my password: Django's form checks the old one and the validators; the
+    service sets it and revokes all my API tokens. This session stays signed in."""
+    user = acting_user(request)
+    form = PasswordChangeForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user_password_change(
+            user=user,
+            old_password=form.cleaned_data["old_password"],
+            new_password=form.cleaned_data["new_password1"],
+        )
+        update_session_auth_hash(request, user)
+        messages.success(request, "Your password was changed. Your API tokens were revoked.")
+        return redirect("home")
+    return render(request, "registration/password_change.html", {"form": form})
 
 
 urlpatterns = [
     path("", home, name="home"),
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", password_change_view, name="password-change"),
     path("cases/", case_list_view, name="agent-cases"),
     path("cases/new/", case_new_view, name="agent-case-new"),
     *case_detail_urls,
