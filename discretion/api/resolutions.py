@@ -28,6 +28,7 @@ from rest_framework.views import APIView
 from cases.models import RemedyType, Resolution
 from cases.selectors import case_exists
 from common.errors import Invalid, NotFound
+from common.query import id_parse, query_id
 from discretion.api.common import acting_user
 from discretion.api.fields import MoneyField, money
 from discretion.api.idempotency import idempotent_response
@@ -322,21 +323,14 @@ class ResolutionListView(GenericAPIView):
         if agent:
             if agent == "me":
                 agent_id = acting_user(request).pk
-            elif agent.isdigit():
-                agent_id = int(agent)
             else:
-                raise ValidationError({"agent": ['Use "me" or a user id.']})
+                agent_id = id_parse(agent, name="agent", message='Use "me" or a user id.')
         status = request.query_params.get("status")
         if status and status not in Resolution.Status.values:
             raise ValidationError(
                 {"status": [f"Use one of: {', '.join(Resolution.Status.values)}."]}
             )
-        case_id = None
-        case = request.query_params.get("case")
-        if case:
-            if not case.isdigit():
-                raise ValidationError({"case": ["Use a case id."]})
-            case_id = int(case)
+        case_id = query_id(request.query_params, "case", message="Use a case id.")
         rows = resolution_list(agent_id=agent_id, status=status or None, case_id=case_id)
         page = self.paginate_queryset(rows)
         assert page is not None  # REST_FRAMEWORK sets DEFAULT_PAGINATION_CLASS
