@@ -14,6 +14,7 @@ from cases.models import RemedyType
 from cases.selectors import remedy_type_list
 from common.errors import Invalid
 from common.money import AMOUNT_MESSAGES, ZERO
+from common.roles import is_supervising
 from discretion.trust.selectors import remedy_type_by_code
 
 REASON_MAX_LENGTH = 4000
@@ -52,3 +53,10 @@ def resolution_remedy_type(code: object) -> RemedyType:
         message = f'"{code}" {state}. Use one of: {known}.'
         raise Invalid(message, code="remedy_type_unknown", fields={"remedy_type": [message]})
     return remedy
+
+
+def resolution_details_visible(*, user: object, agent_id: int) -> bool:
+    """Whether ``user`` may see the limits, usage and escalation routing behind a
+    resolution of ``agent_id``: its own agent, supervisors and admins. Another agent sees
+    what was decided, not someone else's trust limits or who is handling it."""
+    return is_supervising(user) or getattr(user, "pk", None) == agent_id
