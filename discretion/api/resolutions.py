@@ -279,7 +279,11 @@ class CaseResolutionsView(GenericAPIView):
     @extend_schema(
         operation_id="case_resolutions_list",
         summary="A case's resolutions, newest first",
-        responses={200: RESOLUTION_SCHEMA, 404: OpenApiResponse(description="No such case.")},
+        responses={
+            200: RESOLUTION_SCHEMA.__class__(many=True),
+            400: OpenApiResponse(description="A bad page or page_size (named)."),
+            404: OpenApiResponse(description="No such case."),
+        },
     )
     def get(self, request: Request, case_id: int) -> Response:
         if not case_exists(case_id=case_id):
@@ -338,7 +342,10 @@ class ResolutionListView(GenericAPIView):
             OpenApiParameter("status", OpenApiTypes.STR),
             OpenApiParameter("case", OpenApiTypes.INT),
         ],
-        responses={200: RESOLUTION_SCHEMA, 400: OpenApiResponse(description="Bad filter.")},
+        responses={
+            200: RESOLUTION_SCHEMA.__class__(many=True),
+            400: OpenApiResponse(description="Bad filter (named)."),
+        },
     )
     def get(self, request: Request) -> Response:
         agent_id = None
