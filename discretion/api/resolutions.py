@@ -213,7 +213,7 @@ def resolution_data(
     }
     if not full:
         # The summary names limits and headroom too: another agent gets the outcome only.
-        body["decision"]["summary"] = OUTCOME_SUMMARIES.get(stored.get("outcome"), "")
+        body["decision"]["summary"] = OUTCOME_SUMMARIES.get(str(stored.get("outcome")), "")
         body["decision"]["checks"] = []
         if escalation:
             body["escalation"] = {"id": escalation.pk, "status": escalation.status}
