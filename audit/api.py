@@ -15,6 +15,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 
 from audit.models import AuditEvent, ObjectType
 from audit.selectors import audit_event_list
+from common.query import AwareDateTimeFilter, IdFilter
 from common.roles import is_admin
 
 DETAIL = inline_serializer(
@@ -64,9 +65,9 @@ class AuditEventFilter(django_filters.FilterSet):
     object_type = django_filters.ChoiceFilter(choices=ObjectType.choices)
     object_id = django_filters.CharFilter()
     action = django_filters.CharFilter()
-    actor = django_filters.NumberFilter(field_name="actor_id")
-    since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+    actor = IdFilter(field_name="actor_id")
+    since = AwareDateTimeFilter(field_name="at", lookup_expr="gte")
+    until = AwareDateTimeFilter(field_name="at", lookup_expr="lt")
 
     class Meta:
         model = AuditEvent

@@ -7,6 +7,8 @@ from django.db.models import Q
 from rest_framework.exceptions import ValidationError
 
 from cases.models import Case
+from common.errors import Invalid
+from common.query import id_parse
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -28,9 +30,11 @@ class CaseFilter(django_filters.FilterSet):
             return queryset.filter(assignee_id=self.request.user.pk)
         if value == "none":
             return queryset.filter(assignee__isnull=True)
-        if not value.isdigit():
-            raise ValidationError({"assignee": ["Use 'me', 'none' or a user id."]})
-        return queryset.filter(assignee_id=int(value))
+        try:
+            assignee_id = id_parse(value, name="assignee", message="Use 'me', 'none' or a user id.")
+        except Invalid as refusal:
+            raise ValidationError(refusal.fields) from None
+        return queryset.filter(assignee_id=assignee_id)
 
     def filter_q(self, queryset, name, value):
         value = value.strip()

@@ -9,6 +9,7 @@ status of the page (the API's mapping, ``common.api_errors.http_status``).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -19,11 +20,43 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django_htmx.middleware import HtmxDetails
 
 from common.api_errors import http_status
-from common.errors import DomainError, NotFound
+from common.errors import DomainError, Invalid, NotFound
+from common.money import money_parse
 from common.roles import SUPERVISING_ROLES, Role, role_of
 from discretion.models import User
 
 T = TypeVar("T")
+
+# ``money_parse``'s refusal codes → the ``error_messages`` key a form may reword.
+_MONEY_MESSAGE_KEYS = {
+    "amount_negative": "min_value",
+    "amount_places": "max_decimal_places",
+    "amount_too_large": "max_value",
+    "amount_invalid": "invalid",
+    "amount_not_string": "invalid",
+}
+
+
+class MoneyFormField(forms.CharField):
+    """Every money input of the HTML screens: ``common.money.money_parse``, the API's own
+    parser, so a form takes exactly the strings the API takes. Empty → None. The words
+    are ``AMOUNT_MESSAGES``' unless ``error_messages`` (keyed ``invalid``, ``min_value``,
+    ``max_value``, ``max_decimal_places``) rewords them for the screen."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("strip", False)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> Decimal | None:
+        text = super().clean(value)
+        if text in (None, ""):
+            return None
+        try:
+            return money_parse(text)
+        except Invalid as refusal:
+            key = _MONEY_MESSAGE_KEYS.get(refusal.code, "")
+            message = self.error_messages.get(key, refusal.message)
+            raise forms.ValidationError(message, code=refusal.code) from None
 
 
 class HtmxHttpRequest(HttpRequest):

@@ -31,6 +31,7 @@ from common.errors import NotFound
 from common.permissions import (
     IsSupervisorOrAdmin,
 )
+from common.query import id_parse
 from discretion.api.common import (
     E400,
     E401,
@@ -123,10 +124,8 @@ class EscalationList(generics.ListAPIView):
         if raw:
             if raw == "me":
                 assigned_to = self.request.user.pk
-            elif raw.isdigit():
-                assigned_to = int(raw)
             else:
-                raise ValidationError({"assigned_to": ['"me" or a user id.']})
+                assigned_to = id_parse(raw, name="assigned_to", message='"me" or a user id.')
         return escalation_list(user=self.request.user, status=status_, assigned_to=assigned_to)
 
     @extend_schema(

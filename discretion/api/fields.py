@@ -3,35 +3,41 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from common.money import AMOUNT_MESSAGES, TWO_PLACES, currency, money
+from common.errors import Invalid
+from common.money import AMOUNT_MESSAGES, ZERO, currency, money, money_maximum, money_parse
 
-__all__ = ["MoneyField", "currency", "money"]
+__all__ = ["MONEY_PATTERN", "MoneyField", "currency", "money"]
+
+# The shape ``common.money.money_parse`` takes, for the schema.
+MONEY_PATTERN = r"^[0-9]+(\.[0-9]{1,2})?$"
 
 
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": MONEY_PATTERN, "example": "25.00"}
+)
 class MoneyField(serializers.DecimalField):
-    """A money amount: a decimal string with exactly two places, 0 ≤ x ≤ DISCRETION_MAX_AMOUNT.
-
-    More than two decimals, negatives, NaN/Infinity, non-numbers and amounts above the
-    maximum are 400s naming the field. Output is always a string with two places.
+    """A money amount: a decimal string, 0 ≤ x ≤ DISCRETION_MAX_AMOUNT, strictly as
+    ``common.money.money_parse`` reads it (ASCII digits, at most two places, no sign,
+    exponent or spaces). A JSON number is a 400 too: amounts travel as strings. Output is
+    always a string with two places.
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_digits", 14)
         kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("min_value", Decimal("0.00"))
-        kwargs.setdefault("max_value", Decimal(settings.DISCRETION_MAX_AMOUNT))
+        kwargs.setdefault("min_value", ZERO)
+        kwargs.setdefault("max_value", money_maximum())
         kwargs.setdefault("coerce_to_string", True)
-        # Passed in, not patched afterwards: DRF builds its validators from these messages
-        # inside __init__.
         kwargs["error_messages"] = {**AMOUNT_MESSAGES, **kwargs.get("error_messages", {})}
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data):
-        if isinstance(data, bool):
-            self.fail("invalid")
-        value = super().to_internal_value(data)
-        return value.quantize(TWO_PLACES)
+    def to_internal_value(self, data: Any) -> Decimal:
+        try:
+            return money_parse(data)
+        except Invalid as refusal:
+            raise serializers.ValidationError(refusal.message, code=refusal.code) from None

@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.http import Http404
 from django.urls import path
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -27,6 +26,7 @@ from common.permissions import (
     AdminWritesAllRead,
     AdminWritesSupervisorReads,
 )
+from common.query import query_datetime, query_id
 from discretion.api.common import (
     E400,
     E401,
@@ -84,10 +84,9 @@ class ShiftListCreate(generics.ListAPIView):
 
     def get_queryset(self):
         params = self.request.query_params
-        supervisor, level = params.get("supervisor", ""), params.get("level", "")
         return oncall_shift_list(
-            supervisor_id=int(supervisor) if supervisor.isdigit() else None,
-            level=int(level) if level.isdigit() else None,
+            supervisor_id=query_id(params, "supervisor", message="Give a user id."),
+            level=query_id(params, "level", message="Give a level number."),
             at=timezone.now() if params.get("current") in ("1", "true") else None,
         )
 
@@ -158,17 +157,7 @@ class OnCallNow(APIView):
         responses={200: OnCallOutput, 400: E400, 401: E401},
     )
     def get(self, request):
-        at = None
-        raw = request.query_params.get("at")
-        if raw:
-            try:
-                at = parse_datetime(raw)
-            except ValueError:
-                at = None
-            if at is None:
-                raise ValidationError({"at": ["Give an ISO 8601 date and time."]})
-            if timezone.is_naive(at):
-                at = timezone.make_aware(at)
+        at = query_datetime(request.query_params, "at")
         return Response(OnCallOutput(oncall_now(at=at)).data)
 
 

@@ -28,6 +28,7 @@ from rest_framework.views import APIView
 from cases.models import RemedyType, Resolution
 from cases.selectors import case_exists
 from common.errors import Invalid, NotFound
+from common.query import id_parse, query_id
 from discretion.api.common import acting_user
 from discretion.api.fields import MoneyField, money
 from discretion.api.idempotency import idempotent_response
@@ -36,6 +37,7 @@ from discretion.decisions.rules import (
     CUSTOMER_MESSAGE_MAX_LENGTH,
     REASON_MAX_LENGTH,
     resolution_amount,
+    resolution_details_visible,
     resolution_remedy_type,
 )
 from discretion.decisions.selectors import resolution_get, resolution_list
@@ -134,9 +136,10 @@ RESOLUTION_SCHEMA = inline_serializer(
             {
                 "id": serializers.IntegerField(),
                 "status": serializers.CharField(),
-                "level": serializers.IntegerField(),
-                "assigned_to": serializers.IntegerField(allow_null=True),
-                "due_at": serializers.DateTimeField(allow_null=True),
+                # Left out for another agent's resolution (only id and status).
+                "level": serializers.IntegerField(required=False),
+                "assigned_to": serializers.IntegerField(allow_null=True, required=False),
+                "due_at": serializers.DateTimeField(allow_null=True, required=False),
             },
             allow_null=True,
         ),
@@ -153,17 +156,31 @@ def _iso(value) -> str | None:
 
 _LOADED = object()
 
+# The summary another agent reads instead of the one that names the requester's limits.
+OUTCOME_SUMMARIES = {
+    "apply": "Applied within the requester's limits.",
+    "escalate": "Went to a supervisor for approval.",
+    "reject": "Not allowed by a policy rule.",
+}
 
-def resolution_data(resolution: Resolution, escalation: Any = _LOADED) -> dict[str, Any]:
+
+def resolution_data(
+    resolution: Resolution, escalation: Any = _LOADED, *, viewer: object = None
+) -> dict[str, Any]:
     """The resolution body of docs/api.md. Expects ``remedy_type`` and ``escalation`` loaded
-    (select_related), or the escalation passed in."""
+    (select_related), or the escalation passed in.
+
+    With a ``viewer`` who may not see the details (another agent: ``rules.
+    resolution_details_visible``), ``decision.checks`` is empty and the escalation is only
+    ``{id, status}``: no one else's limits, usage or assignee."""
     stored = resolution.decision or {}
     if escalation is _LOADED:
         try:
             escalation = resolution.escalation
         except Escalation.DoesNotExist:
             escalation = None
-    return {
+    full = viewer is None or resolution_details_visible(user=viewer, agent_id=resolution.agent_id)
+    body: dict[str, Any] = {
         "id": resolution.pk,
         "case": resolution.case_id,
         "agent": resolution.agent_id,
@@ -194,6 +211,13 @@ def resolution_data(resolution: Resolution, escalation: Any = _LOADED) -> dict[s
             else None
         ),
     }
+    if not full:
+        # The summary names limits and headroom too: another agent gets the outcome only.
+        body["decision"]["summary"] = OUTCOME_SUMMARIES.get(str(stored.get("outcome")), "")
+        body["decision"]["checks"] = []
+        if escalation:
+            body["escalation"] = {"id": escalation.pk, "status": escalation.status}
+    return body
 
 
 def _no_case(case_id: int) -> NotFound:
@@ -255,14 +279,18 @@ class CaseResolutionsView(GenericAPIView):
     @extend_schema(
         operation_id="case_resolutions_list",
         summary="A case's resolutions, newest first",
-        responses={200: RESOLUTION_SCHEMA, 404: OpenApiResponse(description="No such case.")},
+        responses={
+            200: RESOLUTION_SCHEMA.__class__(many=True),
+            400: OpenApiResponse(description="A bad page or page_size (named)."),
+            404: OpenApiResponse(description="No such case."),
+        },
     )
     def get(self, request: Request, case_id: int) -> Response:
         if not case_exists(case_id=case_id):
             raise _no_case(case_id)
         page = self.paginate_queryset(resolution_list(case_id=case_id))
         assert page is not None  # REST_FRAMEWORK sets DEFAULT_PAGINATION_CLASS
-        return self.get_paginated_response([resolution_data(r) for r in page])
+        return self.get_paginated_response([resolution_data(r, viewer=request.user) for r in page])
 
 
 @extend_schema(tags=["resolutions"])
@@ -300,7 +328,7 @@ class ResolutionDetailView(APIView):
             resolution = resolution_get(resolution_id=pk)
         except Resolution.DoesNotExist:
             raise NotFound(f"No resolution #{pk}.") from None
-        return Response(resolution_data(resolution))
+        return Response(resolution_data(resolution, viewer=request.user))
 
 
 @extend_schema(tags=["resolutions"])
@@ -314,7 +342,10 @@ class ResolutionListView(GenericAPIView):
             OpenApiParameter("status", OpenApiTypes.STR),
             OpenApiParameter("case", OpenApiTypes.INT),
         ],
-        responses={200: RESOLUTION_SCHEMA, 400: OpenApiResponse(description="Bad filter.")},
+        responses={
+            200: RESOLUTION_SCHEMA.__class__(many=True),
+            400: OpenApiResponse(description="Bad filter (named)."),
+        },
     )
     def get(self, request: Request) -> Response:
         agent_id = None
@@ -322,25 +353,18 @@ class ResolutionListView(GenericAPIView):
         if agent:
             if agent == "me":
                 agent_id = acting_user(request).pk
-            elif agent.isdigit():
-                agent_id = int(agent)
             else:
-                raise ValidationError({"agent": ['Use "me" or a user id.']})
+                agent_id = id_parse(agent, name="agent", message='Use "me" or a user id.')
         status = request.query_params.get("status")
         if status and status not in Resolution.Status.values:
             raise ValidationError(
                 {"status": [f"Use one of: {', '.join(Resolution.Status.values)}."]}
             )
-        case_id = None
-        case = request.query_params.get("case")
-        if case:
-            if not case.isdigit():
-                raise ValidationError({"case": ["Use a case id."]})
-            case_id = int(case)
+        case_id = query_id(request.query_params, "case", message="Use a case id.")
         rows = resolution_list(agent_id=agent_id, status=status or None, case_id=case_id)
         page = self.paginate_queryset(rows)
         assert page is not None  # REST_FRAMEWORK sets DEFAULT_PAGINATION_CLASS
-        return self.get_paginated_response([resolution_data(r) for r in page])
+        return self.get_paginated_response([resolution_data(r, viewer=request.user) for r in page])
 
 
 urlpatterns = [

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from cases.models import RemedyType
 from cases.selectors import remedy_type_list
 from common.permissions import AdminWritesAllRead, AdminWritesSupervisorReads
+from common.query import IdFilter
 from discretion.api.common import (
     E400,
     E401,
@@ -173,7 +174,7 @@ class TrustLimitCreateInput(TrustLimitPatchInput):
 
 class TrustLimitFilter(django_filters.FilterSet):
     tier = django_filters.CharFilter(field_name="tier__code")
-    agent = django_filters.NumberFilter(field_name="agent_id")
+    agent = IdFilter(field_name="agent_id")
     remedy_type = django_filters.CharFilter(field_name="remedy_type__code")
 
     class Meta:

@@ -2,7 +2,7 @@
 
 The reason and customer-message limits (the model's fields are unbounded text), the
 remedy type (a known, enabled code) and the amount rule (a money remedy needs an amount,
-any other remedy is for 0.00). The API's serializers and the case page's form both call
+above 0.00; any other remedy is for 0.00). The API's serializers and the case page's form both call
 these, so both say the same thing.
 """
 
@@ -13,7 +13,8 @@ from decimal import Decimal
 from cases.models import RemedyType
 from cases.selectors import remedy_type_list
 from common.errors import Invalid
-from common.money import ZERO
+from common.money import AMOUNT_MESSAGES, ZERO
+from common.roles import is_supervising
 from discretion.trust.selectors import remedy_type_by_code
 
 REASON_MAX_LENGTH = 4000
@@ -33,6 +34,10 @@ def resolution_amount(*, remedy_type: RemedyType, amount: Decimal | None) -> Dec
             code="amount_required",
             fields={"amount": ["This field is required."]},
         )
+    if amount <= 0:
+        # Nothing granted is not a money remedy: an apology says so without touching budgets.
+        message = AMOUNT_MESSAGES["zero"]
+        raise Invalid(message, code="amount_zero", fields={"amount": [message]})
     return amount
 
 
@@ -48,3 +53,10 @@ def resolution_remedy_type(code: object) -> RemedyType:
         message = f'"{code}" {state}. Use one of: {known}.'
         raise Invalid(message, code="remedy_type_unknown", fields={"remedy_type": [message]})
     return remedy
+
+
+def resolution_details_visible(*, user: object, agent_id: int) -> bool:
+    """Whether ``user`` may see the limits, usage and escalation routing behind a
+    resolution of ``agent_id``: its own agent, supervisors and admins. Another agent sees
+    what was decided, not someone else's trust limits or who is handling it."""
+    return is_supervising(user) or getattr(user, "pk", None) == agent_id

@@ -264,7 +264,8 @@ class DiscretionMachine(RuleBasedStateMachine):
             room = self.headroom(agent.pk, case.pk, remedy)
             base = room if room is not None else D("10.00")
             amount = base + {"headroom": ZERO, "headroom+1c": CENT, "headroom-1c": -CENT}[amount]
-            amount = max(amount, ZERO)
+            # A money remedy of 0.00 is a 400 (contract, second part): the least is a cent.
+            amount = max(amount, CENT)
         expected_applied = self.predict(agent.pk, case.pk, remedy, amount)
         limit = self.effective(agent.pk, remedy)
         key = f"k-{next(self.key_counter)}"

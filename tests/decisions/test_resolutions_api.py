@@ -247,3 +247,51 @@ def test_disabled_remedy_type_is_400(api, agent, case, limits):
     assert response.status_code == 400
     assert "is disabled" in response.json()["remedy_type"][0]
     assert not Resolution.objects.exists()
+
+
+# --- strict money input (contract, second part: "Money input is strict") ---------------
+
+LENIENT_AMOUNTS = [
+    "1e2",
+    "+10.00",
+    " 10.00 ",
+    "1_0.00",
+    "\u0661\u0660.\u0660\u0660",
+    "\uff11\uff10.\uff10\uff10",
+    "-0.00",
+    "10.001",
+]
+
+
+@pytest.mark.parametrize("amount", LENIENT_AMOUNTS)
+def test_lenient_amount_strings_are_400(api, agent, case, limits, amount):
+    response = post(api, agent, case, amount=amount)
+    assert response.status_code == 400, response.json()
+    assert set(response.json()) == {"amount"}
+    assert not Resolution.objects.exists()
+
+
+@pytest.mark.parametrize("amount", [10, 10.0, 0, True])
+def test_json_number_amounts_are_400(api, agent, case, limits, amount):
+    response = post(api, agent, case, amount=amount)
+    assert response.status_code == 400
+    assert "string" in " ".join(response.json()["amount"])
+    assert not Resolution.objects.exists()
+
+
+@pytest.mark.parametrize("amount", ["0.00", "0", "0.0"])
+def test_a_zero_refund_is_400_not_applied(api, agent, case, limits, amount):
+    response = post(api, agent, case, amount=amount)
+    assert response.status_code == 400
+    assert "apology" in " ".join(response.json()["amount"])
+    assert not Resolution.objects.exists()
+    preview = api.as_user(agent).post(
+        URL.format(case.pk) + "preview/", {"remedy_type": "refund", "amount": amount}, format="json"
+    )
+    assert preview.status_code == 400
+
+
+def test_an_apology_still_takes_zero(api, agent, case, limits):
+    response = post(api, agent, case, remedy_type="apology", amount="0.00")
+    assert response.status_code == 201, response.json()
+    assert response.json()["amount"] == "0.00"

@@ -440,9 +440,10 @@ def test_limit_duplicate_race_integrity_error_is_400(api, admin_user, monkeypatc
         ("Infinity", "valid"),
         ("abc", "valid"),
         ("1000000.01", "1000000"),  # names the maximum
-        ("1e30", "digits"),
-        ("99999999999999999999999.00", "digits"),
-        (True, "valid"),
+        ("1e30", "valid"),  # no exponents (common.money.money_parse)
+        ("99999999999999999999999.00", "1000000"),
+        (True, "string"),
+        (25, "string"),  # amounts travel as strings, never JSON numbers
         ("", "valid"),
         (None, "null"),
     ],
@@ -473,12 +474,13 @@ def test_limit_max_amount_accepted(api, admin_user):
     assert response.json()["per_remedy_max"] == "1000000.00"
 
 
-def test_limit_number_input_normalised(api, admin_user):
+def test_limit_input_normalised_and_zero_cap_allowed(api, admin_user):
+    # A cap of 0.00 means "nothing on one's own authority": allowed, unlike a 0.00 remedy.
     response = api.as_user(admin_user).post(
-        "/api/v1/trust-limits/", limit_body(per_remedy_max=25, daily_max="7.5"), format="json"
+        "/api/v1/trust-limits/", limit_body(per_remedy_max="0", daily_max="7.5"), format="json"
     )
     assert response.status_code == 201
-    assert response.json()["per_remedy_max"] == "25.00"
+    assert response.json()["per_remedy_max"] == "0.00"
     assert response.json()["daily_max"] == "7.50"
 
 

@@ -14,6 +14,10 @@ BAD = [
     ({"remedy_type": "refund", "amount": "-5"}, "amount"),
     ({"remedy_type": "refund", "amount": "1.234"}, "amount"),
     ({"remedy_type": "refund", "amount": "ten"}, "amount"),
+    ({"remedy_type": "refund", "amount": "+10.00"}, "amount"),
+    ({"remedy_type": "refund", "amount": "1e2"}, "amount"),
+    ({"remedy_type": "refund", "amount": "\u0661\u0660.\u0660\u0660"}, "amount"),
+    ({"remedy_type": "refund", "amount": "0.00"}, "amount"),
     ({"remedy_type": "refund", "amount": "99999999.00"}, "amount"),
     ({"remedy_type": "refund"}, "amount"),
     ({"remedy_type": "apology", "amount": "5.00"}, "amount"),
@@ -43,3 +47,27 @@ def test_the_form_takes_what_the_api_takes(db):
     assert apology.is_valid(), apology.errors
     assert str(apology.cleaned_data["amount"]) == "0.00"
     assert "reason" in ResolveForm({"remedy_type": "refund", "amount": "1"}).errors
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [
+        "1e2",
+        "+10.00",
+        " 10.00 ",
+        "1_0.00",
+        "\u0661\u0660.\u0660\u0660",
+        "\uff11\uff10.\uff10\uff10",
+        "-0.00",
+    ],
+)
+def test_form_refuses_lenient_amounts_like_the_api(amount, db):
+    form = ResolveForm({"remedy_type": "refund", "amount": amount, "reason": "Late"})
+    assert not form.is_valid()
+    assert "amount" in form.errors
+
+
+def test_form_refuses_a_zero_refund(db):
+    form = ResolveForm({"remedy_type": "refund", "amount": "0.00", "reason": "Late"})
+    assert not form.is_valid()
+    assert "apology" in " ".join(form.errors["amount"])

@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import Any, TypedDict
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -38,6 +37,7 @@ from discretion.trust.services import (
 from web.admin.tiers import TierCreateForm
 from web.common import (
     HtmxHttpRequest,
+    MoneyFormField,
     acting_user,
     admin_required,
     error_lines,
@@ -57,14 +57,10 @@ CAP_LABELS = {
 }
 
 
-def _money_field(label: str, *, required: bool = False) -> forms.DecimalField:
-    return forms.DecimalField(
+def _money_field(label: str, *, required: bool = False) -> MoneyFormField:
+    return MoneyFormField(
         label=label,
         required=required,
-        max_digits=14,
-        decimal_places=2,
-        min_value=Decimal("0.00"),
-        max_value=Decimal(settings.DISCRETION_MAX_AMOUNT),
         error_messages={
             "max_decimal_places": "At most two decimals (cents).",
             "min_value": "Caps cannot be negative.",

@@ -8,45 +8,24 @@ refused by the API with the same words.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.conf import settings
 
 from cases.models import RemedyType
 from common.errors import Invalid
-from common.money import AMOUNT_MESSAGES, MONEY_MAX_DIGITS, MONEY_PLACES, TWO_PLACES, ZERO
 from discretion.decisions.rules import (
     CUSTOMER_MESSAGE_MAX_LENGTH,
     REASON_MAX_LENGTH,
     resolution_amount,
     resolution_remedy_type,
 )
+from web.common import MoneyFormField
 
 
-class AmountField(forms.DecimalField):
-    """An amount as the API takes it: 0 ≤ x ≤ DISCRETION_MAX_AMOUNT, two places at most."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        maximum = Decimal(settings.DISCRETION_MAX_AMOUNT)
-        super().__init__(
-            max_digits=MONEY_MAX_DIGITS,
-            decimal_places=MONEY_PLACES,
-            min_value=ZERO,
-            max_value=maximum,
-            error_messages={
-                "invalid": AMOUNT_MESSAGES["invalid"],
-                "max_decimal_places": AMOUNT_MESSAGES["max_decimal_places"],
-                "min_value": AMOUNT_MESSAGES["min_value"],
-                "max_value": AMOUNT_MESSAGES["max_value"].format(max_value=maximum),
-            },
-            **kwargs,
-        )
-
-    def clean(self, value: Any) -> Decimal | None:
-        amount = super().clean(value)
-        return None if amount is None else Decimal(amount).quantize(TWO_PLACES)
+class AmountField(MoneyFormField):
+    """An amount exactly as the API takes it (``common.money.money_parse``), with the
+    API's words (``AMOUNT_MESSAGES``)."""
 
 
 class ResolveForm(forms.Form):

@@ -9,10 +9,8 @@ when nothing changed, so focus and scroll stay put between changes.
 from __future__ import annotations
 
 import hashlib
-from decimal import Decimal
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -28,6 +26,7 @@ from discretion.escalations.services import escalation_decide
 from discretion.models import Escalation
 from web.common import (
     HtmxHttpRequest,
+    MoneyFormField,
     acting_user,
     error_status,
     form_errors_add,
@@ -37,14 +36,7 @@ from web.common import (
 
 
 class ApproveForm(forms.Form):
-    amount = forms.DecimalField(
-        required=False,
-        max_digits=14,
-        decimal_places=2,
-        min_value=Decimal("0.00"),
-        max_value=Decimal(settings.DISCRETION_MAX_AMOUNT),
-        label="Amount to approve",
-    )
+    amount = MoneyFormField(required=False, label="Amount to approve")
     note = forms.CharField(
         required=False, max_length=NOTE_MAX_LENGTH, widget=forms.Textarea, label="Note"
     )
