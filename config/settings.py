@@ -17,20 +17,11 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from config.env import env_bool, env_list
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DISCRETION_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
-
-
-def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -165,6 +156,9 @@ LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = 10
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username"]
+# The contract locks out a username, whatever the address (docs/api.md, "Authentication"):
+# axes warns that IP rotation is then not limited; that is the rule we were given.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "web.lockout.lockout_response"
@@ -360,54 +354,21 @@ LOGGING = {
 # plain name instead of a 500.
 WHITENOISE_MANIFEST_STRICT = False
 
-# --- Security: HTTPS, headers, sessions -----------------------------------------------
-# Off by default, for development on http://127.0.0.1 (and ignored with DEBUG); a
-# production deployment turns them on: README, "Production settings", and
-# `manage.py check --deploy` (tests/common/test_deploy_check.py) stays clean with them.
-_HTTPS = not DEBUG
-SECURE_SSL_REDIRECT = _HTTPS and env_bool("SECURE_SSL_REDIRECT", False)
-# The container healthcheck asks over plain HTTP from inside (docker-compose.yml).
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-try:
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0")) if _HTTPS else 0
-except ValueError as exc:  # pragma: no cover - configuration error
-    raise ImproperlyConfigured("SECURE_HSTS_SECONDS must be a whole number of seconds") from exc
-SECURE_HSTS_INCLUDE_SUBDOMAINS = _HTTPS and env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
-SECURE_HSTS_PRELOAD = _HTTPS and env_bool("SECURE_HSTS_PRELOAD", False)
-# "HTTP_X_FORWARDED_PROTO,https" behind a proxy that terminates TLS and sets that header
-# (and strips it from clients); never without such a proxy.
-_PROXY_SSL_HEADER = env_list("SECURE_PROXY_SSL_HEADER", "")
-if len(_PROXY_SSL_HEADER) not in (0, 2):
-    raise ImproperlyConfigured(
-        "SECURE_PROXY_SSL_HEADER is a header and a value: HTTP_X_FORWARDED_PROTO,https"
-    )
-SECURE_PROXY_SSL_HEADER = (
-    (_PROXY_SSL_HEADER[0], _PROXY_SSL_HEADER[1]) if _PROXY_SSL_HEADER and _HTTPS else None
+# --- Security: HTTPS, headers, sessions (config/security.py) -------------------------
+# Imported by name: Django reads its settings from this module's attributes.
+from config.security import (  # noqa: E402, F401
+    CONTENT_SECURITY_POLICY,
+    CSRF_COOKIE_SECURE,
+    DISCRETION_SESSION_IDLE_HOURS,
+    SECURE_HSTS_INCLUDE_SUBDOMAINS,
+    SECURE_HSTS_PRELOAD,
+    SECURE_HSTS_SECONDS,
+    SECURE_PROXY_SSL_HEADER,
+    SECURE_REDIRECT_EXEMPT,
+    SECURE_SSL_REDIRECT,
+    SESSION_COOKIE_AGE,
+    SESSION_COOKIE_SECURE,
 )
-SESSION_COOKIE_SECURE = _HTTPS and env_bool("SESSION_COOKIE_SECURE", False)
-CSRF_COOKIE_SECURE = _HTTPS and env_bool("CSRF_COOKIE_SECURE", False)
-
-# Idle timeout: a browser session ends after this long without a request
-# (common/sessions.py moves the expiry forward, at most every 5 minutes).
-DISCRETION_SESSION_IDLE_HOURS = float(os.environ.get("DISCRETION_SESSION_IDLE_HOURS", "8"))
-SESSION_COOKIE_AGE = max(int(DISCRETION_SESSION_IDLE_HOURS * 3600), 60)
-
-# Content-Security-Policy (django-csp): only the app's own scripts and styles, no inline
-# script, no eval, no inline style attribute (templates use classes, and data-style for
-# computed sizes, applied by static/js/app.js), never framed. /api/redoc/ relaxes
-# style-src for Redoc's runtime <style> tags (config/urls.py).
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": ["'self'"],
-        "script-src": ["'self'"],
-        "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
-        "object-src": ["'none'"],
-        "base-uri": ["'self'"],
-        "form-action": ["'self'"],
-        "frame-ancestors": ["'none'"],
-    },
-}
 
 # Swagger UI and Redoc from drf-spectacular-sidecar's static files, not a CDN.
 SPECTACULAR_SETTINGS.update(

@@ -9,8 +9,10 @@ round trip on authentication and the decision path has no lazy loads.
 from __future__ import annotations
 
 import binascii
+from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication
 from knox.crypto import hash_token
 from knox.models import AuthToken
@@ -78,3 +80,18 @@ class Authentication(TokenAuthentication):
         if not user.is_active:
             raise AuthenticationFailed("User inactive or deleted.")
         return (user, auth_token)
+
+
+class AuthenticationScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI schema describes ``Authentication`` (a knox token, prefix ``Token``)."""
+
+    target_class = "discretion.api.authentication.Authentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": 'A token from POST /api/v1/auth/token/, sent as "Token <token>".',
+        }

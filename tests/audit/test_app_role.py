@@ -17,7 +17,6 @@ import psycopg2
 import pytest
 from django.db import connection
 from psycopg2 import errors
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
@@ -25,6 +24,7 @@ from audit.selectors import audit_chain_check
 from cases.models import Resolution
 from tests import factories
 from tests.support.app_role import app_role_connect, as_app_role
+from tests.support.auth import api_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -127,10 +127,10 @@ def test_a_resolution_request_through_the_api_as_the_app_role(app_role):
         monthly_max=D("1000.00"),
     )
     case = factories.CaseFactory()
-    token = Token.objects.create(user=agent)
+    token = api_token(agent)
     with as_app_role():
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         url = f"/api/v1/cases/{case.pk}/resolutions/"
         body = {"remedy_type": "refund", "reason": "Late parcel"}
         applied = client.post(url, body | {"amount": "25.00"}, format="json")
