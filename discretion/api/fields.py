@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -10,6 +11,7 @@ from rest_framework import serializers
 
 from common.errors import Invalid
 from common.money import AMOUNT_MESSAGES, ZERO, currency, money, money_maximum, money_parse
+from common.query import DATETIME_MESSAGE, datetime_parse
 
 __all__ = ["MONEY_PATTERN", "MoneyField", "currency", "money"]
 
@@ -41,3 +43,14 @@ class MoneyField(serializers.DecimalField):
             return money_parse(data)
         except Invalid as refusal:
             raise serializers.ValidationError(refusal.message, code=refusal.code) from None
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """A date and time in a request body, read as the query parameters are
+    (``common.query``): ISO 8601, an offset within ±18:00, stored in UTC."""
+
+    def to_internal_value(self, value: Any) -> dt.datetime:
+        parsed = datetime_parse(value) if isinstance(value, str) else None
+        if parsed is None:
+            raise serializers.ValidationError(DATETIME_MESSAGE)
+        return parsed

@@ -37,6 +37,7 @@ from discretion.api.common import (
     _name,
     acting_user,
 )
+from discretion.api.fields import AwareDateTimeField
 from discretion.escalations.oncall import (
     escalation_policy_get,
     escalation_policy_update,
@@ -65,8 +66,8 @@ class ShiftOutput(serializers.ModelSerializer):
 class ShiftInput(serializers.Serializer):
     supervisor = serializers.PrimaryKeyRelatedField(queryset=user_list())
     level = StrictIntegerField(min_value=1, max_value=100)
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
+    starts_at = AwareDateTimeField()
+    ends_at = AwareDateTimeField()
 
     def validate(self, attrs):
         starts = attrs.get("starts_at", getattr(self.instance, "starts_at", None))

@@ -70,6 +70,11 @@ def test_supervisors_read_agents_get_403(api, supervisor, agent, admin_user):
         ({"level": "one"}, "level"),
         ({"supervisor": 999999}, "supervisor"),
         ({"starts_at": "yesterday"}, "starts_at"),
+        # Offsets past ±18:00 (PostgreSQL refuses them: once a 500) and no offset at all.
+        ({"starts_at": "2026-01-01T00:00:00+22:00"}, "starts_at"),
+        ({"ends_at": "2026-01-01T00:00:00-23:59"}, "ends_at"),
+        ({"starts_at": 1767225600}, "starts_at"),
+        ({"starts_at": ""}, "starts_at"),
     ],
 )
 def test_bad_shifts_are_400_naming_the_field(api, admin_user, supervisor, change, field):
