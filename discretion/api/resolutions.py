@@ -46,8 +46,6 @@ from discretion.decisions.services import resolution_preview, resolution_request
 from discretion.engine import Decision
 from discretion.models import Escalation
 
-ZERO = "0.00"
-
 
 @extend_schema_field(OpenApiTypes.STR)
 class RemedyCodeField(serializers.Field):

@@ -11,7 +11,6 @@ import os
 import subprocess
 import sys
 from decimal import Decimal as D
-from pathlib import Path
 
 import psycopg2
 import pytest
@@ -25,10 +24,10 @@ from cases.models import Resolution
 from tests import factories
 from tests.support.app_role import app_role_connect, as_app_role
 from tests.support.auth import api_token
+from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ROOT = next(p for p in Path(__file__).resolve().parents if (p / "manage.py").exists())
 
 ATTACKS = {
     "truncate": ["TRUNCATE audit_auditevent"],

@@ -6,7 +6,6 @@ from __future__ import annotations
 import ast
 import importlib
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,8 +16,8 @@ from policies import evaluation
 from policies.services import policy_rule_create
 from tests import factories
 from tests.support.caches import CACHE_RESETS, caches_reset
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("common", "config", "discretion", "cases", "policies", "audit", "web")
 CACHE_DECORATORS = {"lru_cache", "cache", "cached"}
 

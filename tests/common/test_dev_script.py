@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.paths import ROOT
 
 
 def test_readme_starts_with_the_two_commands():

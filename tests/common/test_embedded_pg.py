@@ -25,7 +25,8 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-ROOT = next(p for p in Path(__file__).resolve().parents if (p / "manage.py").exists())
+from tests.support.paths import ROOT
+
 HELPER = ROOT / "bin" / "embedded_pg.py"
 
 pytestmark = pytest.mark.embedded_pg

@@ -18,10 +18,10 @@ from common import api_errors
 from common.errors import Conflict, DomainError, Forbidden, Invalid, Mismatch, NotFound
 from discretion.models import IdempotencyKey
 from tests import factories
+from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.django_db
 
-ROOT = next(p for p in Path(__file__).resolve().parents if (p / "manage.py").exists())
 RESOLVE = "/api/v1/cases/{}/resolutions/"
 BODY = {"remedy_type": "refund", "amount": "20.00", "reason": "damaged box"}
 

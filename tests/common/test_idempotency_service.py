@@ -9,7 +9,6 @@ from __future__ import annotations
 import ast
 from datetime import timedelta
 from decimal import Decimal as D
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -20,10 +19,9 @@ from common.errors import Conflict, Invalid, Mismatch
 from common.idempotency import idempotent, input_fingerprint
 from discretion.models import IdempotencyKey
 from tests import factories
+from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.django_db
-
-ROOT = next(p for p in Path(__file__).resolve().parents if (p / "manage.py").exists())
 
 
 def call(user, handler, *, key="k", scope="thing", data=None):

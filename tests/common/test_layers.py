@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = next(p for p in Path(__file__).resolve().parents if (p / "manage.py").exists())
+from tests.support.paths import ROOT
+
 APPS = ("common", "config", "discretion", "cases", "policies", "audit", "web")
 
 

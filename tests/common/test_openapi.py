@@ -9,11 +9,11 @@ production ones that shape the schema: DEBUG off, PostgreSQL).
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from django.core.management import call_command
 
-ROOT = next(p for p in Path(__file__).resolve().parents if (p / "manage.py").exists())
+from tests.support.paths import ROOT
+
 SCHEMA = ROOT / "docs" / "openapi.yaml"
 
 

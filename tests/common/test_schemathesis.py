@@ -8,8 +8,6 @@ Bounded (a few examples per operation) so the run stays short on two cores; it r
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
@@ -21,8 +19,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from tests import factories
 from tests.support.auth import api_token
+from tests.support.paths import ROOT
 
-ROOT = next(p for p in Path(__file__).resolve().parents if (p / "manage.py").exists())
 SCHEMA = schemathesis.openapi.from_path(str(ROOT / "docs" / "openapi.yaml"))
 
 pytestmark = pytest.mark.schemathesis

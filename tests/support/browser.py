@@ -13,7 +13,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, ViewportSize
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.paths import ROOT
+
 AXE_JS = ROOT / "tests" / "vendor" / "axe.min.js"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 VIEWPORT: ViewportSize = {"width": 1280, "height": 900}

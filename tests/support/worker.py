@@ -48,7 +48,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.paths import ROOT
+
 QUEUES = "default,escalations"
 # Fast enough for "moves up within 5 s" tests, slow enough not to hog the database.
 SWEEP_SECONDS = "0.3"

@@ -4,11 +4,11 @@ the API docs load their assets from this origin."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.paths import ROOT
+
 TEMPLATES = ROOT / "templates"
 
 pytestmark = pytest.mark.django_db

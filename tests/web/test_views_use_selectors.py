@@ -5,9 +5,8 @@ rather than in review."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-ROOT = next(p for p in Path(__file__).resolve().parents if (p / "manage.py").exists())
+from tests.support.paths import ROOT
 
 VIEW_MODULES = sorted(
     [

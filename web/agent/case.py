@@ -39,8 +39,6 @@ from discretion.trust.selectors import METER_LABELS, Meter, check_shortfall_list
 from web.agent.forms import PreviewForm, ResolveForm
 from web.common import HtmxHttpRequest, acting_user, error_lines, error_status, found
 
-CHECK_LABELS = METER_LABELS
-
 # --- reads for the page -------------------------------------------------------------------
 
 
@@ -241,7 +239,7 @@ def resolve_submit(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
             "idempotency_key": _new_key(),
             "meter": meter_for(user=user, case=case, remedy=resolution.remedy_type),
             "currency": settings.DISCRETION_CURRENCY,
-            "check_labels": CHECK_LABELS,
+            "check_labels": METER_LABELS,
         },
     )
     page["HX-Trigger"] = "resolution-submitted"
@@ -268,7 +266,7 @@ def resolution_status(request: HttpRequest, case_id: int, resolution_id: int) ->
         {
             "resolution": resolution,
             "currency": settings.DISCRETION_CURRENCY,
-            "check_labels": CHECK_LABELS,
+            "check_labels": METER_LABELS,
         },
     )
 
