@@ -387,3 +387,26 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key} ({self.state})"
+
+
+# Models of the rooms that grew out of this app (each with its own models module), imported
+# here so Django registers them with the app.
+from discretion.recognition.models import Recognition  # noqa: E402
+from discretion.reviews.models import Review, ReviewPolicy  # noqa: E402
+
+__all__ = [
+    "BudgetWindow",
+    "Escalation",
+    "EscalationEvent",
+    "EscalationPolicy",
+    "IdempotencyKey",
+    "Notification",
+    "OnCallShift",
+    "Recognition",
+    "Review",
+    "ReviewPolicy",
+    "Team",
+    "TrustLimit",
+    "TrustTier",
+    "User",
+]

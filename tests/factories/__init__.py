@@ -30,6 +30,7 @@ from tests.factories.discretion import (
     tier,
 )
 from tests.factories.policies import PolicyRuleFactory, PolicyRuleVersionFactory
+from tests.factories.reviews import RecognitionFactory, ReviewFactory, ReviewPolicyFactory
 
 __all__ = [
     "AuditEventFactory",
@@ -45,8 +46,11 @@ __all__ = [
     "OnCallShiftFactory",
     "PolicyRuleFactory",
     "PolicyRuleVersionFactory",
+    "RecognitionFactory",
     "RemedyTypeFactory",
     "ResolutionFactory",
+    "ReviewFactory",
+    "ReviewPolicyFactory",
     "TeamFactory",
     "TrustLimitFactory",
     "TrustTierFactory",
