@@ -96,8 +96,7 @@ class Review(models.Model):
             models.CheckConstraint(
                 condition=Q(status="pending", verdict="", reviewer__isnull=True)
                 | (
-                    Q(status="done", reviewer__isnull=False, done_at__isnull=False)
-                    & ~Q(verdict="")
+                    Q(status="done", reviewer__isnull=False, done_at__isnull=False) & ~Q(verdict="")
                 ),
                 name="review_done_has_verdict",
             ),
