@@ -1,7 +1,7 @@
 """The review policy and the reviews it draws.
 
 Invariants the database holds: one review per resolution (the draw is made once); a done
-review has a verdict, a reviewer and a time; the sample share is 0–100.
+review has a verdict, a reviewer and a time; the sample share is 0 to 100.
 """
 
 from __future__ import annotations
