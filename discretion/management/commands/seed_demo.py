@@ -11,7 +11,10 @@ exception is the first admin, created like ``createsuperuser`` does (unaudited: 
 is nobody yet to act), and the back-dating of demo cases (a bootstrap-only touch so
 case ages look real).
 
-``--logins`` prints the demo logins and seeds nothing.
+``--logins`` prints the demo logins and seeds nothing. Unless ``--no-history``, it also
+loads 90 days of history (``discretion.demo.history``: a few thousand cases decided by
+the engine and written in bulk, with the services' invariants) before the five demo
+decisions, once: the history's first case marks it loaded.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from django.utils import timezone
 from cases.models import Case, CaseEvent, RemedyType, Resolution
 from cases.services import case_create
 from discretion.decisions.services import resolution_request
+from discretion.demo.history import history_load
 from discretion.escalations.oncall import oncall_shift_create
 from discretion.models import OnCallShift, Role, TrustLimit, TrustTier, User
 from discretion.trust.services import trust_limit_create
@@ -57,6 +61,12 @@ USERS: tuple[DemoUser, ...] = (
     DemoUser("rosa", "Rosa Diaz", Role.AGENT, "standard", "Returns", "agent, tier standard"),
     DemoUser("omar", "Omar Haddad", Role.AGENT, "standard", "Billing", "agent, tier standard"),
     DemoUser("lee", "Lee Chen", Role.AGENT, "senior", "Billing", "agent, tier senior"),
+    # The rest of the team, who fill the history (discretion/demo/).
+    DemoUser("kofi", "Kofi Mensah", Role.AGENT, "new", "Returns", "agent, tier new"),
+    DemoUser("ines", "Ines Laurent", Role.AGENT, "standard", "Billing", "agent, tier standard"),
+    DemoUser("mei", "Mei Tanaka", Role.AGENT, "senior", "Field Support", "agent, tier senior"),
+    DemoUser("tariq", "Tariq Aziz", Role.AGENT, "standard", "Field Support", "agent, standard"),
+    DemoUser("zoe", "Zoe Novak", Role.AGENT, "new", "Field Support", "agent, tier new"),
 )
 
 # (per_remedy_max, per_case_max, daily_max, monthly_max) per tier and monetary remedy type.
@@ -307,6 +317,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--logins", action="store_true", help="Print the demo logins and seed nothing."
         )
+        parser.add_argument(
+            "--no-history",
+            action="store_true",
+            help="Leave out the 90 days of history (users, limits, cases and decisions only).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["logins"]:
@@ -320,8 +335,11 @@ class Command(BaseCommand):
             "on-call shifts": self._oncall(),
             "cases": self._cases(),
             "policy rules": self._rules(),
-            "resolutions": self._resolutions(),
         }
+        if not options["no_history"]:
+            # Before the demo decisions, which then see the history's budgets and totals.
+            created["history cases"] = history_load(acting_user=self._admin())
+        created["resolutions"] = self._resolutions()
         summary = ", ".join(f"{count} {name}" for name, count in created.items())
         self.stdout.write(f"Demo data ready (created now: {summary}).")
 
