@@ -335,9 +335,12 @@ class Replay:
             return "unchanged"
         draw = self.rng.random()
         outcome = "unchanged" if draw < 0.66 else "lowered" if draw < 0.86 else "denied"
-        if outcome == "unchanged" and tally.decided >= 10:
-            if (tally.unchanged + 1) / tally.decided >= 0.85:
-                outcome = "lowered"
+        if (
+            outcome == "unchanged"
+            and tally.decided >= 10
+            and (tally.unchanged + 1) / tally.decided >= 0.85
+        ):
+            outcome = "lowered"
         if outcome == "unchanged":
             tally.unchanged += 1
         elif outcome == "lowered":

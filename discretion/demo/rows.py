@@ -43,12 +43,13 @@ from discretion.models import (
 
 BATCH = 2000
 REVIEW_SHARE = 0.05
-VERDICTS = (
-    (Review.Verdict.GOOD_CALL, 72),
-    (Review.Verdict.ABOVE_AND_BEYOND, 12),
-    (Review.Verdict.COACH, 10),
-    (Review.Verdict.POLICY_GAP, 6),
-)
+# Verdicts of the done reviews, with their weights, and the notes their reviewers write.
+VERDICTS: dict[str, tuple[int, tuple[str, ...]]] = {
+    Review.Verdict.GOOD_CALL: (72, data.GOOD_NOTES),
+    Review.Verdict.ABOVE_AND_BEYOND: (12, data.ABOVE_NOTES),
+    Review.Verdict.COACH: (10, data.COACH_NOTES),
+    Review.Verdict.POLICY_GAP: (6, data.POLICY_GAP_NOTES),
+}
 KUDOS = 30
 
 
@@ -159,26 +160,54 @@ class HistoryRows:
 
         for case in self.cases:
             agent = case.assignee
-            add(case, case.created_at, "created", agent,
+            add(
+                case,
+                case.created_at,
+                "created",
+                agent,
                 f"{_label(agent)} opened the case ({case.category}).",
-                category=case.category, customer=case.customer.external_id)  # fmt: skip
-            add(case, case.created_at, "assigned", agent, f"Assigned to {_label(agent)}.",
-                **{"from": None, "to": agent.pk if agent else None})  # fmt: skip
+                category=case.category,
+                customer=case.customer.external_id,
+            )
+            add(
+                case,
+                case.created_at,
+                "assigned",
+                agent,
+                f"Assigned to {_label(agent)}.",
+                **{"from": None, "to": agent.pk if agent else None},
+            )
         for s in self.settled:
             r, case, agent = s.resolution, s.resolution.case, s.resolution.agent
             at = r.created_at
             requested = r.requested_amount
-            add(case, at, f"resolution_{s.decision.outcome}", agent, s.decision.summary,
-                resolution=r.pk, remedy_type=r.remedy_type.code, amount=str(requested))  # fmt: skip
+            add(
+                case,
+                at,
+                f"resolution_{s.decision.outcome}",
+                agent,
+                s.decision.summary,
+                resolution=r.pk,
+                remedy_type=r.remedy_type.code,
+                amount=str(requested),
+            )
             esc = s.escalation
             if esc is None:
                 continue
             asked = _remedy_phrase(r, requested)
-            add(case, at, "escalation_created", agent,
+            add(
+                case,
+                at,
+                "escalation_created",
+                agent,
                 f"{_label(agent)}'s {asked} needs a supervisor's approval; "
-                f"escalation #{esc.pk} opened.", escalation=esc.pk, resolution=r.pk)  # fmt: skip
-            history.append(EscalationEvent(escalation=esc, at=at, event="created", actor=agent,
-                                           level=1))  # fmt: skip
+                f"escalation #{esc.pk} opened.",
+                escalation=esc.pk,
+                resolution=r.pk,
+            )
+            history.append(
+                EscalationEvent(escalation=esc, at=at, event="created", actor=agent, level=1)
+            )
             previous = None
             for moved_at, level, assignee in s.moves:
                 who = f"{_label(assignee)} (on call, level {level})"
@@ -190,33 +219,72 @@ class HistoryRows:
                     kind, note = "escalated", f"Level {level - 1} timed out after {timeout} s."
                     summary = f"{note} Escalation #{esc.pk} moved to {who}."
                 previous = moved_at
-                history.append(EscalationEvent(escalation=esc, at=moved_at, event=kind,
-                                               level=level, assigned_to=assignee, note=note))  # fmt: skip
-                add(case, moved_at, f"escalation_{kind}", None, summary,
-                    escalation=esc.pk, level=level, assigned_to=assignee.pk)  # fmt: skip
+                history.append(
+                    EscalationEvent(
+                        escalation=esc,
+                        at=moved_at,
+                        event=kind,
+                        level=level,
+                        assigned_to=assignee,
+                        note=note,
+                    )
+                )
+                add(
+                    case,
+                    moved_at,
+                    f"escalation_{kind}",
+                    None,
+                    summary,
+                    escalation=esc.pk,
+                    level=level,
+                    assigned_to=assignee.pk,
+                )
             decider = esc.decided_by
             verb = "approved" if esc.status == Escalation.Status.APPROVED else "denied"
             assert esc.decided_at is not None
-            history.append(EscalationEvent(escalation=esc, at=esc.decided_at, event=verb,
-                                           actor=decider, level=esc.level,
-                                           assigned_to=esc.assigned_to, note=s.note))  # fmt: skip
+            history.append(
+                EscalationEvent(
+                    escalation=esc,
+                    at=esc.decided_at,
+                    event=verb,
+                    actor=decider,
+                    level=esc.level,
+                    assigned_to=esc.assigned_to,
+                    note=s.note,
+                )
+            )
             summary = f"{_label(decider)} {verb} {_label(agent)}'s {_remedy_phrase(r)}"
             if verb == "approved" and r.amount != requested:
                 summary += f" (lowered from {money(requested)})"
             summary += f"{': ' + s.note if s.note else ''}."
-            add(case, esc.decided_at, f"escalation_{verb}", decider, summary,
-                escalation=esc.pk, resolution=r.pk, amount=money(r.amount), note=s.note)  # fmt: skip
+            add(
+                case,
+                esc.decided_at,
+                f"escalation_{verb}",
+                decider,
+                summary,
+                escalation=esc.pk,
+                resolution=r.pk,
+                amount=money(r.amount),
+                note=s.note,
+            )
         for case, agent, at, status in self.closes:
-            add(case, at, "status_changed", agent,
+            add(
+                case,
+                at,
+                "status_changed",
+                agent,
                 f"{_label(agent)} changed the status from open to {status}.",
-                **{"from": "open", "to": status})  # fmt: skip
+                **{"from": "open", "to": status},
+            )
         CaseEvent.objects.bulk_create(events, batch_size=BATCH)
         EscalationEvent.objects.bulk_create(history, batch_size=BATCH)
 
     def _reviews_and_kudos(self) -> None:
         reviews: list[Review] = []
         kudos: list[Recognition] = []
-        verdicts, weights = zip(*VERDICTS, strict=True)
+        verdicts = list(VERDICTS)
+        weights = [weight for weight, _ in VERDICTS.values()]
         for s in self.settled:
             r = s.resolution
             if not (r.counts_against_budget and r.remedy_type.monetary and r.amount > ZERO):
@@ -237,21 +305,14 @@ class HistoryRows:
                     (agent.username, r.remedy_type.code) == data.PROPOSAL_PAIR
                 ):
                     verdict = Review.Verdict.GOOD_CALL  # the proposal pair has no coaching
-                note = self.rng.choice(
-                    {
-                        Review.Verdict.GOOD_CALL: data.GOOD_NOTES,
-                        Review.Verdict.ABOVE_AND_BEYOND: data.ABOVE_NOTES,
-                        Review.Verdict.COACH: data.COACH_NOTES,
-                        Review.Verdict.POLICY_GAP: data.POLICY_GAP_NOTES,
-                    }[verdict]
-                )
+                note = self.rng.choice(VERDICTS[verdict][1])
                 review.status, review.verdict, review.note = Review.Status.DONE, verdict, note
                 review.reviewer, review.done_at = reviewer, done
             reviews.append(review)
         Review.objects.bulk_create(reviews, batch_size=BATCH)
         for review in reviews:
             if review.verdict == Review.Verdict.ABOVE_AND_BEYOND:
-                assert review.reviewer is not None
+                assert review.reviewer is not None and review.done_at is not None
                 kudos.append(
                     Recognition(
                         agent=review.agent,

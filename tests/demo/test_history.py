@@ -55,14 +55,17 @@ HIST = "c.external_ref LIKE 'HIST-%%'"
 def seeded(django_db_setup, django_db_blocker):
     """The full seed, once; its wall time is printed (``-s`` shows it), not asserted."""
     fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=fast):
-        with transaction.atomic():
-            started = time.monotonic()
-            out = StringIO()
-            call_command("seed_demo", stdout=out)
-            print(f"\nseed_demo with history: {time.monotonic() - started:.1f} s")
-            yield out.getvalue()
-            transaction.set_rollback(True)
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=fast),
+        transaction.atomic(),
+    ):
+        started = time.monotonic()
+        out = StringIO()
+        call_command("seed_demo", stdout=out)
+        print(f"\nseed_demo with history: {time.monotonic() - started:.1f} s")
+        yield out.getvalue()
+        transaction.set_rollback(True)
 
 
 def rows(sql: str, params: dict | None = None) -> list[tuple]:
@@ -267,9 +270,13 @@ def test_every_decision_is_on_its_case_timeline(seeded):
         """
     )
     assert missing_decisions == []
-    assert one(f"SELECT COUNT(*) FROM cases_case c WHERE {HIST} AND NOT EXISTS "
-               "(SELECT 1 FROM cases_caseevent e WHERE e.case_id = c.id AND e.kind = 'created')"
-               ) == 0  # fmt: skip
+    assert (
+        one(
+            f"SELECT COUNT(*) FROM cases_case c WHERE {HIST} AND NOT EXISTS "
+            "(SELECT 1 FROM cases_caseevent e WHERE e.case_id = c.id AND e.kind = 'created')"
+        )
+        == 0
+    )
 
 
 def test_the_history_is_plausible(seeded):
@@ -286,8 +293,11 @@ def test_the_history_is_plausible(seeded):
     assert 0.75 <= own / total <= 0.85, own / total
     escalated = Escalation.objects.filter(resolution__in=history)
     approved = escalated.filter(status="approved")
-    lowered = sum(1 for e in approved.select_related("resolution")
-                  if e.resolution.amount < e.resolution.requested_amount)  # fmt: skip
+    lowered = sum(
+        1
+        for e in approved.select_related("resolution")
+        if e.resolution.amount < e.resolution.requested_amount
+    )
     assert approved.count() > lowered > 20
     assert escalated.filter(status="denied").count() > 20
     assert escalated.filter(decided_by__username="sam").count() > 10
