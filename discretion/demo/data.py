@@ -178,16 +178,17 @@ REASONS: dict[str, tuple[str, ...]] = {
 
 BIG_REFUND_REASON = "Refund of a sofa returned in its original packaging."
 
-APPROVE_NOTES = ("", "", "", "Fair: the item was faulty.", "OK, documented on the case.")
+# Decision notes end without a full stop: the timeline adds one after them.
+APPROVE_NOTES = ("", "", "", "Fair: the customer has been patient", "OK, documented on the case")
 LOWER_NOTES = (
-    "Lowered to the delivery cost: the item itself was fine.",
-    "Half now; the rest when the return is scanned.",
-    "Lowered to what the promotion promised.",
+    "Lowered to what we usually give for this",
+    "Half now; the rest when the return is scanned",
+    "Lowered to what the customer actually paid",
 )
 DENY_NOTES = (
-    "Outside the return window; offered a repair instead.",
-    "Already refunded last week on another case.",
-    "The courier's photo shows a safe delivery; no remedy.",
+    "Outside the return window; offered a repair instead",
+    "Already compensated last week on another case",
+    "The courier's photo shows a safe delivery; no remedy",
 )
 
 COACH_NOTES = (

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from cases.models import Case, CaseEvent, Customer, Resolution
 from discretion.demo import data
-from discretion.demo.plan import FIRST_REF, OUTAGE_DAYS_AGO
+from discretion.demo.plan import FIRST_REF, OUTAGE_DAYS_AGO, Planner
 from discretion.models import (
     BudgetWindow,
     Escalation,
@@ -394,3 +394,26 @@ def test_running_the_seed_again_adds_nothing(seeded):
     assert "0 history cases" in out.getvalue()
     created = re.search(r"(\d+) history cases", seeded)
     assert created is not None and int(created.group(1)) == before["Case"] - 12
+
+
+def test_the_plan_is_the_same_for_the_same_now():
+    """Deterministic: a fixed seed, so only "now" moves the history."""
+    from_now = timezone.now()
+
+    def plan(seed: int = 20261202):
+        return [
+            (
+                c.ref,
+                c.opened_at,
+                c.agent,
+                c.subject,
+                c.customer,
+                [(r.remedy, r.amount) for r in c.requests],
+            )
+            for c in Planner(now=from_now, seed=seed).plan()
+        ]
+
+    first = plan()
+    assert first == plan()
+    assert first != plan(seed=7)
+    assert first[0][0] == FIRST_REF
