@@ -1,9 +1,8 @@
 """The demo history (``seed_demo``'s 90 days, ``discretion.demo``): every invariant the
 services keep, checked with SQL on a seeded database, and idempotence.
 
-The seed runs once for the module (about 10 s of CPU: see the report in README's demo
-paragraph), inside a transaction that is rolled back at the end; every test runs in a
-savepoint within it.
+The seed runs once for the module (about 10 s of CPU), inside a transaction that is
+rolled back at the end; every test runs in a savepoint within it.
 """
 
 from __future__ import annotations
