@@ -40,6 +40,8 @@ class EffectiveLimit:
     source: LimitSource
     expires_at: datetime | None = None
     limit_request_id: int | None = None
+    # The dimensions the raise in force lifts (``per_remedy_max``, ``daily_max``…).
+    raised: tuple[str, ...] = ()
 
     @property
     def remedy_type_id(self) -> int:
@@ -103,6 +105,15 @@ def _effective(rows: list[tuple[Any, ...]]) -> list[EffectiveLimit]:
                 source="temporary" if temporary else ("agent" if base.agent_id else "tier"),
                 expires_at=expires_at if temporary else None,
                 limit_request_id=raise_id,
+                raised=tuple(
+                    name
+                    for name, cap in (
+                        ("per_remedy_max", per_remedy),
+                        ("daily_max", daily),
+                        ("monthly_max", monthly),
+                    )
+                    if temporary and cap is not None
+                ),
             )
         )
     return out

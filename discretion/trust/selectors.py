@@ -20,6 +20,7 @@ from common.money import ZERO, money
 from common.roles import supervising_q
 from discretion import engine
 from discretion.models import BudgetWindow, TrustLimit, TrustTier, User
+from discretion.raises.wording import until_phrase
 from discretion.trust.effective import EffectiveLimit, effective_limit_get, effective_limits_for
 
 
@@ -177,6 +178,10 @@ class Meter:
     monetary: bool
     no_limit: bool
     approval_max: Decimal | None
+    # When a temporary raise is in force: when it ends, and the meter's line about it
+    # ("Temporary: 200.00 until Fri 4 Dec, 17:00").
+    temporary_until: datetime | None = None
+    temporary_note: str = ""
 
 
 def _bar(label: str, cap: Decimal | None, used: Decimal, requested: Decimal) -> MeterBar:
@@ -237,7 +242,19 @@ def meter_get(
         monetary=remedy_type.monetary,
         no_limit=allowance.limit is None,
         approval_max=allowance.approval_max,
+        temporary_until=allowance.expires_at,
+        temporary_note=_temporary_note(allowance.limit),
     )
+
+
+_RAISED_WORDS = {"per_remedy_max": "", "daily_max": " a day", "monthly_max": " a month"}
+
+
+def _temporary_note(limit: EffectiveLimit | None) -> str:
+    if limit is None or limit.expires_at is None:
+        return ""
+    caps = ", ".join(f"{money(getattr(limit, name))}{_RAISED_WORDS[name]}" for name in limit.raised)
+    return f"Temporary: {caps} until {until_phrase(limit.expires_at)}"
 
 
 @dataclass(frozen=True)
