@@ -155,20 +155,20 @@ class LimitRequestDetail(APIView):
         return Response(LimitRequestOutput(found).data)
 
 
-class ApproveInput(serializers.Serializer):
+class LimitRequestApproveInput(serializers.Serializer):
     note = serializers.CharField(
         required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH, default=""
     )
 
 
-class DenyInput(serializers.Serializer):
+class LimitRequestDenyInput(serializers.Serializer):
     note = serializers.CharField(allow_blank=False, max_length=NOTE_MAX_LENGTH)
 
 
 class _Decide(APIView):
     permission_classes = [IsAuthenticated, IsSupervisorOrAdmin]
     approve = True
-    input_class: type[serializers.Serializer] = ApproveInput
+    input_class: type[serializers.Serializer] = LimitRequestApproveInput
 
     def post(self, request, pk: int):
         def handler() -> Response:
@@ -205,10 +205,12 @@ class LimitRequestApprove(_Decide):
     ``expires_at``. Not the requester (403); decided or expired: 409."""
 
     approve = True
-    input_class = ApproveInput
+    input_class = LimitRequestApproveInput
 
     @extend_schema(
-        request=ApproveInput, parameters=[IDEMPOTENCY_HEADER], responses=DECIDE_RESPONSES
+        request=LimitRequestApproveInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses=DECIDE_RESPONSES,
     )
     def post(self, request, pk: int):
         return super().post(request, pk)
@@ -218,9 +220,11 @@ class LimitRequestDeny(_Decide):
     """Deny with a note (required)."""
 
     approve = False
-    input_class = DenyInput
+    input_class = LimitRequestDenyInput
 
-    @extend_schema(request=DenyInput, parameters=[IDEMPOTENCY_HEADER], responses=DECIDE_RESPONSES)
+    @extend_schema(
+        request=LimitRequestDenyInput, parameters=[IDEMPOTENCY_HEADER], responses=DECIDE_RESPONSES
+    )
     def post(self, request, pk: int):
         return super().post(request, pk)
 

@@ -247,13 +247,18 @@ def meter_get(
     )
 
 
-_RAISED_WORDS = {"per_remedy_max": "", "daily_max": " a day", "monthly_max": " a month"}
+# How the meter names each raised cap (pairs, not a dict: a constant, not a cache).
+_RAISED_WORDS = (("per_remedy_max", ""), ("daily_max", " a day"), ("monthly_max", " a month"))
 
 
 def _temporary_note(limit: EffectiveLimit | None) -> str:
     if limit is None or limit.expires_at is None:
         return ""
-    caps = ", ".join(f"{money(getattr(limit, name))}{_RAISED_WORDS[name]}" for name in limit.raised)
+    caps = ", ".join(
+        f"{money(getattr(limit, name))}{words}"
+        for name, words in _RAISED_WORDS
+        if name in limit.raised
+    )
     return f"Temporary: {caps} until {until_phrase(limit.expires_at)}"
 
 

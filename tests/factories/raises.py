@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from discretion.models import LimitRequest
 from tests.factories.cases import remedy
-from tests.factories.discretion import UserFactory
+from tests.factories.discretion import UserFactory, _default_levels
 
 
 class LimitRequestFactory(factory.django.DjangoModelFactory[LimitRequest]):
@@ -25,6 +25,7 @@ class LimitRequestFactory(factory.django.DjangoModelFactory[LimitRequest]):
     per_remedy_max = Decimal("200.00")
     was_per_remedy_max = Decimal("100.00")
     reason = "The outage week"
+    policy_levels = factory.LazyFunction(lambda: _default_levels())
     created_at = factory.LazyFunction(timezone.now)
     expires_at = factory.LazyAttribute(lambda r: r.created_at + timedelta(days=1))
     decided_at = factory.Maybe(
