@@ -9,6 +9,8 @@ dimension (``discretion.trust.effective``); the lapse needs no write.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -118,11 +120,11 @@ class LimitRequest(models.Model):
     def __str__(self) -> str:
         return f"Limit request #{self.pk} ({self.status}) until {self.expires_at:%Y-%m-%d %H:%M}"
 
-    def lapsed(self, now=None) -> bool:  # type: ignore[no-untyped-def]
+    def lapsed(self, now: datetime | None = None) -> bool:
         """Past ``expires_at``: whatever the stored status, it no longer counts."""
         return self.expires_at <= (now or timezone.now())
 
-    def status_now(self, now=None) -> str:  # type: ignore[no-untyped-def]
+    def status_now(self, now: datetime | None = None) -> str:
         """The status as the API shows it: pending or approved past ``expires_at`` is
         expired, whether or not the sweeper has flipped it yet."""
         if self.status in (self.Status.PENDING, self.Status.APPROVED) and self.lapsed(now):

@@ -13,7 +13,7 @@ import logging
 from datetime import datetime
 
 from django.db import OperationalError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from discretion.escalations.routing import Move, _admins, move_plan
@@ -70,7 +70,7 @@ def _apply(request: LimitRequest, move: Move) -> bool:
     return True
 
 
-def _for_move():  # type: ignore[no-untyped-def]
+def _for_move() -> QuerySet[LimitRequest]:
     return LimitRequest.objects.select_related("requester", "remedy_type", "assigned_to")
 
 

@@ -9,6 +9,7 @@ its refusals are shown next to the form.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -62,8 +63,8 @@ class AskMoreForm(forms.Form):
     )
     reason = forms.CharField(max_length=REASON_MAX_LENGTH, widget=forms.Textarea, label="Why")
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         remedy = remedy_type_by_code(data.get("remedy_type") or "")
         if remedy is None:
             self.add_error("remedy_type", "Pick a remedy.")
