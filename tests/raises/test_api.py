@@ -11,7 +11,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from discretion.models import LimitRequest, Notification
 from tests import factories
-from tests.raises.conftest import URL, ask
+from tests.support.raises import URL, ask
 
 pytestmark = pytest.mark.django_db
 

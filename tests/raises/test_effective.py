@@ -17,7 +17,7 @@ from discretion.models import LimitRequest
 from discretion.raises.services import limit_request_create, limit_request_decide
 from discretion.trust.selectors import effective_limit_get, effective_limits_for, meter_get
 from tests import factories
-from tests.raises.conftest import ask
+from tests.support.raises import ask
 
 pytestmark = pytest.mark.django_db
 
