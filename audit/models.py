@@ -22,6 +22,7 @@ class ObjectType(models.TextChoices):
     ESCALATION_POLICY = "escalation_policy", "Escalation policy"
     RESOLUTION = "resolution", "Resolution"
     ESCALATION = "escalation", "Escalation"
+    LIMIT_REQUEST = "limit_request", "Limit request"
 
 
 class AuditEvent(models.Model):

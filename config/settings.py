@@ -215,7 +215,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 60
 CELERY_TASK_SOFT_TIME_LIMIT = 45
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"discretion.route_escalation": {"queue": "escalations"}}
+CELERY_TASK_ROUTES = {
+    "discretion.route_escalation": {"queue": "escalations"},
+    "discretion.route_limit_request": {"queue": "escalations"},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = os.environ.get("TIME_ZONE", "UTC")
 # Publishing must not hang a request when the broker is down: the escalation row is
@@ -230,6 +233,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": DISCRETION_SWEEP_SECONDS,
         # A sweep that could not run before the next one is useless: drop it. Its own
         # queue, so a backlog of e-mails never delays a move up the levels.
+        "options": {"queue": "escalations", "expires": max(DISCRETION_SWEEP_SECONDS * 2, 1.0)},
+    },
+    # Temporary raises: routed like escalations; lapsed ones flipped to expired.
+    "discretion-sweep-limit-requests": {
+        "task": "discretion.sweep_limit_requests",
+        "schedule": DISCRETION_SWEEP_SECONDS,
         "options": {"queue": "escalations", "expires": max(DISCRETION_SWEEP_SECONDS * 2, 1.0)},
     },
     "discretion-redeliver-notifications": {

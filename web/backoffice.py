@@ -32,6 +32,7 @@ def escalation_link(request: HttpRequest, pk: int) -> HttpResponse:
 
 urlpatterns = [
     path("", include("web.supervisor.queue")),
+    path("", include("web.supervisor.raises")),
     path("", include("web.dashboard.views")),
     path("", include("web.admin.urls")),
     path("escalations/<int:pk>/", escalation_link, name="escalation-link"),

@@ -174,6 +174,9 @@ class AgentDetail(generics.RetrieveAPIView):
 
 class DiscretionRow(serializers.Serializer):
     remedy_type = serializers.CharField()
+    limit_source = serializers.ChoiceField(choices=["agent", "tier", "temporary"], allow_null=True)
+    # When the temporary raise in force ends (null unless limit_source is "temporary").
+    expires_at = serializers.DateTimeField(allow_null=True)
     per_remedy_max = serializers.CharField(allow_null=True)
     per_case_max = serializers.CharField(allow_null=True)
     daily_max = serializers.CharField(allow_null=True)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("discretion.api.trust")),
     path("", include("discretion.api.resolutions")),
     path("", include("discretion.api.escalations")),
+    path("", include("discretion.api.limit_requests")),
     path("", include("discretion.api.oncall")),
     path("", include("discretion.api.notifications")),
     path("", include("discretion.api.backtest")),

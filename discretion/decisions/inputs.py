@@ -93,7 +93,7 @@ def decision_inputs_gather(
     )
     return DecisionInputs(
         limit=limit,
-        limit_source=("agent" if row.agent_id else "tier") if row else None,
+        limit_source=row.source if row else None,
         usage=usage,
         context=context,
         rule_hits=hits,

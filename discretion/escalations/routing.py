@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import OperationalError, transaction
 from django.db.models import F, Q, QuerySet
@@ -29,7 +29,22 @@ from discretion.models import Escalation, EscalationEvent, EscalationPolicy, OnC
 from discretion.notifications.services import notification_create
 
 
-def _levels_of(escalation: Escalation) -> dict[int, int]:
+class Routable(Protocol):
+    """What planning a move reads: the routing fields an escalation has, which a temporary
+    limit request (``discretion.raises``) has too, so both are routed by one plan."""
+
+    policy_levels: Any
+    level: int
+    routed_at: datetime | None
+    due_at: datetime | None
+    overdue: bool
+    assigned_to_id: int | None
+
+    @property
+    def assigned_to(self) -> User | None: ...
+
+
+def _levels_of(escalation: Routable) -> dict[int, int]:
     levels = escalation.policy_levels or EscalationPolicy.DEFAULT_LEVELS
     return {int(entry["level"]): int(entry["timeout_seconds"]) for entry in levels}
 
@@ -39,7 +54,7 @@ def _admins() -> list[User]:
 
 
 @dataclass
-class _Move:
+class Move:
     """What one automatic transition writes, computed before the conditional UPDATE."""
 
     changes: dict[str, Any]
@@ -48,11 +63,17 @@ class _Move:
     overdue: bool = False
 
 
-def _plan(escalation: Escalation, *, now: datetime) -> _Move | None:
+def _plan(escalation: Escalation, *, now: datetime) -> Move | None:
     """The next transition of a pending escalation at ``now``, or None if none is due."""
+    return move_plan(escalation, requester_id=escalation.resolution.agent_id, now=now)
+
+
+def move_plan(escalation: Routable, *, requester_id: int, now: datetime) -> Move | None:
+    """The next transition of a pending routable row at ``now`` (None if none is due):
+    route it, move it up a level past ``due_at``, mark it overdue past the last level, or
+    hand a stranded one to whoever is on call now. Never to ``requester_id``."""
     levels = _levels_of(escalation)
     last = max(levels)
-    requester_id = escalation.resolution.agent_id
     if escalation.routed_at is not None and escalation.overdue:
         return _plan_stranded(escalation, levels=levels, requester_id=requester_id, now=now)
     if escalation.routed_at is None:
@@ -73,7 +94,7 @@ def _plan(escalation: Escalation, *, now: datetime) -> _Move | None:
                 else ""
             )
             entries.append((kind, level, chosen, note))
-            return _Move(
+            return Move(
                 changes={
                     "level": level,
                     "assigned_to": chosen,
@@ -97,7 +118,7 @@ def _plan(escalation: Escalation, *, now: datetime) -> _Move | None:
             "Past the last level of the escalation policy.",
         )
     )
-    return _Move(
+    return Move(
         changes={
             "level": stays_at,
             "routed_at": escalation.routed_at or now,
@@ -109,8 +130,8 @@ def _plan(escalation: Escalation, *, now: datetime) -> _Move | None:
 
 
 def _plan_stranded(
-    escalation: Escalation, *, levels: dict[int, int], requester_id: int, now: datetime
-) -> _Move | None:
+    escalation: Routable, *, levels: dict[int, int], requester_id: int, now: datetime
+) -> Move | None:
     """An overdue escalation that nobody was ever assigned (nobody was on call at any
     level) goes to the first person on call now, from level 1 up; else it stays put.
 
@@ -124,7 +145,7 @@ def _plan_stranded(
         person = _first_on_call(level=level, requester_id=requester_id, now=now)
         if person is not None:
             note = "Nobody was on call when it went overdue; someone is now."
-            return _Move(
+            return Move(
                 changes={
                     "level": level,
                     "assigned_to": person,
@@ -144,7 +165,7 @@ def _first_on_call(*, level: int, requester_id: int, now: datetime) -> User | No
     )
 
 
-def _apply(escalation: Escalation, move: _Move, *, now: datetime) -> bool:
+def _apply(escalation: Escalation, move: Move, *, now: datetime) -> bool:
     """Write ``move`` if nobody moved or decided the escalation since it was read."""
     # The one guard against double moves: a conditional UPDATE on version and status.
     hit = Escalation.objects.filter(

@@ -15,8 +15,8 @@ from cases.models import Resolution
 from common.errors import Forbidden
 from common.money import money
 from common.roles import is_supervising
-from discretion.models import Escalation, TrustLimit, User
-from discretion.trust.selectors import effective_limit_get
+from discretion.models import Escalation, User
+from discretion.trust.selectors import EffectiveLimit, effective_limit_get
 
 # The longest note a decider may leave when approving or denying. The API has documented
 # 4000 since the start and the model's field is unbounded text; the queue's forms use it.
@@ -62,7 +62,7 @@ def approval_refusal(
     user: User,
     resolution: Resolution,
     amount: Decimal,
-    limit: TrustLimit | None = _LOOK_UP,
+    limit: EffectiveLimit | None = _LOOK_UP,
 ) -> Refusal | None:
     """Whether ``user``'s own approval_max covers granting ``amount`` of the remedy.
 

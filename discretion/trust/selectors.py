@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -16,46 +16,12 @@ from django.utils import timezone
 
 from cases.models import RemedyType, Resolution
 from cases.selectors import remedy_type_list
-from common.db import select
 from common.money import ZERO, money
 from common.roles import supervising_q
 from discretion import engine
 from discretion.models import BudgetWindow, TrustLimit, TrustTier, User
-
-_EFFECTIVE_LIMIT_SQL = (
-    f"SELECT {{columns}} FROM {TrustLimit._meta.db_table} l "
-    "WHERE l.remedy_type_id = %(remedy_type_id)s "
-    "AND (l.agent_id = %(user_id)s OR l.tier_id = %(tier_id)s)"
-)
-
-
-def effective_limit_get(*, user: User, remedy_type: RemedyType | int) -> TrustLimit | None:
-    """The user's own row for the remedy type, else their tier's, else None (one query).
-
-    Plain SQL (``common.db``, which still converts column types): it runs on every
-    decision and approval, and the ORM's filter building cost four times the query.
-    """
-    remedy_type_id = remedy_type if isinstance(remedy_type, int) else remedy_type.pk
-    params = {"remedy_type_id": remedy_type_id, "user_id": user.pk, "tier_id": user.tier_id}
-    return _pick(select(TrustLimit, "l", _EFFECTIVE_LIMIT_SQL, params))
-
-
-def effective_limits_for(user: User) -> dict[int, TrustLimit]:
-    """Effective limit per remedy type id, for every remedy type the user has one for."""
-    scope = Q(agent_id=user.pk)
-    if user.tier_id:
-        scope |= Q(tier_id=user.tier_id)
-    by_remedy: dict[int, list[TrustLimit]] = {}
-    for row in TrustLimit.objects.filter(scope):
-        by_remedy.setdefault(row.remedy_type_id, []).append(row)
-    return {remedy_id: limit for remedy_id, rows in by_remedy.items() if (limit := _pick(rows))}
-
-
-def _pick(rows: list[TrustLimit]) -> TrustLimit | None:
-    own = [r for r in rows if r.agent_id is not None]
-    if own:
-        return own[0]
-    return rows[0] if rows else None
+from discretion.raises.wording import until_phrase
+from discretion.trust.effective import EffectiveLimit, effective_limit_get, effective_limits_for
 
 
 def budget_used(*, user: User, day: date | None = None) -> dict[int, tuple[Decimal, Decimal]]:
@@ -85,15 +51,18 @@ class Allowance:
     """
 
     remedy_type: RemedyType
-    limit: TrustLimit | None
+    limit: EffectiveLimit | None
     daily_used: Decimal = ZERO
     monthly_used: Decimal = ZERO
 
     @property
-    def limit_source(self) -> Literal["agent", "tier"] | None:
-        if self.limit is None:
-            return None
-        return "agent" if self.limit.agent_id else "tier"
+    def limit_source(self) -> Literal["agent", "tier", "temporary"] | None:
+        return self.limit.source if self.limit else None
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """When the temporary raise in force ends (None without one)."""
+        return self.limit.expires_at if self.limit else None
 
     @property
     def per_remedy_max(self) -> Decimal:
@@ -151,6 +120,7 @@ def me_discretion(user: User) -> list[dict[str, Any]]:
             "remedy_name": a.remedy_type.name,
             "monetary": a.remedy_type.monetary,
             "limit_source": a.limit_source,
+            "expires_at": a.expires_at,
             "per_remedy_max": money(a.per_remedy_max),
             "per_case_max": money(a.per_case_max),
             "daily_max": money(a.daily_max),
@@ -208,6 +178,10 @@ class Meter:
     monetary: bool
     no_limit: bool
     approval_max: Decimal | None
+    # When a temporary raise is in force: when it ends, and the meter's line about it
+    # ("Temporary: 200.00 until Fri 4 Dec, 17:00").
+    temporary_until: datetime | None = None
+    temporary_note: str = ""
 
 
 def _bar(label: str, cap: Decimal | None, used: Decimal, requested: Decimal) -> MeterBar:
@@ -268,7 +242,24 @@ def meter_get(
         monetary=remedy_type.monetary,
         no_limit=allowance.limit is None,
         approval_max=allowance.approval_max,
+        temporary_until=allowance.expires_at,
+        temporary_note=_temporary_note(allowance.limit),
     )
+
+
+# How the meter names each raised cap (pairs, not a dict: a constant, not a cache).
+_RAISED_WORDS = (("per_remedy_max", ""), ("daily_max", " a day"), ("monthly_max", " a month"))
+
+
+def _temporary_note(limit: EffectiveLimit | None) -> str:
+    if limit is None or limit.expires_at is None:
+        return ""
+    caps = ", ".join(
+        f"{money(getattr(limit, name))}{words}"
+        for name, words in _RAISED_WORDS
+        if name in limit.raised
+    )
+    return f"Temporary: {caps} until {until_phrase(limit.expires_at)}"
 
 
 @dataclass(frozen=True)

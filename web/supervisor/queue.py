@@ -24,6 +24,7 @@ from discretion.escalations.rules import NOTE_MAX_LENGTH
 from discretion.escalations.selectors import escalation_get
 from discretion.escalations.services import escalation_decide
 from discretion.models import Escalation
+from discretion.raises.selectors import RaiseCard, raise_queue
 from web.common import (
     HtmxHttpRequest,
     MoneyFormField,
@@ -58,20 +59,26 @@ class DenyForm(forms.Form):
         return note
 
 
-def _signature(items: list[QueueItem]) -> str:
+def _signature(items: list[QueueItem], raises: list[RaiseCard]) -> str:
     raw = "|".join(
         f"{i.escalation.pk}:{i.escalation.version}:{i.escalation.assigned_to_id}:{i.late}"
         for i in items
     )
+    raw += "|lr:" + "|".join(f"{c.request.pk}:{c.request.version}" for c in raises)
     return hashlib.sha1(raw.encode()).hexdigest()[:16]
 
 
 def _list_context(request: HttpRequest) -> dict:
-    items = queue_list(user=acting_user(request))
+    user = acting_user(request)
+    items = queue_list(user=user)
+    # Temporary limit requests (discretion.raises) wait in the same queue, as their own cards.
+    raises = raise_queue(user=user)
     return {
         "items": items,
-        "sig": _signature(items),
-        "mine_count": sum(1 for i in items if i.mine),
+        "raises": raises,
+        "pending_count": len(items) + len(raises),
+        "sig": _signature(items, raises),
+        "mine_count": sum(1 for i in items if i.mine) + sum(1 for c in raises if c.mine),
     }
 
 
