@@ -22,6 +22,8 @@ class ObjectType(models.TextChoices):
     ESCALATION_POLICY = "escalation_policy", "Escalation policy"
     RESOLUTION = "resolution", "Resolution"
     ESCALATION = "escalation", "Escalation"
+    REVIEW_POLICY = "review_policy", "Review policy"
+    REVIEW = "review", "Review"
 
 
 class AuditEvent(models.Model):
