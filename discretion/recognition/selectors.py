@@ -16,6 +16,11 @@ def recognition_list(*, agent_id: int | None = None) -> QuerySet[Recognition]:
     return qs.order_by("-created_at", "-id")
 
 
+def recognition_get(*, recognition_id: int) -> Recognition:
+    """Raises Recognition.DoesNotExist."""
+    return recognition_list().get(pk=recognition_id)
+
+
 def recognition_team_week(*, team: Team | None, week: IsoWeek) -> list[Recognition]:
     """The recognitions of ``team``'s members in ``week`` (every team's when None), oldest
     first, as the weekly digest lists them. One query."""

@@ -62,9 +62,12 @@ def test_basis_points():
 
 def test_always_above_reviews_every_amount_at_or_above_it():
     never = D("0")
-    assert review_reason(
-        resolution_id=1, amount=D("100.00"), sample_percent=never, always_above=D("100.00")
-    ) == "always_above"
+    assert (
+        review_reason(
+            resolution_id=1, amount=D("100.00"), sample_percent=never, always_above=D("100.00")
+        )
+        == "always_above"
+    )
     assert (
         review_reason(
             resolution_id=1, amount=D("99.99"), sample_percent=never, always_above=D("100.00")
