@@ -33,6 +33,19 @@ def review_list(*, status: str | None = None, agent_id: int | None = None) -> Qu
     return qs.order_by("-created_at", "-id")
 
 
+QUEUE_LIMIT = 100
+
+
+def review_queue(*, status: str, limit: int = QUEUE_LIMIT) -> list[Review]:
+    """The reviews screen's cards: pending newest first, or done most recent first. One
+    query, whatever the number of cards."""
+    return list(review_list(status=status)[:limit])
+
+
+def review_count(*, status: str) -> int:
+    return Review.objects.filter(status=status).count()
+
+
 def review_get(*, review_id: int) -> Review | None:
     return review_list().filter(pk=review_id).first()
 

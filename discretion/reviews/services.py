@@ -100,39 +100,37 @@ def review_policy_update(
     return policy
 
 
-_DRAW_SQL: str | None = None
-
-
 def _draw_sql() -> str:
-    global _DRAW_SQL
-    if _DRAW_SQL is None:
-        review, policy = Review._meta, ReviewPolicy._meta
-        columns = ", ".join(
-            review.get_field(name).column
-            for name in (
-                "resolution",
-                "agent",
-                "remedy_type",
-                "reason",
-                "status",
-                "verdict",
-                "note",
-                "reviewer",
-                "created_at",
-                "done_at",
-            )
+    """The draw's INSERT … SELECT: a pure function of the models, built once at import."""
+    review, policy = Review._meta, ReviewPolicy._meta
+    columns = ", ".join(
+        str(review.get_field(name).column)  # type: ignore[union-attr]  # concrete fields
+        for name in (
+            "resolution",
+            "agent",
+            "remedy_type",
+            "reason",
+            "status",
+            "verdict",
+            "note",
+            "reviewer",
+            "created_at",
+            "done_at",
         )
-        always = "(p.always_above IS NOT NULL AND %(amount)s >= p.always_above)"
-        _DRAW_SQL = (
-            f"INSERT INTO {review.db_table} ({columns}) "
-            "SELECT %(resolution_id)s, %(agent_id)s, %(remedy_type_id)s, "
-            f"CASE WHEN {always} THEN 'always_above' ELSE 'sampled' END, "
-            "'pending', '', '', NULL, %(created_at)s, NULL "
-            f"FROM {policy.db_table} p WHERE p.id = 1 AND ({always} "
-            # u < percent/100, exactly: value * 10000 < round(percent * 100) * 2**64.
-            "OR %(draw)s::numeric * 10000 < ROUND(p.sample_percent * 100) * %(scale)s::numeric)"
-        )
-    return _DRAW_SQL
+    )
+    always = "(p.always_above IS NOT NULL AND %(amount)s >= p.always_above)"
+    return (
+        f"INSERT INTO {review.db_table} ({columns}) "
+        "SELECT %(resolution_id)s, %(agent_id)s, %(remedy_type_id)s, "
+        f"CASE WHEN {always} THEN 'always_above' ELSE 'sampled' END, "
+        "'pending', '', '', NULL, %(created_at)s, NULL "
+        f"FROM {policy.db_table} p WHERE p.id = 1 AND ({always} "
+        # u < percent/100, exactly: value * 10000 < round(percent * 100) * 2**64.
+        "OR %(draw)s::numeric * 10000 < ROUND(p.sample_percent * 100) * %(scale)s::numeric)"
+    )
+
+
+DRAW_SQL = _draw_sql()
 
 
 def review_sample(*, resolution: Resolution, monetary: bool, batch: Batch) -> None:
@@ -150,7 +148,7 @@ def review_sample(*, resolution: Resolution, monetary: bool, batch: Batch) -> No
     assert resolution.pk is not None, "draw after the resolution is inserted"
     # Plain SQL: every applied decision runs it, in the decision's one final round trip.
     batch.add(
-        _draw_sql(),
+        DRAW_SQL,
         {
             "resolution_id": resolution.pk,
             "agent_id": resolution.agent_id,

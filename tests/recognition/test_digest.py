@@ -19,7 +19,9 @@ def _team_with_kudos(name: str, *, when: datetime):
     team = factories.TeamFactory(name=name)
     rosa = factories.UserFactory(role="agent", team=team, display_name="Rosa")
     nina = factories.UserFactory(role="agent", team=team, display_name="Nina")
-    factories.RecognitionFactory(agent=rosa, from_user=nina, note="Calm under fire", created_at=when)
+    factories.RecognitionFactory(
+        agent=rosa, from_user=nina, note="Calm under fire", created_at=when
+    )
     return team, rosa, nina
 
 

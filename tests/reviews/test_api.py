@@ -121,7 +121,9 @@ def test_the_list_filters_by_status_and_agent(api, supervisor):
     assert client.get(f"{REVIEWS}?agent=me").status_code == 400
 
 
-def test_the_list_query_count_does_not_grow_with_the_page(api, supervisor, django_assert_num_queries):
+def test_the_list_query_count_does_not_grow_with_the_page(
+    api, supervisor, django_assert_num_queries
+):
     for _ in range(5):
         factories.ReviewFactory()
     client = api.as_user(supervisor)

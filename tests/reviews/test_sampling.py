@@ -7,7 +7,6 @@ from decimal import Decimal as D
 
 import pytest
 
-from cases.models import Resolution
 from discretion.decisions.services import resolution_request
 from discretion.models import Review, ReviewPolicy
 from discretion.reviews.draw import review_draw
@@ -39,9 +38,10 @@ def _policy(percent: str, always_above: str | None = None) -> None:
     )
 
 
-def _request(agent, amount: str, code: str = "refund") -> Resolution:
+def _request(agent, amount, code="refund"):
+    case = factories.CaseFactory()
     return resolution_request(
-        case_id=factories.CaseFactory().pk,
+        case_id=case.pk,
         acting_user=agent,
         remedy_type=factories.remedy(code),
         amount=D(amount),
