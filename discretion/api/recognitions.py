@@ -50,16 +50,8 @@ class RecognitionOutput(serializers.Serializer):
     def get_from_name(self, recognition: Recognition) -> str | None:
         return _name(recognition.from_user)
 
-    def to_representation(self, instance: Recognition) -> dict:
-        # ``from`` is a Python keyword: added here rather than as a declared field.
-        data = super().to_representation(instance)
-        data["from"] = instance.from_user_id
-        return data
-
-
-class RecognitionSchema(RecognitionOutput):
-    """The documented shape, with ``from`` (the giver's user id)."""
-
+    # ``from`` is a Python keyword: declared as ``from_`` and renamed here, so the JSON
+    # and the schema both say ``from`` (the giver's user id).
     from_ = serializers.IntegerField(source="from_user_id")
 
     def get_fields(self):
@@ -80,14 +72,14 @@ class RecognitionListCreate(generics.ListCreateAPIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("agent", OpenApiTypes.INT, description="a user id")],
-        responses={200: RecognitionSchema(many=True), 400: E400, 401: E401},
+        responses={200: RecognitionOutput(many=True), 400: E400, 401: E401},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request=RecognitionInput,
-        responses={201: RecognitionSchema, 400: E400, 401: E401, 403: E403},
+        responses={201: RecognitionOutput, 400: E400, 401: E401, 403: E403},
     )
     def post(self, request, *args, **kwargs):
         data = RecognitionInput(data=request.data)
