@@ -231,3 +231,17 @@ def test_agents_may_not_complete_and_unknown_reviews_are_404(api, agent, supervi
         f"{REVIEWS}999999/complete/", {"verdict": "good_call"}, format="json"
     )
     assert response.status_code == 404
+
+
+HUGE = 99999999999999999999
+
+
+def test_huge_ids_are_4xx_never_500(api, supervisor):
+    client = api.as_user(supervisor)
+    response = client.post(f"{REVIEWS}{HUGE}/complete/", {"verdict": "good_call"}, format="json")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    assert client.get(f"{REVIEWS}?agent={HUGE}").json()["count"] == 0
+    for body in ({"agent": HUGE, "note": "x"}, {"agent": supervisor.pk, "resolution": HUGE}):
+        response = client.post("/api/v1/recognitions/", {"note": "x"} | body, format="json")
+        assert 400 <= response.status_code < 500, response.content
+    assert client.get(f"/api/v1/recognitions/?agent={HUGE}").json()["count"] == 0
