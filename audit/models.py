@@ -23,6 +23,8 @@ class ObjectType(models.TextChoices):
     RESOLUTION = "resolution", "Resolution"
     ESCALATION = "escalation", "Escalation"
     LIMIT_REQUEST = "limit_request", "Limit request"
+    REVIEW_POLICY = "review_policy", "Review policy"
+    REVIEW = "review", "Review"
 
 
 class AuditEvent(models.Model):

@@ -246,6 +246,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 60.0},
     },
+    # The weekly kudos digest: tried every hour, sent once per ISO week and team (its
+    # dedupe key), so a beat that was down on Monday still sends it when it is back.
+    "discretion-recognition-digest": {
+        "task": "discretion.recognition_digest",
+        "schedule": 3600.0,
+        "options": {"expires": 3600.0},
+    },
 }
 
 # --- Email ----------------------------------------------------------------------------

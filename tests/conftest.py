@@ -79,6 +79,7 @@ def seed_reference_data() -> None:
     for module in (
         "cases.migrations.0003_seed_remedy_types",
         "discretion.migrations.0002_seed_tiers_and_policy",
+        "discretion.migrations.0007_review_policy_row",
     ):
         importlib.import_module(module).seed(django_apps, None)
 

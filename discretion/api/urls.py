@@ -17,4 +17,6 @@ urlpatterns = [
     path("", include("discretion.api.notifications")),
     path("", include("discretion.api.backtest")),
     path("", include("discretion.api.bench")),
+    path("", include("discretion.api.reviews")),
+    path("", include("discretion.api.recognitions")),
 ]

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from cases.models import RemedyType, Resolution
 from common.money import ZERO
-from discretion.models import Escalation, Role, TrustLimit, User
+from discretion.models import Escalation, Review, Role, TrustLimit, User
 
 WINDOW_DAYS = 30
 
@@ -242,4 +242,69 @@ def dashboard_metrics(*, now: datetime | None = None, days: int = WINDOW_DAYS) -
         spend=list(spend.values()),
         month_start=month_start,
         failing=failing.most_common(8),
+    )
+
+
+@dataclass(frozen=True)
+class ReviewFindings:
+    """What review sampling found over the window (reviews drawn from resolutions
+    created in it). ``misuse_share`` = spend of done reviews with a ``coach`` or
+    ``policy_gap`` verdict / spend of all done reviews (the autonomous spend reviewed)."""
+
+    autonomous_spend: Decimal  # applied on the agents' own authority, monetary
+    sampled: int
+    sampled_spend: Decimal
+    pending: int
+    done: int
+    reviewed_spend: Decimal
+    misuse: int
+    misuse_spend: Decimal
+
+    @property
+    def misuse_share(self) -> float | None:
+        return float(self.misuse_spend / self.reviewed_spend) if self.reviewed_spend else None
+
+    @property
+    def sampled_share(self) -> float | None:
+        if not self.autonomous_spend:
+            return None
+        return float(self.sampled_spend / self.autonomous_spend)
+
+
+def review_findings(*, now: datetime | None = None, days: int = WINDOW_DAYS) -> ReviewFindings:
+    """The dashboard's "misuse found" figures over the last ``days`` days (two queries)."""
+    now = now or timezone.now()
+    tz = timezone.get_current_timezone()
+    first_day = timezone.localdate(now) - timedelta(days=days - 1)
+    since = timezone.make_aware(datetime.combine(first_day, datetime.min.time()), tz)
+    done = Q(status=Review.Status.DONE)
+    misuse = done & Q(verdict__in=[Review.Verdict.COACH, Review.Verdict.POLICY_GAP])
+    amount = F("resolution__amount")
+    row = Review.objects.filter(
+        resolution__created_at__gte=since, resolution__created_at__lte=now
+    ).aggregate(
+        sampled=Count("id"),
+        sampled_spend=Sum(amount),
+        pending=Count("id", filter=Q(status=Review.Status.PENDING)),
+        done=Count("id", filter=done),
+        reviewed_spend=Sum(amount, filter=done),
+        misuse=Count("id", filter=misuse),
+        misuse_spend=Sum(amount, filter=misuse),
+    )
+    autonomous = Resolution.objects.filter(
+        created_at__gte=since,
+        created_at__lte=now,
+        status=Resolution.Status.APPLIED,
+        counts_against_budget=True,
+        remedy_type__monetary=True,
+    ).aggregate(total=Sum("amount"))["total"]
+    return ReviewFindings(
+        autonomous_spend=autonomous or ZERO,
+        sampled=row["sampled"],
+        sampled_spend=row["sampled_spend"] or ZERO,
+        pending=row["pending"],
+        done=row["done"],
+        reviewed_spend=row["reviewed_spend"] or ZERO,
+        misuse=row["misuse"],
+        misuse_spend=row["misuse_spend"] or ZERO,
     )

@@ -1,9 +1,10 @@
 """The one write path of the discretion decision.
 
 ``resolution_request`` loads the inputs, locks, calls the pure engine, and writes the
-resolution, the budget movement, the escalation (when escalated), the timeline event and
-the audit event in ONE transaction; ``resolution_preview`` runs the same inputs through
-the engine and writes nothing. Lock order and on-commit rules: docs/concurrency.md.
+resolution, the budget movement, the escalation (when escalated), the review draw (when
+applied), the timeline event and the audit event in ONE transaction;
+``resolution_preview`` runs the same inputs through the engine and writes nothing. Lock
+order and on-commit rules: docs/concurrency.md.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from discretion.decisions.inputs import decision_inputs_gather
 from discretion.decisions.record import decision_record
 from discretion.escalations.services import escalation_open
 from discretion.models import User
+from discretion.reviews.services import review_sample
 from discretion.trust.budgets import budget_spend
 from discretion.trust.locks import budget_windows_lock, case_lock
 
@@ -132,6 +134,9 @@ def resolution_request(
             },
             batch=writes,
         )
+        # The review draw (verify after, not before): an INSERT … SELECT that reads the
+        # review policy itself, so it costs no round trip of its own.
+        review_sample(resolution=resolution, monetary=remedy_type.monetary, batch=writes)
         if applied and amount > ZERO:
             assert inputs.limit is not None  # only a limit lets an amount above zero apply
             writes.add(*_case_total_add_sql(case_id=case.pk, amount=amount))

@@ -8,7 +8,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET
 
 from common.money import money_display
-from discretion.dashboard.selectors import dashboard_metrics
+from discretion.dashboard.selectors import dashboard_metrics, review_findings
 from web.common import supervisor_required
 from web.dashboard.charts import (
     Column,
@@ -128,6 +128,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "median_text": span(m.median_decision_seconds)
         if m.median_decision_seconds is not None
         else "—",
+        "reviews": review_findings(),
     }
     return render(request, "dashboard/dashboard.html", context)
 

@@ -62,6 +62,14 @@ def pct(value) -> str:
 
 
 @register.filter
+def pct1(value) -> str:
+    """0.0043 → ``0.4%`` (one decimal, for small shares); None → ``—``."""
+    if value is None:
+        return "—"
+    return f"{float(value) * 100:.1f}%"
+
+
+@register.filter
 def check_label(name: str) -> str:
     return CHECK_LABELS.get(name, str(name).replace("_", " "))
 
