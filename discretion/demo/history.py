@@ -213,7 +213,7 @@ class Replay:
             return at  # left out: this month's budget stays free for the demo
         inputs = DecisionInputs(
             limit=limits,
-            limit_source=("agent" if row.agent_id else "tier") if row else None,
+            limit_source=row.source if row else None,
             usage=usage,
             context=context,
             rule_hits=hits,
