@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import JSONField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from cases.models import RemedyType, Resolution
@@ -20,7 +20,8 @@ from common.db import select
 from common.money import ZERO, money
 from common.roles import supervising_q
 from discretion import engine
-from discretion.models import BudgetWindow, TrustLimit, TrustTier, User
+from discretion.models import BudgetWindow, LimitProposal, TrustLimit, TrustTier, User
+from discretion.proposals.selectors import limit_note
 
 _EFFECTIVE_LIMIT_SQL = (
     f"SELECT {{columns}} FROM {TrustLimit._meta.db_table} l "
@@ -40,13 +41,44 @@ def effective_limit_get(*, user: User, remedy_type: RemedyType | int) -> TrustLi
     return _pick(select(TrustLimit, "l", _EFFECTIVE_LIMIT_SQL, params))
 
 
-def effective_limits_for(user: User) -> dict[int, TrustLimit]:
-    """Effective limit per remedy type id, for every remedy type the user has one for."""
+def _raised_by_proposal() -> dict[str, Subquery]:
+    """The accepted proposal that set an agent's row's per-remedy cap, if one did (its
+    proposed value is the cap now): when, and on what evidence. Subqueries, so the meter
+    and /me/ learn why a limit rose without a query more (``raised_at``, ``raised_evidence``).
+    """
+    accepted = LimitProposal.objects.filter(
+        status=LimitProposal.Status.ACCEPTED,
+        agent_id=OuterRef("agent_id"),
+        remedy_type_id=OuterRef("remedy_type_id"),
+        proposed=OuterRef("per_remedy_max"),
+    ).order_by("-decided_at", "-id")
+    return {
+        "raised_at": Subquery(accepted.values("decided_at")[:1]),
+        "raised_evidence": Subquery(accepted.values("evidence")[:1], output_field=JSONField()),
+    }
+
+
+def limit_note_of(limit: TrustLimit | None) -> str | None:
+    """'Raised on 3 Dec from your record: …' for a row read with ``_raised_by_proposal``."""
+    if limit is None or limit.agent_id is None:
+        return None
+    return limit_note(
+        decided_at=getattr(limit, "raised_at", None),
+        evidence=getattr(limit, "raised_evidence", None),
+    )
+
+
+def _limits_of(user: User) -> QuerySet[TrustLimit]:
     scope = Q(agent_id=user.pk)
     if user.tier_id:
         scope |= Q(tier_id=user.tier_id)
+    return TrustLimit.objects.filter(scope).annotate(**_raised_by_proposal())
+
+
+def effective_limits_for(user: User) -> dict[int, TrustLimit]:
+    """Effective limit per remedy type id, for every remedy type the user has one for."""
     by_remedy: dict[int, list[TrustLimit]] = {}
-    for row in TrustLimit.objects.filter(scope):
+    for row in _limits_of(user):
         by_remedy.setdefault(row.remedy_type_id, []).append(row)
     return {remedy_id: limit for remedy_id, rows in by_remedy.items() if (limit := _pick(rows))}
 
@@ -116,6 +148,10 @@ class Allowance:
         return self.limit.approval_max if self.limit else None
 
     @property
+    def limit_note(self) -> str | None:
+        return limit_note_of(self.limit)
+
+    @property
     def daily_remaining(self) -> Decimal | None:
         return _remaining(self.daily_max, self.daily_used)
 
@@ -135,10 +171,14 @@ def allowance_list(*, user: User) -> list[Allowance]:
 
 
 def allowance_get(*, user: User, remedy_type: RemedyType) -> Allowance | None:
-    """The allowance for one remedy type (None when it is disabled). Two queries."""
+    """The allowance for one remedy type (None when it is disabled). Two queries.
+
+    Not the decision's plain-SQL ``effective_limit_get``: the meter also shows why a
+    limit rose (``Allowance.limit_note``), read in the same query.
+    """
     if not remedy_type.enabled:
         return None
-    limit = effective_limit_get(user=user, remedy_type=remedy_type)
+    limit = _pick(list(_limits_of(user).filter(remedy_type=remedy_type)))
     daily_used, monthly_used = budget_used(user=user).get(remedy_type.pk, (ZERO, ZERO))
     return Allowance(remedy_type, limit, daily_used, monthly_used)
 
@@ -151,6 +191,7 @@ def me_discretion(user: User) -> list[dict[str, Any]]:
             "remedy_name": a.remedy_type.name,
             "monetary": a.remedy_type.monetary,
             "limit_source": a.limit_source,
+            "limit_note": a.limit_note,
             "per_remedy_max": money(a.per_remedy_max),
             "per_case_max": money(a.per_case_max),
             "daily_max": money(a.daily_max),
@@ -208,6 +249,7 @@ class Meter:
     monetary: bool
     no_limit: bool
     approval_max: Decimal | None
+    limit_note: str | None = None
 
 
 def _bar(label: str, cap: Decimal | None, used: Decimal, requested: Decimal) -> MeterBar:
@@ -268,6 +310,7 @@ def meter_get(
         monetary=remedy_type.monetary,
         no_limit=allowance.limit is None,
         approval_max=allowance.approval_max,
+        limit_note=allowance.limit_note,
     )
 
 
