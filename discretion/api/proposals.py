@@ -15,7 +15,6 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.models import RemedyType
 from common.errors import NotFound
 from common.permissions import IsAdminRole, IsSupervisorOrAdmin
 from common.query import query_id
@@ -34,9 +33,7 @@ class LimitProposalOutput(serializers.Serializer):
     id = serializers.IntegerField()
     agent = serializers.IntegerField(source="agent_id")
     agent_detail = PersonOutput(source="agent")
-    remedy_type: serializers.SlugRelatedField[RemedyType] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
-    )
+    remedy_type = serializers.CharField(source="remedy_type.code")
     field = serializers.CharField()
     current = MoneyField()
     proposed = MoneyField()

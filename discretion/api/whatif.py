@@ -47,8 +47,8 @@ WhatIfChange = inline_serializer(
         "agent": serializers.IntegerField(),
         "amount": serializers.CharField(),
         "created_at": serializers.DateTimeField(),
-        "was": serializers.ChoiceField(choices=["apply", "escalate", "reject"]),
-        "would_be": serializers.ChoiceField(choices=["apply", "escalate", "reject"]),
+        "was": serializers.CharField(help_text="apply, escalate or reject, as decided then"),
+        "would_be": serializers.CharField(help_text="apply, escalate or reject, replayed"),
         "summary": serializers.CharField(),
     },
 )

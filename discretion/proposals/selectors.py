@@ -29,6 +29,12 @@ def limit_proposal_list(
     return qs.order_by("-created_at", "-id")
 
 
+def limit_proposal_decided_list(*, limit: int) -> list[LimitProposal]:
+    """The latest decided proposals (the screen's "recently decided"), one query."""
+    decided = limit_proposal_list().exclude(status=LimitProposal.Status.OPEN)
+    return list(decided.order_by("-decided_at", "-id")[:limit])
+
+
 def limit_proposal_get(*, proposal_id: int) -> LimitProposal:
     """Raises LimitProposal.DoesNotExist."""
     return limit_proposal_list().get(pk=proposal_id)

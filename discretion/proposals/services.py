@@ -102,7 +102,12 @@ def limit_proposals_open(*, now: datetime | None = None) -> list[LimitProposal]:
     return opened
 
 
+MAX_ID = 2**63 - 1
+
+
 def _lock_open(proposal_id: int) -> LimitProposal:
+    if not 0 < proposal_id <= MAX_ID:  # an id no row can have (and PostgreSQL's bigint)
+        raise NotFound("No such limit proposal.", code="not_found")
     # The row lock makes deciding one at a time: a second decider waits, then sees it decided.
     proposal = (
         LimitProposal.objects.select_for_update(of=("self",))
