@@ -275,6 +275,11 @@ def what_if_sentence(report: Mapping[str, Any]) -> str:
         parts.append(f"{abs(applied)} {'more' if applied > 0 else 'fewer'} would have applied")
     if escalated:
         parts.append(f"{abs(escalated)} {'more' if escalated > 0 else 'fewer'} escalated")
+    if not parts and report["changed_total"]:
+        n = report["changed_total"]
+        parts.append(
+            f"as many would have applied, but {n} request{'s' if n != 1 else ''} would change outcome"
+        )
     if not parts:
         return f"{head}: no outcome of {report['requests']} requests would change."
     spend = Decimal(report["spend_change"])

@@ -30,6 +30,7 @@ from tests.factories.discretion import (
     tier,
 )
 from tests.factories.policies import PolicyRuleFactory, PolicyRuleVersionFactory
+from tests.factories.proposals import LimitProposalFactory
 from tests.factories.reviews import RecognitionFactory, ReviewFactory, ReviewPolicyFactory
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "EscalationFactory",
     "EscalationPolicyFactory",
     "IdempotencyKeyFactory",
+    "LimitProposalFactory",
     "NotificationFactory",
     "OnCallShiftFactory",
     "PolicyRuleFactory",
