@@ -278,7 +278,8 @@ def what_if_sentence(report: Mapping[str, Any]) -> str:
     if not parts and report["changed_total"]:
         n = report["changed_total"]
         parts.append(
-            f"as many would have applied, but {n} request{'s' if n != 1 else ''} would change outcome"
+            f"as many would have applied, but {n} request{'s' if n != 1 else ''} "
+            "would change outcome"
         )
     if not parts:
         return f"{head}: no outcome of {report['requests']} requests would change."

@@ -47,7 +47,7 @@ def history(agent):
 
 
 def test_raising_replays_in_order_with_the_usage_it_changes(agent, history):
-    r1, r2, r3, r4 = history
+    _, r2, r3, _ = history
     report = what_if_run(
         remedy_type=factories.remedy("refund"), agent=agent, per_remedy_max=D("100.00")
     )
