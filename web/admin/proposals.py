@@ -56,10 +56,15 @@ def _page(
         for p in proposals
     ]
     recent = list(limit_proposal_decided_list(limit=RECENT))
+    # A refusal about a proposal no longer open (decided meanwhile) goes at the top.
+    shown = {p.pk for p in proposals}
+    page_errors = [
+        line for pk, lines in (errors or {}).items() if pk not in shown for line in lines
+    ]
     return render(
         request,
         "admin_ui/proposals.html",
-        {"rows": rows, "recent": recent},
+        {"rows": rows, "recent": recent, "page_errors": page_errors},
         status=status,
     )
 
