@@ -34,6 +34,21 @@ def decided(
             requested_amount=requested,
             amount=granted,
             status="applied" if status == "approved" else "denied",
+            # Escalated as the decision service records it: over the per-remedy cap.
+            decision={
+                "outcome": "escalate",
+                "summary": "Goes to a supervisor.",
+                "checks": [
+                    {
+                        "name": "per_remedy_max",
+                        "limit": "50.00",
+                        "used": "0.00",
+                        "requested": str(requested),
+                        "passed": False,
+                    }
+                ],
+                "rules": [],
+            },
         )
         made.append(
             factories.EscalationFactory(

@@ -93,6 +93,8 @@ def test_nine_decided_open_nothing_ten_open_one(agent):
     }
     # The what-if of the proposed value for the agent over 30 days came with it.
     assert proposal.what_if["agent"] == agent.pk and proposal.what_if["days"] == 30
+    assert (proposal.what_if["would_apply"], proposal.what_if["escalated_now"]) == (10, 10)
+    assert proposal.what_if["spend_change"] == "800.00"
 
 
 @pytest.mark.django_db
