@@ -111,7 +111,7 @@ def test_matrix_cell_shows_the_what_if_before_saving(admin, agent):
     factories.TrustLimitFactory(tier=agent.tier, per_remedy_max=D("50.00"))
     for amount in ("30.00", "60.00", "70.00"):
         resolution_request(
-            case_id=factories.CaseFactory().pk,
+            case_id=factories.CaseFactory.create().pk,
             acting_user=agent,
             remedy_type=factories.remedy("refund"),
             amount=D(amount),

@@ -23,7 +23,7 @@ URL = "/api/v1/trust-limits/what-if/"
 
 def request(agent, amount: str):
     return resolution_request(
-        case_id=factories.CaseFactory().pk,
+        case_id=factories.CaseFactory.create().pk,
         acting_user=agent,
         remedy_type=factories.remedy("refund"),
         amount=D(amount),
