@@ -32,4 +32,16 @@ class LimitProposalFactory(factory.django.DjangoModelFactory[LimitProposal]):
             "days": 90,
         }
     )
-    what_if = factory.LazyFunction(dict)
+    what_if = factory.LazyFunction(
+        lambda: {
+            "days": 30,
+            "requests": 0,
+            "would_apply": 0,
+            "would_escalate": 0,
+            "applied_now": 0,
+            "escalated_now": 0,
+            "spend_change": "0.00",
+            "changed_total": 0,
+            "changed": [],
+        }
+    )

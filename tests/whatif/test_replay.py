@@ -160,6 +160,8 @@ def test_api_contract_and_permissions(agent, history, api, supervisor, admin_use
         ({"days": 0}, "days"),
         ({"days": 366}, "days"),
         ({"remedy_type": "nope"}, "remedy_type"),
+        ({"agent": 10**30}, "agent"),  # a huge id: a 400, never a 500
+        ({"tier": "nope", "agent": None}, "tier"),
     ],
 )
 def test_api_refuses_bad_input_naming_the_field(agent, api, admin_user, change, field):
