@@ -96,6 +96,7 @@ def test_the_matrix_shows_the_what_if_as_a_cell_is_edited(page, login_as, live_u
     expect(whatif).to_contain_text(
         "Over the last 30 days: 2 more would have applied, 2 fewer escalated, spend +250.00."
     )
+    screenshot(page, "limits-matrix-what-if")
     cell.get_by_label("Per remedy").fill("50")
     expect(whatif).to_contain_text("1 fewer would have applied, 1 more escalated, spend -60.00.")
     # Nothing saved yet.
