@@ -25,6 +25,7 @@ class ObjectType(models.TextChoices):
     LIMIT_REQUEST = "limit_request", "Limit request"
     REVIEW_POLICY = "review_policy", "Review policy"
     REVIEW = "review", "Review"
+    LIMIT_PROPOSAL = "limit_proposal", "Limit proposal"
 
 
 class AuditEvent(models.Model):

@@ -226,6 +226,10 @@ CELERY_TIMEZONE = os.environ.get("TIME_ZONE", "UTC")
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
 DISCRETION_SWEEP_SECONDS = float(os.environ.get("DISCRETION_SWEEP_SECONDS", "2"))
+# The limit proposer (discretion.proposals): daily by default.
+DISCRETION_PROPOSE_LIMITS_SECONDS = float(
+    os.environ.get("DISCRETION_PROPOSE_LIMITS_SECONDS", "86400")
+)
 # `celery -A config worker -B` (or a separate `celery -A config beat`) runs these.
 CELERY_BEAT_SCHEDULE = {
     "discretion-sweep-escalations": {
@@ -252,6 +256,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "discretion.recognition_digest",
         "schedule": 3600.0,
         "options": {"expires": 3600.0},
+    },
+    "discretion-propose-limits": {
+        "task": "discretion.propose_limits",
+        "schedule": DISCRETION_PROPOSE_LIMITS_SECONDS,
+        "options": {"expires": DISCRETION_PROPOSE_LIMITS_SECONDS},
     },
 }
 

@@ -391,6 +391,7 @@ class IdempotencyKey(models.Model):
 
 # Models of the rooms that grew out of this app (each with its own models module), imported
 # here so Django registers them with the app.
+from discretion.proposals.models import LimitProposal  # noqa: E402
 from discretion.raises.models import LimitRequest  # noqa: E402
 from discretion.recognition.models import Recognition  # noqa: E402
 from discretion.reviews.models import Review, ReviewPolicy  # noqa: E402
@@ -401,6 +402,7 @@ __all__ = [
     "EscalationEvent",
     "EscalationPolicy",
     "IdempotencyKey",
+    "LimitProposal",
     "LimitRequest",
     "Notification",
     "OnCallShift",

@@ -186,6 +186,11 @@ class DiscretionRow(serializers.Serializer):
     daily_remaining = serializers.CharField(allow_null=True)
     monthly_used = serializers.CharField()
     monthly_remaining = serializers.CharField(allow_null=True)
+    limit_note = serializers.CharField(
+        allow_null=True,
+        help_text="Why the limit is what it is, when an accepted limit proposal set it "
+        "('Raised on 3 Dec from your record: 14 of 15 approved unchanged.'); else null.",
+    )
 
 
 class MeOutput(AgentOutput):

@@ -9,7 +9,9 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("discretion.api.auth")),
     path("", include("discretion.api.agents")),
+    path("", include("discretion.api.whatif")),  # before trust-limits/{id}/ (none clash)
     path("", include("discretion.api.trust")),
+    path("", include("discretion.api.proposals")),
     path("", include("discretion.api.resolutions")),
     path("", include("discretion.api.escalations")),
     path("", include("discretion.api.limit_requests")),

@@ -88,7 +88,12 @@ def rule_draft_build(*, rule_id: int | None = None, **fields: Any) -> RuleDraft:
     return RuleDraft(rule_id=rule_id, **merged)
 
 
-def _checks(recorded: Iterable[Mapping[str, Any]]) -> tuple[engine.Check, ...]:
+def recorded_limit_checks(recorded: Iterable[Mapping[str, Any]]) -> tuple[engine.Check, ...]:
+    """The limit checks a resolution recorded, as engine checks (the what-if reuses them).
+
+    Raises KeyError, TypeError or InvalidOperation on a malformed record.
+    """
+
     def dec(value: Any) -> Decimal | None:
         return None if value is None else Decimal(str(value))
 
@@ -198,7 +203,7 @@ def backtest_run(*, draft: RuleDraft, days: int = 30, now: datetime | None = Non
             continue
         try:
             context = context_merge(recorded_context)
-            checks = _checks(recorded_checks)
+            checks = recorded_limit_checks(recorded_checks)
         except (ContextError, KeyError, TypeError, InvalidOperation):
             skipped += 1
             continue

@@ -32,8 +32,8 @@ from discretion.demo import data
 from discretion.demo.plan import DEMO_LOGINS, FIRST_REF, PlannedCase, PlannedRequest, Planner
 from discretion.demo.rows import HistoryRows, Settled
 from discretion.escalations.oncall import escalation_policy_get
-from discretion.models import BudgetWindow, TrustLimit, User
-from discretion.trust.selectors import effective_limits_for
+from discretion.models import BudgetWindow, User
+from discretion.trust.selectors import EffectiveLimit, effective_limits_for
 from policies.evaluation import current_ruleset
 
 # A demo login keeps at least this share of this month's budget for the person trying it.
@@ -83,7 +83,7 @@ class Replay:
             for u in User.objects.select_related("tier", "team").filter(username__in=names)
         }
         self.remedies = {r.code: r for r in RemedyType.objects.all()}
-        self.limits: dict[tuple[int, int], TrustLimit] = {
+        self.limits: dict[tuple[int, int], EffectiveLimit] = {
             (user.pk, remedy_id): row
             for user in self.users.values()
             for remedy_id, row in effective_limits_for(user).items()

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from cases.models import RemedyType
 from common.db import loader
-from discretion.models import LimitRequest, TrustLimit
+from discretion.models import LimitProposal, LimitRequest, TrustLimit
 
 LimitSource = Literal["agent", "tier", "temporary"]
 
@@ -42,6 +42,10 @@ class EffectiveLimit:
     limit_request_id: int | None = None
     # The dimensions the raise in force lifts (``per_remedy_max``, ``daily_max``…).
     raised: tuple[str, ...] = ()
+    # The accepted limit proposal that set the agent's row's per-remedy cap (its proposed
+    # value is the cap now), if one did: when, and on what evidence.
+    raised_at: datetime | None = None
+    raised_evidence: dict[str, Any] | None = None
 
     @property
     def remedy_type_id(self) -> int:
@@ -59,9 +63,21 @@ _RAISE_LATERAL = (
 )
 _RAISE_COLUMNS = "t.id, t.per_remedy_max, t.daily_max, t.monthly_max, t.expires_at"
 
+# The accepted proposal whose value the agent's own row still holds (never for a tier row).
+_PROPOSAL_LATERAL = (
+    "LEFT JOIN LATERAL ("
+    "SELECT p.decided_at, p.evidence "
+    f"FROM {LimitProposal._meta.db_table} p "
+    "WHERE l.agent_id IS NOT NULL AND p.agent_id = l.agent_id "
+    "AND p.remedy_type_id = l.remedy_type_id AND p.status = %(accepted)s "
+    "AND p.proposed = l.per_remedy_max "
+    "ORDER BY p.decided_at DESC, p.id DESC LIMIT 1) pr ON TRUE"
+)
+_PROPOSAL_COLUMNS = "pr.decided_at, pr.evidence"
+
 _ONE_SQL = (
-    f"SELECT {{columns}}, {_RAISE_COLUMNS} FROM {TrustLimit._meta.db_table} l "
-    f"{_RAISE_LATERAL} "
+    f"SELECT {{columns}}, {_RAISE_COLUMNS}, {_PROPOSAL_COLUMNS} "
+    f"FROM {TrustLimit._meta.db_table} l {_RAISE_LATERAL} {_PROPOSAL_LATERAL} "
     "WHERE l.remedy_type_id = %(remedy_type_id)s "
     "AND (l.agent_id = %(user_id)s OR l.tier_id = %(tier_id)s) "
     "ORDER BY l.agent_id IS NULL LIMIT 1"
@@ -69,8 +85,8 @@ _ONE_SQL = (
 
 # Every remedy type's: the agent's row first within each remedy type.
 _ALL_SQL = (
-    f"SELECT DISTINCT ON (l.remedy_type_id) {{columns}}, {_RAISE_COLUMNS} "
-    f"FROM {TrustLimit._meta.db_table} l {_RAISE_LATERAL} "
+    f"SELECT DISTINCT ON (l.remedy_type_id) {{columns}}, {_RAISE_COLUMNS}, {_PROPOSAL_COLUMNS} "
+    f"FROM {TrustLimit._meta.db_table} l {_RAISE_LATERAL} {_PROPOSAL_LATERAL} "
     "WHERE l.agent_id = %(user_id)s OR l.tier_id = %(tier_id)s "
     "ORDER BY l.remedy_type_id, l.agent_id IS NULL"
 )
@@ -81,6 +97,7 @@ def _params(user: Any, at: datetime | None, **extra: Any) -> dict[str, Any]:
         "user_id": user.pk,
         "tier_id": user.tier_id,
         "approved": LimitRequest.Status.APPROVED.value,
+        "accepted": LimitProposal.Status.ACCEPTED.value,
         "now": at or timezone.now(),
         **extra,
     }
@@ -92,7 +109,9 @@ def _effective(rows: list[tuple[Any, ...]]) -> list[EffectiveLimit]:
     for row in rows:
         base = base_rows.load(row)
         assert isinstance(base, TrustLimit)
-        raise_id, per_remedy, daily, monthly, expires_at = row[base_rows.width :]
+        raise_id, per_remedy, daily, monthly, expires_at, raised_at, evidence = row[
+            base_rows.width :
+        ]
         temporary = raise_id is not None
         out.append(
             EffectiveLimit(
@@ -114,6 +133,8 @@ def _effective(rows: list[tuple[Any, ...]]) -> list[EffectiveLimit]:
                     )
                     if temporary and cap is not None
                 ),
+                raised_at=raised_at,
+                raised_evidence=evidence if isinstance(evidence, dict) else None,
             )
         )
     return out

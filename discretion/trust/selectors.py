@@ -20,6 +20,7 @@ from common.money import ZERO, money
 from common.roles import supervising_q
 from discretion import engine
 from discretion.models import BudgetWindow, TrustLimit, TrustTier, User
+from discretion.proposals.selectors import limit_note
 from discretion.raises.wording import until_phrase
 from discretion.trust.effective import EffectiveLimit, effective_limit_get, effective_limits_for
 
@@ -63,6 +64,14 @@ class Allowance:
     def expires_at(self) -> datetime | None:
         """When the temporary raise in force ends (None without one)."""
         return self.limit.expires_at if self.limit else None
+
+    @property
+    def limit_note(self) -> str | None:
+        """'Raised on 3 Dec from your record: …' when an accepted proposal set the agent's
+        per-remedy cap (read in the same statement as the limit)."""
+        if self.limit is None or self.limit.base.agent_id is None:
+            return None
+        return limit_note(decided_at=self.limit.raised_at, evidence=self.limit.raised_evidence)
 
     @property
     def per_remedy_max(self) -> Decimal:
@@ -121,6 +130,7 @@ def me_discretion(user: User) -> list[dict[str, Any]]:
             "monetary": a.remedy_type.monetary,
             "limit_source": a.limit_source,
             "expires_at": a.expires_at,
+            "limit_note": a.limit_note,
             "per_remedy_max": money(a.per_remedy_max),
             "per_case_max": money(a.per_case_max),
             "daily_max": money(a.daily_max),
@@ -182,6 +192,8 @@ class Meter:
     # ("Temporary: 200.00 until Fri 4 Dec, 17:00").
     temporary_until: datetime | None = None
     temporary_note: str = ""
+    # Why the limit rose, when an accepted proposal raised it.
+    limit_note: str | None = None
 
 
 def _bar(label: str, cap: Decimal | None, used: Decimal, requested: Decimal) -> MeterBar:
@@ -244,6 +256,7 @@ def meter_get(
         approval_max=allowance.approval_max,
         temporary_until=allowance.expires_at,
         temporary_note=_temporary_note(allowance.limit),
+        limit_note=allowance.limit_note,
     )
 
 

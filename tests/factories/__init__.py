@@ -30,6 +30,7 @@ from tests.factories.discretion import (
     tier,
 )
 from tests.factories.policies import PolicyRuleFactory, PolicyRuleVersionFactory
+from tests.factories.proposals import LimitProposalFactory
 from tests.factories.raises import LimitRequestFactory
 from tests.factories.reviews import RecognitionFactory, ReviewFactory, ReviewPolicyFactory
 
@@ -43,6 +44,7 @@ __all__ = [
     "EscalationFactory",
     "EscalationPolicyFactory",
     "IdempotencyKeyFactory",
+    "LimitProposalFactory",
     "LimitRequestFactory",
     "NotificationFactory",
     "OnCallShiftFactory",

@@ -21,6 +21,7 @@ from cases.models import RemedyType
 from cases.selectors import remedy_type_get, remedy_type_list
 from common.errors import DomainError
 from discretion.models import TrustLimit, TrustTier
+from discretion.proposals.selectors import limit_proposal_open_count
 from discretion.trust.selectors import (
     override_get,
     tier_limit_get,
@@ -125,7 +126,7 @@ def _initial(limit: TrustLimit | None) -> dict[str, Any]:
 @admin_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "admin_ui/index.html")
+    return render(request, "admin_ui/index.html", {"open_proposals": limit_proposal_open_count()})
 
 
 def _override_order(limit: TrustLimit) -> tuple[str, int, str]:

@@ -4,6 +4,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("web.admin.limits")),
+    path("", include("web.admin.limits_whatif")),
+    path("", include("web.admin.proposals")),
     path("", include("web.admin.tiers")),
     path("", include("web.admin.agents")),
     path("", include("web.admin.oncall")),
