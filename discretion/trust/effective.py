@@ -10,6 +10,7 @@ raise ends.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -134,10 +135,16 @@ def _effective(rows: list[tuple[Any, ...]]) -> list[EffectiveLimit]:
                     if temporary and cap is not None
                 ),
                 raised_at=raised_at,
-                raised_evidence=evidence if isinstance(evidence, dict) else None,
+                raised_evidence=_json(evidence),
             )
         )
     return out
+
+
+def _json(value: Any) -> dict[str, Any] | None:
+    """A jsonb column read through a raw cursor (Django leaves it as text for JSONField)."""
+    loaded = json.loads(value) if isinstance(value, str) else value
+    return loaded if isinstance(loaded, dict) else None
 
 
 def _run(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
