@@ -141,6 +141,8 @@ class Resolution(models.Model):
                 fields=["agent", "remedy_type", "budget_day"], name="resolution_agent_budget_idx"
             ),
             models.Index(fields=["status", "created_at"], name="resolution_status_created_idx"),
+            # An agent's track record: their requests in a window (discretion.records).
+            models.Index(fields=["agent", "created_at"], name="resolution_agent_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -4,5 +4,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("web.agent.views")),
+    path("", include("web.agent.record")),
     path("", include("web.backoffice")),
 ]

@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("discretion.api.notifications")),
     path("", include("discretion.api.backtest")),
     path("", include("discretion.api.bench")),
+    path("", include("discretion.api.records")),
 ]
