@@ -96,7 +96,6 @@ class AgentRecordView(APIView):
     """The agent's own requests in the last ``days`` days, per remedy type."""
 
     @extend_schema(
-        operation_id="agents_record_retrieve",
         parameters=[
             OpenApiParameter(
                 "days",

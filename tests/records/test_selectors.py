@@ -21,7 +21,7 @@ from discretion.records.selectors import (
 )
 from policies.services import policy_rule_create
 from tests import factories
-from tests.records.conftest import build_history
+from tests.support.records import build_history
 
 pytestmark = pytest.mark.django_db
 
@@ -141,7 +141,7 @@ def test_through_the_real_services_end_to_end(api, supervisor):
 
     def ask(amount: str, category: str = "complaint"):
         return resolution_request(
-            case_id=factories.CaseFactory(category=category).pk,
+            case_id=factories.CaseFactory.create(category=category).pk,
             acting_user=agent,
             remedy_type=factories.remedy("refund"),
             amount=Decimal(amount),

@@ -234,7 +234,7 @@ def stacked_column_chart(
     bar_w = max(slot * 0.7, 1)
     for index, stack in enumerate(stacks):
         x = left + index * slot + (slot - bar_w) / 2
-        base = top + plot_h
+        base = float(top + plot_h)
         for segment in stack.segments:
             h = plot_h * (segment.value / top_value)
             if h <= 0:

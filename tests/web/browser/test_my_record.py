@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.records.conftest import build_history
 from tests.support.browser import assert_no_axe_violations, screenshot
+from tests.support.records import build_history
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
