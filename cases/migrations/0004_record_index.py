@@ -9,6 +9,17 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name="resolution",
-            index=models.Index(fields=["agent", "created_at"], name="resolution_agent_created_idx"),
+            index=models.Index(
+                fields=["agent", "created_at"],
+                include=(
+                    "id",
+                    "remedy_type",
+                    "status",
+                    "counts_against_budget",
+                    "amount",
+                    "requested_amount",
+                ),
+                name="resolution_agent_created_idx",
+            ),
         ),
     ]

@@ -188,6 +188,17 @@ _RECORD_AGGREGATES = {
 }
 
 
+def agent_record_rows(*, agent: User, window: RecordWindow):
+    """The record's one GROUP BY (also what bench/scale.py EXPLAINs): a row of counts per
+    remedy type, in the remedy types' order."""
+    return (
+        _own_requests(agent, window)
+        .values("remedy_type__code", "remedy_type__name", "remedy_type__sort_order")
+        .annotate(**_RECORD_AGGREGATES)
+        .order_by("remedy_type__sort_order", "remedy_type__code")
+    )
+
+
 def agent_record_get(
     *, agent: User, days: int = DEFAULT_DAYS, now: datetime | None = None
 ) -> AgentRecord:
@@ -197,12 +208,6 @@ def agent_record_get(
     without a request there are left out), in the remedy types' order.
     """
     window = record_window(days, now)
-    rows = (
-        _own_requests(agent, window)
-        .values("remedy_type__code", "remedy_type__name", "remedy_type__sort_order")
-        .annotate(**_RECORD_AGGREGATES)
-        .order_by("remedy_type__sort_order", "remedy_type__code")
-    )
     remedies = [
         RemedyRecord(
             remedy_type=row["remedy_type__code"],
@@ -219,7 +224,7 @@ def agent_record_get(
             review_coach=row["n_review_coach"],
             applied_total=row["sum_applied"] or ZERO,
         )
-        for row in rows
+        for row in agent_record_rows(agent=agent, window=window)
     ]
     recognitions = Recognition.objects.filter(
         agent=agent, created_at__gte=window.since, created_at__lte=window.until
