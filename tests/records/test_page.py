@@ -91,3 +91,4 @@ def test_empty_record_is_friendly(agent):
     html = _client(agent).get("/me/record/").content.decode()
     assert "No requests in this period yet." in html
     assert "None in this period yet. They will show up here." in html
+    assert "no escalations decided in this period" in html
