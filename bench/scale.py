@@ -12,7 +12,13 @@ In a fresh ``disc_bench`` (see bench/harness.py), in-process through Django's fu
 - the decision (``POST /api/v1/cases/{id}/resolutions/``): statement count and median
   time with ~10, 10,000 and 1,000,000 prior resolutions (spread over 10,000 cases, 1,000
   customers and 10 agents, applied over the last 60 days, so half of them fall in the
-  30-day customer-history window the policy context reads).
+  30-day customer-history window the policy context reads);
+- the track record (``GET /api/v1/agents/{id}/record/``, as the agent): with 10 and
+  10,000 of the agent's own requests, then among 1,000,000 resolutions for a typical
+  agent (5,000 requests over a year: applied, escalated and decided, rejected, reviewed)
+  at ``?days=90`` and ``?days=365``, and for the busiest agent (every one of its ~110,000
+  requests inside the window), with the ``EXPLAIN ANALYZE`` of its GROUP BY in
+  scale.json.
 
 History is bulk-inserted with ``INSERT ... SELECT generate_series`` (seconds, not hours).
 Writes bench/results/scale.json and scale.md and prints the table.
@@ -120,6 +126,58 @@ def add_pending_escalations(n: int, agent_id: int, supervisor_id: int, remedy_ty
     sql("ANALYZE")
 
 
+def add_record_agent(n: int, agent_id: int, boss_id: int, remedy_type_id: int) -> None:
+    """``n`` requests of one agent over the last 365 days, in every bucket of the record:
+    70% applied on their own authority, 20% escalated (a quarter approved as asked, half
+    approved lower, a quarter denied), 10% rejected; every 20th applied one reviewed."""
+    lo, hi = scalar("SELECT min(id) FROM cases_case"), scalar("SELECT max(id) FROM cases_case")
+    last = scalar("SELECT coalesce(max(id), 0) FROM cases_resolution")
+    sql(
+        "INSERT INTO cases_resolution (requested_amount, amount, reason, customer_message, "
+        "status, counts_against_budget, decision, created_at, applied_at, budget_day, "
+        "agent_id, case_id, remedy_type_id) "
+        "SELECT 50.00, CASE WHEN g %% 10 = 8 THEN 30.00 ELSE 50.00 END, 'record', '', "
+        "CASE WHEN g %% 10 < 7 THEN 'applied' WHEN g %% 10 = 9 THEN 'rejected' "
+        "     WHEN g %% 20 = 7 THEN 'denied' ELSE 'applied' END, "
+        "g %% 10 < 7, '{}'::jsonb, ts, ts, NULL, %s, %s + (g %% %s), %s "
+        "FROM (SELECT g, now() - g * %s * interval '1 second' AS ts "
+        "      FROM generate_series(1, %s) g) s",
+        [agent_id, lo, hi - lo + 1, remedy_type_id, 365 * 86400 // (n + 1), n],
+    )
+    sql(
+        "INSERT INTO discretion_escalation (resolution_id, status, level, assigned_to_id, "
+        "policy_levels, due_at, routed_at, overdue, version, decided_by_id, decision_note, "
+        "decided_at, created_at) "
+        "SELECT id, CASE WHEN status = 'denied' THEN 'denied' ELSE 'approved' END, 1, %s, "
+        "'[]', NULL, created_at, false, 1, %s, '', created_at, created_at "
+        "FROM cases_resolution WHERE id > %s AND (status = 'denied' OR "
+        "(status = 'applied' AND NOT counts_against_budget))",
+        [boss_id, boss_id, last],
+    )
+    sql(
+        "INSERT INTO discretion_review (resolution_id, agent_id, remedy_type_id, reason, "
+        "status, verdict, note, reviewer_id, created_at, done_at) "
+        "SELECT id, agent_id, remedy_type_id, 'sampled', 'done', "
+        "CASE WHEN (id - %s) %% 60 = 1 THEN 'coach' ELSE 'good_call' END, '', %s, "
+        "created_at, created_at FROM cases_resolution "
+        "WHERE id > %s AND counts_against_budget AND (id - %s) %% 20 = 1",
+        [last, boss_id, last, last],
+    )
+    # As autovacuum would by now: the visibility map lets the record's scan of the agent's
+    # requests be index-only (resolution_agent_created_idx).
+    sql("VACUUM ANALYZE cases_resolution")
+    sql("ANALYZE")
+
+
+def record_plan(agent_id: int, days: int) -> str:
+    """EXPLAIN ANALYZE of the record's GROUP BY for one agent."""
+    from discretion.models import User
+    from discretion.records.selectors import agent_record_rows, record_window
+
+    rows = agent_record_rows(agent=User.objects.get(pk=agent_id), window=record_window(days))
+    return rows.explain(analyze=True, buffers=True)
+
+
 def measure(
     client: Client,
     method: str,
@@ -189,11 +247,19 @@ def main(argv: list[str] | None = None) -> int:
     body = {"remedy_type": "refund", "amount": "1.00", "reason": "Scale benchmark"}
     rows: list[dict] = []
 
+    record_path = f"/api/v1/agents/{agent_id}/record/"
+
+    def record(label: str, path: str, token: str) -> None:
+        count, ms = measure(client, "get", path, token, n=args.calls)
+        rows.append({"what": "record", "rows": label, "statements": count, "median_ms": ms})
+        print(f"  record {label:>40}: {count} statements, {ms} ms", file=sys.stderr)
+
     def lists(label: int) -> None:
         for name, path, token in (
             ("case list", "/api/v1/cases/", admin_token),
             ("escalation queue", "/api/v1/escalations/?status=pending", supervisor_token),
             ("/me", "/api/v1/me/", agent_token),
+            ("record `?days=90`", record_path, agent_token),
         ):
             count, ms = measure(client, "get", path, token, n=args.calls)
             rows.append({"what": name, "rows": label, "statements": count, "median_ms": ms})
@@ -243,17 +309,45 @@ def main(argv: list[str] | None = None) -> int:
     print(f"    inserted in {time.monotonic() - start:.1f} s", file=sys.stderr)
     decision(big)
 
+    print("==> the track record among them", file=sys.stderr)
+    typical = User.objects.create(username="scale-record-agent", role=Role.AGENT)
+    typical_token = AuthToken.objects.create(user=typical, expiry=None)[1]
+    add_record_agent(5_000, typical.pk, supervisor.pk, rt)
+    total = scalar("SELECT count(*) FROM cases_resolution")
+    in_window = scalar(
+        "SELECT count(*) FROM cases_resolution WHERE agent_id = %s "
+        "AND created_at >= now() - interval '90 days'",
+        [agent_id],
+    )
+    typical_path = f"/api/v1/agents/{typical.pk}/record/"
+    record(f"typical agent, 5,000 in a year, `?days=90`, of {total:,}", typical_path, typical_token)
+    record(
+        f"typical agent, 5,000 in a year, `?days=365`, of {total:,}",
+        typical_path + "?days=365",
+        typical_token,
+    )
+    record(f"busiest agent, {in_window:,} in the window, of {total:,}", record_path, agent_token)
+    plans = {
+        "typical_90": record_plan(typical.pk, 90),
+        "typical_365": record_plan(typical.pk, 365),
+        "busiest_90": record_plan(agent_id, 90),
+    }
+    print(plans["typical_90"], file=sys.stderr)
+
     lines = [
         "| what | rows | statements | median ms |",
         "|---|---:|---:|---:|",
     ]
     for row in rows:
-        size = f"{row['history']:,} resolutions" if "history" in row else f"{row['rows']:,}"
+        if "history" in row:
+            size = f"{row['history']:,} resolutions"
+        else:
+            size = row["rows"] if isinstance(row["rows"], str) else f"{row['rows']:,}"
         lines.append(f"| {row['what']} | {size} | {row['statements']} | {row['median_ms']} |")
     md = "\n".join(lines) + "\n"
     harness.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     (harness.RESULTS_DIR / "scale.json").write_text(
-        json.dumps({"machine": harness.machine(), "rows": rows}, indent=2)
+        json.dumps({"machine": harness.machine(), "rows": rows, "record_plans": plans}, indent=2)
     )
     (harness.RESULTS_DIR / "scale.md").write_text(md)
     print(md)

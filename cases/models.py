@@ -141,6 +141,21 @@ class Resolution(models.Model):
                 fields=["agent", "remedy_type", "budget_day"], name="resolution_agent_budget_idx"
             ),
             models.Index(fields=["status", "created_at"], name="resolution_status_created_idx"),
+            # An agent's track record: their requests in a window (discretion.records). The
+            # included columns are all the record's GROUP BY reads of a resolution, so it is
+            # an index-only scan (bench/README.md, "Track record").
+            models.Index(
+                fields=["agent", "created_at"],
+                include=[
+                    "id",
+                    "remedy_type",
+                    "status",
+                    "counts_against_budget",
+                    "amount",
+                    "requested_amount",
+                ],
+                name="resolution_agent_created_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -5,5 +5,6 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("web.agent.views")),
     path("", include("web.agent.kudos")),
+    path("", include("web.agent.record")),
     path("", include("web.backoffice")),
 ]

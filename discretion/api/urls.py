@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("discretion.api.bench")),
     path("", include("discretion.api.reviews")),
     path("", include("discretion.api.recognitions")),
+    path("", include("discretion.api.records")),
 ]

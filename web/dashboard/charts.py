@@ -205,3 +205,50 @@ def legend(items: Sequence[tuple[str, str]]) -> SafeString:
         )
         + "</ul>"
     )
+
+
+@dataclass(frozen=True)
+class Stack:
+    label: str  # axis label ("" to skip)
+    segments: Sequence[Segment]  # bottom to top
+
+
+def stacked_column_chart(
+    *, title: str, desc: str, stacks: Sequence[Stack], css: str = "", height: int = 180
+) -> SafeString:
+    """Vertical stacked bars (one per week, say), a y axis with three gridlines; each
+    segment has its own colour class and tooltip."""
+    width = 640
+    left, right, top, bottom = 40, 10, 10, 28
+    plot_w, plot_h = width - left - right, height - top - bottom
+    top_value = _nice_max(max((sum(s.value for s in st.segments) for st in stacks), default=0))
+    parts = [_open(title, desc, width, height, css)]
+    for i in range(3):
+        v = top_value * (i / 2)
+        y = top + plot_h - plot_h * (v / top_value)
+        parts.append(
+            f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}"/>'
+            f'<text class="axis" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{v:g}</text>'
+        )
+    slot = plot_w / max(len(stacks), 1)
+    bar_w = max(slot * 0.7, 1)
+    for index, stack in enumerate(stacks):
+        x = left + index * slot + (slot - bar_w) / 2
+        base = float(top + plot_h)
+        for segment in stack.segments:
+            h = plot_h * (segment.value / top_value)
+            if h <= 0:
+                continue
+            base -= h
+            parts.append(
+                f'<rect class="bar {escape(segment.css)}" x="{x:.1f}" y="{base:.1f}" '
+                f'width="{bar_w:.1f}" height="{h:.1f}"><title>{escape(segment.tooltip)}</title>'
+                "</rect>"
+            )
+        if stack.label:
+            parts.append(
+                f'<text class="axis" x="{x + bar_w / 2:.1f}" y="{height - 8}" '
+                f'text-anchor="middle">{escape(stack.label)}</text>'
+            )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))
