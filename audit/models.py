@@ -22,6 +22,7 @@ class ObjectType(models.TextChoices):
     ESCALATION_POLICY = "escalation_policy", "Escalation policy"
     RESOLUTION = "resolution", "Resolution"
     ESCALATION = "escalation", "Escalation"
+    BRAND_PROMISE = "brand_promise", "Brand promise"
 
 
 class AuditEvent(models.Model):

@@ -223,6 +223,10 @@ CELERY_TIMEZONE = os.environ.get("TIME_ZONE", "UTC")
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
 DISCRETION_SWEEP_SECONDS = float(os.environ.get("DISCRETION_SWEEP_SECONDS", "2"))
+# Due follow-ups are notified within a minute (contract: "within a minute").
+DISCRETION_FOLLOW_UP_SWEEP_SECONDS = float(
+    os.environ.get("DISCRETION_FOLLOW_UP_SWEEP_SECONDS", "30")
+)
 # `celery -A config worker -B` (or a separate `celery -A config beat`) runs these.
 CELERY_BEAT_SCHEDULE = {
     "discretion-sweep-escalations": {
@@ -231,6 +235,11 @@ CELERY_BEAT_SCHEDULE = {
         # A sweep that could not run before the next one is useless: drop it. Its own
         # queue, so a backlog of e-mails never delays a move up the levels.
         "options": {"queue": "escalations", "expires": max(DISCRETION_SWEEP_SECONDS * 2, 1.0)},
+    },
+    "discretion-notify-due-follow-ups": {
+        "task": "discretion.notify_due_follow_ups",
+        "schedule": DISCRETION_FOLLOW_UP_SWEEP_SECONDS,
+        "options": {"expires": max(DISCRETION_FOLLOW_UP_SWEEP_SECONDS * 2, 1.0)},
     },
     "discretion-redeliver-notifications": {
         "task": "discretion.redeliver_notifications",

@@ -16,4 +16,7 @@ urlpatterns = [
     path("", include("discretion.api.notifications")),
     path("", include("discretion.api.backtest")),
     path("", include("discretion.api.bench")),
+    path("", include("discretion.api.messages_check")),
+    path("", include("discretion.api.brand_promise")),
+    path("", include("discretion.api.follow_ups")),
 ]

@@ -29,6 +29,7 @@ from tests.factories.discretion import (
     UserFactory,
     tier,
 )
+from tests.factories.playbook import FollowUpFactory, MessagingSettingsFactory
 from tests.factories.policies import PolicyRuleFactory, PolicyRuleVersionFactory
 from tests.factories.reviews import RecognitionFactory, ReviewFactory, ReviewPolicyFactory
 
@@ -41,7 +42,9 @@ __all__ = [
     "EscalationEventFactory",
     "EscalationFactory",
     "EscalationPolicyFactory",
+    "FollowUpFactory",
     "IdempotencyKeyFactory",
+    "MessagingSettingsFactory",
     "NotificationFactory",
     "OnCallShiftFactory",
     "PolicyRuleFactory",

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("web.admin.oncall")),
     path("", include("web.admin.rules")),
     path("", include("web.admin.audit")),
+    path("", include("web.admin.brand")),
 ]

@@ -8,7 +8,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET
 
 from common.money import money_display
-from discretion.dashboard.selectors import dashboard_metrics
+from discretion.dashboard.selectors import dashboard_metrics, follow_through_list
 from web.common import supervisor_required
 from web.dashboard.charts import (
     Column,
@@ -114,6 +114,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "m": m,
+        "follow_through": follow_through_list(now=m.until),
         "autonomy_chart": autonomy_chart,
         "escalations_chart": escalations_chart,
         "spend_chart": spend_chart,
