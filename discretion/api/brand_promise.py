@@ -12,13 +12,14 @@ from rest_framework.views import APIView
 
 from common.permissions import AdminWritesAllRead
 from discretion.api.common import E400, E401, E403, acting_user
+from discretion.api.fields import StrictCharField
 from discretion.playbook.models import BRAND_PROMISE_MAX_LENGTH, MessagingSettings
 from discretion.playbook.selectors import brand_promise_get
 from discretion.playbook.services import brand_promise_update
 
 
 class BrandPromiseInput(serializers.Serializer):
-    brand_promise = serializers.CharField(allow_blank=True, max_length=BRAND_PROMISE_MAX_LENGTH)
+    brand_promise = StrictCharField(allow_blank=True, max_length=BRAND_PROMISE_MAX_LENGTH)
 
 
 class BrandPromiseOutput(serializers.Serializer):

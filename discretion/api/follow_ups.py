@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.urls import path
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
@@ -32,7 +33,7 @@ from discretion.api.common import (
     acting_user,
     reject_unchangeable,
 )
-from discretion.api.fields import AwareDateTimeField
+from discretion.api.fields import AwareDateTimeField, StrictCharField
 from discretion.followups.models import FOLLOW_UP_NOTE_MAX_LENGTH, FollowUp
 from discretion.followups.selectors import FILTER_STATUSES, follow_up_get, follow_up_list
 from discretion.followups.services import (
@@ -41,6 +42,20 @@ from discretion.followups.services import (
     follow_up_done,
     follow_up_update,
 )
+
+
+class DueAtField(AwareDateTimeField):
+    """``due_at`` must carry its offset (``Z`` or ``±hh:mm``): a naive time is a 400, not
+    a guess in the server's time zone."""
+
+    def to_internal_value(self, value):
+        aware = super().to_internal_value(value)  # refuses what is not a good time at all
+        if parse_datetime(value.strip()).tzinfo is None:  # parsed fine just above
+            raise serializers.ValidationError(NAIVE_MESSAGE)
+        return aware
+
+
+NAIVE_MESSAGE = "Give the time with its offset, e.g. 2030-01-31T09:00:00+01:00."
 
 
 class FollowUpOutput(serializers.ModelSerializer):
@@ -71,18 +86,14 @@ class FollowUpOutput(serializers.ModelSerializer):
 
 class FollowUpInput(serializers.Serializer):
     case = serializers.PrimaryKeyRelatedField(queryset=case_list())
-    due_at = AwareDateTimeField()
-    note = serializers.CharField(
-        required=False, allow_blank=True, max_length=FOLLOW_UP_NOTE_MAX_LENGTH
-    )
+    due_at = DueAtField()
+    note = StrictCharField(required=False, allow_blank=True, max_length=FOLLOW_UP_NOTE_MAX_LENGTH)
     assigned_to = UserIdField(required=False, allow_null=True)
 
 
 class FollowUpPatch(serializers.Serializer):
-    due_at = AwareDateTimeField(required=False)
-    note = serializers.CharField(
-        required=False, allow_blank=True, max_length=FOLLOW_UP_NOTE_MAX_LENGTH
-    )
+    due_at = DueAtField(required=False)
+    note = StrictCharField(required=False, allow_blank=True, max_length=FOLLOW_UP_NOTE_MAX_LENGTH)
     assigned_to = UserIdField(required=False)
 
 

@@ -15,15 +15,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from discretion.api.common import E400, E401
+from discretion.api.fields import StrictCharField
 from discretion.playbook.plain import BODY_MAX_LENGTH
 from discretion.playbook.selectors import message_check
 
 
 class CheckInput(serializers.Serializer):
     # Never trimmed: the offsets are into the body exactly as sent.
-    body = serializers.CharField(
-        allow_blank=True, trim_whitespace=False, max_length=BODY_MAX_LENGTH
-    )
+    body = StrictCharField(allow_blank=True, trim_whitespace=False, max_length=BODY_MAX_LENGTH)
 
 
 class FindingOutput(serializers.Serializer):
