@@ -73,7 +73,15 @@ class PlaybookForm(FollowUpFields):
         return cleaned
 
     def errors_by_field(self) -> dict[str, str]:
-        return {name: " ".join(str(m) for m in messages) for name, messages in self.errors.items()}
+        return {
+            LABELS.get(name, name): " ".join(str(m) for m in messages)
+            for name, messages in self.errors.items()
+        }
+
+
+# The panel's list of what to fix names these fields in words (``acknowledge`` keeps its
+# name: the error next to step 1 is found by it).
+LABELS = {"follow_up_at": "follow-up date", "follow_up_note": "follow-up note"}
 
 
 def playbook_context(*, user: User, case: Case, remedies: list[RemedyType]) -> dict[str, Any]:
