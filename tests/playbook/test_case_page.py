@@ -137,9 +137,7 @@ def test_a_follow_up_date_creates_a_follow_up_once(client, agent, case, limits):
 def test_a_bad_follow_up_date_refuses_the_whole_form(client, agent, case, limits):
     client.force_login(agent)
     response = _submit(client, case, follow_up_at="next week")
-    assert (
-        "Follow_up_at" in response.content.decode() or "follow_up_at" in response.content.decode()
-    )
+    assert "<strong>Follow-up date</strong>: Enter a valid date/time." in response.content.decode()
     assert not Resolution.objects.exists() and not FollowUp.objects.exists()
 
 
