@@ -113,7 +113,8 @@
       item.appendChild(el("span", "plain-suggestion", s.f.suggestion));
       var use = el("button", "btn btn-sm", s.f.replacement ? "Use this" : "Remove it");
       use.type = "button";
-      use.setAttribute("aria-label", (s.f.replacement ? "Replace “" : "Remove “") + s.f.phrase + "”");
+      // The accessible name starts with the visible text (WCAG 2.5.3).
+      use.setAttribute("aria-label", (s.f.replacement ? "Use this instead of “" : "Remove it: “") + s.f.phrase + "”");
       use.addEventListener("click", function () { self.apply(body, s); });
       item.appendChild(use);
       list.appendChild(item);
@@ -153,10 +154,14 @@
     this.status = fieldset.querySelector("[data-pb-status]");
     this.composed = this.message ? this.message.value : "";
     this.edited = {};
+    this.started = false;
     var self = this;
     fieldset.querySelectorAll("[data-step]").forEach(function (input) {
       input.addEventListener("input", function (ev) {
-        if (ev.isTrusted) self.edited[input.getAttribute("data-step")] = true;
+        if (ev.isTrusted) {
+          self.edited[input.getAttribute("data-step")] = true;
+          self.started = true;
+        }
         self.clearError(input);
         self.autoCompose();
       });
@@ -177,7 +182,13 @@
         if (ev.detail && ev.detail.elt === self.form && !self.acknowledged()) ev.preventDefault();
       });
       this.form.addEventListener("reset", function () {
-        setTimeout(function () { self.edited = {}; self.composed = ""; self.setStatus(""); }, 0);
+        setTimeout(function () {
+          self.edited = {};
+          self.started = false;
+          self.composed = "";
+          self.setStatus("");
+          self.fillRight();
+        }, 0);
       });
     }
     this.fillRight();
@@ -249,7 +260,11 @@
     return this.message && this.message.value !== this.composed && this.message.value.trim() !== "";
   };
 
+  // Steps 2-4 fill themselves from the preview, the remedy and the brand promise, but
+  // the message stays empty until the agent works a step (or presses Compose): an agent
+  // who writes no message is never asked for an acknowledgement.
   Playbook.prototype.autoCompose = function () {
+    if (!this.started) return;
     if (this.handEdited()) {
       this.setStatus("You edited the message: press Compose to rebuild it from the steps.");
       return;
@@ -261,6 +276,7 @@
     if (!this.message) return;
     if (asked && this.handEdited() &&
         !window.confirm("Replace your edits to the message with one composed from the steps?")) return;
+    this.started = true;
     var text = this.text();
     this.message.value = text;
     this.composed = text;
