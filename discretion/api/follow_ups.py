@@ -127,6 +127,8 @@ class FollowUpListCreate(generics.ListAPIView):
     serializer_class = FollowUpOutput
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator's request
+            return follow_up_list(user=None)
         return follow_up_list(
             user=acting_user(self.request),
             status=_status(self.request),
@@ -149,6 +151,8 @@ class FollowUpListCreate(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
+        description="Schedule a follow-up on a case; `assigned_to` defaults to the case's "
+        "assignee, else you. `due_at` needs its offset.",
         request=FollowUpInput,
         responses={201: FollowUpOutput, 400: E400, 401: E401, 403: E403},
     )
