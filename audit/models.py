@@ -26,6 +26,7 @@ class ObjectType(models.TextChoices):
     REVIEW_POLICY = "review_policy", "Review policy"
     REVIEW = "review", "Review"
     LIMIT_PROPOSAL = "limit_proposal", "Limit proposal"
+    BRAND_PROMISE = "brand_promise", "Brand promise"
 
 
 class AuditEvent(models.Model):

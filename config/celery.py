@@ -15,6 +15,7 @@ app.conf.task_queues = (Queue("default"), Queue("escalations"))
 app.autodiscover_tasks(
     [
         "discretion.escalations",
+        "discretion.followups",
         "discretion.notifications",
         "discretion.proposals",
         "discretion.raises",

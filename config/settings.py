@@ -230,6 +230,10 @@ DISCRETION_SWEEP_SECONDS = float(os.environ.get("DISCRETION_SWEEP_SECONDS", "2")
 DISCRETION_PROPOSE_LIMITS_SECONDS = float(
     os.environ.get("DISCRETION_PROPOSE_LIMITS_SECONDS", "86400")
 )
+# Due follow-ups are notified within a minute (contract: "within a minute").
+DISCRETION_FOLLOW_UP_SWEEP_SECONDS = float(
+    os.environ.get("DISCRETION_FOLLOW_UP_SWEEP_SECONDS", "30")
+)
 # `celery -A config worker -B` (or a separate `celery -A config beat`) runs these.
 CELERY_BEAT_SCHEDULE = {
     "discretion-sweep-escalations": {
@@ -244,6 +248,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "discretion.sweep_limit_requests",
         "schedule": DISCRETION_SWEEP_SECONDS,
         "options": {"queue": "escalations", "expires": max(DISCRETION_SWEEP_SECONDS * 2, 1.0)},
+    },
+    "discretion-notify-due-follow-ups": {
+        "task": "discretion.notify_due_follow_ups",
+        "schedule": DISCRETION_FOLLOW_UP_SWEEP_SECONDS,
+        "options": {"expires": max(DISCRETION_FOLLOW_UP_SWEEP_SECONDS * 2, 1.0)},
     },
     "discretion-redeliver-notifications": {
         "task": "discretion.redeliver_notifications",

@@ -391,6 +391,8 @@ class IdempotencyKey(models.Model):
 
 # Models of the rooms that grew out of this app (each with its own models module), imported
 # here so Django registers them with the app.
+from discretion.followups.models import FollowUp  # noqa: E402
+from discretion.playbook.models import MessagingSettings  # noqa: E402
 from discretion.proposals.models import LimitProposal  # noqa: E402
 from discretion.raises.models import LimitRequest  # noqa: E402
 from discretion.recognition.models import Recognition  # noqa: E402
@@ -401,9 +403,11 @@ __all__ = [
     "Escalation",
     "EscalationEvent",
     "EscalationPolicy",
+    "FollowUp",
     "IdempotencyKey",
     "LimitProposal",
     "LimitRequest",
+    "MessagingSettings",
     "Notification",
     "OnCallShift",
     "Recognition",

@@ -54,3 +54,15 @@ class AwareDateTimeField(serializers.DateTimeField):
         if parsed is None:
             raise serializers.ValidationError(DATETIME_MESSAGE)
         return parsed
+
+
+class StrictCharField(serializers.CharField):
+    """Text that must be a JSON string: a number, a list or an object is a 400 (DRF's
+    CharField would turn ``12`` into ``"12"``)."""
+
+    default_error_messages = {"not_string": "Give a string."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("not_string")
+        return super().to_internal_value(data)

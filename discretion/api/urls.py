@@ -22,4 +22,7 @@ urlpatterns = [
     path("", include("discretion.api.reviews")),
     path("", include("discretion.api.recognitions")),
     path("", include("discretion.api.records")),
+    path("", include("discretion.api.messages_check")),
+    path("", include("discretion.api.brand_promise")),
+    path("", include("discretion.api.follow_ups")),
 ]

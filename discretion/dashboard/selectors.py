@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from cases.models import RemedyType, Resolution
 from common.money import ZERO
-from discretion.models import Escalation, Review, Role, TrustLimit, User
+from discretion.models import Escalation, FollowUp, Review, Role, TrustLimit, User
 
 WINDOW_DAYS = 30
 
@@ -308,3 +308,48 @@ def review_findings(*, now: datetime | None = None, days: int = WINDOW_DAYS) -> 
         misuse=row["misuse"],
         misuse_spend=row["misuse_spend"] or ZERO,
     )
+
+
+@dataclass
+class FollowThroughRow:
+    team: str  # the assignee's team ("No team" for those without one)
+    due: int  # follow-ups that fell due in the window
+    on_time: int  # ...of which done by their due time
+
+    @property
+    def rate(self) -> float | None:
+        return None if not self.due else self.on_time / self.due
+
+
+NO_TEAM = "No team"
+
+
+def follow_through_list(
+    *, now: datetime | None = None, days: int = WINDOW_DAYS
+) -> list[FollowThroughRow]:
+    """Follow-through rate per team (one query): of the follow-ups due in the window
+    (the last ``days`` calendar days up to ``now``), the share done by their due time.
+    A follow-up belongs to its assignee's team; one still open, or done late, counts as
+    due but not on time. Teams with nothing due are left out."""
+    now = now or timezone.now()
+    first_day = timezone.localdate(now) - timedelta(days=days - 1)
+    since = timezone.make_aware(
+        datetime.combine(first_day, datetime.min.time()), timezone.get_current_timezone()
+    )
+    rows = (
+        FollowUp.objects.filter(due_at__gte=since, due_at__lte=now)
+        .values("assigned_to__team__name")
+        .annotate(
+            n_due=Count("id"),
+            n_on_time=Count("id", filter=Q(status=FollowUp.Status.DONE, done_at__lte=F("due_at"))),
+        )
+    )
+    result = [
+        FollowThroughRow(
+            team=row["assigned_to__team__name"] or NO_TEAM,
+            due=row["n_due"],
+            on_time=row["n_on_time"],
+        )
+        for row in rows
+    ]
+    return sorted(result, key=lambda r: (r.team == NO_TEAM, r.team))

@@ -114,6 +114,8 @@
     }
   }
 
+  App.remedyPhrase = remedyPhrase; // the playbook's "make it right" step (playbook.js)
+
   var TEMPLATES = {
     ack: function () { return "You're right — this shouldn't have happened, and I'm sorry it did."; },
     why: function () { return "What happened: [explain in one or two plain sentences why it went wrong]."; },

@@ -29,6 +29,7 @@ from tests.factories.discretion import (
     UserFactory,
     tier,
 )
+from tests.factories.playbook import FollowUpFactory, MessagingSettingsFactory
 from tests.factories.policies import PolicyRuleFactory, PolicyRuleVersionFactory
 from tests.factories.proposals import LimitProposalFactory
 from tests.factories.raises import LimitRequestFactory
@@ -43,9 +44,11 @@ __all__ = [
     "EscalationEventFactory",
     "EscalationFactory",
     "EscalationPolicyFactory",
+    "FollowUpFactory",
     "IdempotencyKeyFactory",
     "LimitProposalFactory",
     "LimitRequestFactory",
+    "MessagingSettingsFactory",
     "NotificationFactory",
     "OnCallShiftFactory",
     "PolicyRuleFactory",

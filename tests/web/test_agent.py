@@ -191,6 +191,7 @@ def test_submit_applies_once_per_form_key(client_for, agent, case, refund_limit)
         "remedy_type": "refund",
         "amount": "25.00",
         "reason": "Late",
+        "acknowledge": "Sorry",  # the playbook's step 1, required on a complaint
         "customer_message": "Sorry",
         "idempotency_key": "form-key-1",
     }

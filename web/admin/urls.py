@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("web.admin.rules")),
     path("", include("web.admin.audit")),
     path("", include("web.admin.reviews")),
+    path("", include("web.admin.brand")),
 ]

@@ -35,8 +35,15 @@ from discretion.decisions.selectors import (
 from discretion.decisions.services import resolution_preview, resolution_request
 from discretion.escalations.selectors import oncall_supervisor_get
 from discretion.models import User
+from discretion.playbook.wording import say_why
 from discretion.trust.selectors import METER_LABELS, Meter, check_shortfall_list, meter_get
 from web.agent.forms import PreviewForm, ResolveForm
+from web.agent.playbook import (
+    PlaybookForm,
+    case_follow_ups_context,
+    playbook_context,
+    playbook_follow_up,
+)
 from web.common import HtmxHttpRequest, acting_user, error_lines, error_status, found
 
 # --- reads for the page -------------------------------------------------------------------
@@ -67,12 +74,14 @@ def _new_key() -> str:
 def _page_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
     remedies = list(remedy_type_list(enabled=True))
     selected = remedies[0] if remedies else None
+    user = acting_user(request)
     return {
+        **playbook_context(user=user, case=case, remedies=remedies),
         "case": case,
         "timeline": list(case_timeline(case=case)),
         "remedies": remedies,
         "selected_remedy": selected,
-        "meter": meter_for(user=acting_user(request), case=case, remedy=selected),
+        "meter": meter_for(user=user, case=case, remedy=selected),
         "resolutions": case_outcome_list(case_id=case.pk),
         "history": customer_history_list(customer_id=case.customer_id, exclude_case_id=case.pk),
         "statuses": Case.Status.choices,
@@ -178,6 +187,12 @@ def resolve_preview(request: HttpRequest, case_id: int) -> HttpResponse:
         decision=decision,
         failed=check_shortfall_list(checks=decision.checks),
         oncall=oncall.label if oncall else None,
+        say_why=say_why(
+            outcome=decision.outcome,
+            remedy_code=data["remedy_type"].code,
+            checks=decision.checks,
+            rules=decision.rules,
+        ),
         meter=meter_for(user=user, case=case, remedy=data["remedy_type"], requested=data["amount"]),
     )
     return render(request, "agent/_preview.html", context)
@@ -189,11 +204,17 @@ def resolve_submit(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
     case = _case(case_id)
     user = acting_user(request)
     form = ResolveForm(request.POST)
-    if not form.is_valid():
+    valid = form.is_valid()
+    playbook = PlaybookForm(
+        request.POST,
+        category=case.category,
+        customer_message=form.cleaned_data.get("customer_message") or "",
+    )
+    if not (playbook.is_valid() and valid):
         return render(
             request,
             "agent/_submit_errors.html",
-            {"errors": form.errors_by_field()},
+            {"errors": {**form.errors_by_field(), **playbook.errors_by_field()}},
             status=400 if not request.htmx else 200,
         )
     data = form.cleaned_data
@@ -226,6 +247,10 @@ def resolve_submit(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
             {"errors": {"__all__": " ".join(error_lines(exc))}},
             status=error_status(exc, request),
         )
+    # After the resolution's transaction; a replayed form already made its follow-up.
+    follow_up = (
+        None if outcome.replayed else playbook_follow_up(user=user, case=case, form=playbook)
+    )
     if not request.htmx:
         return redirect("agent-case", case_id=case.pk)
     resolution = _resolution(case.pk, outcome.body["resolution"])
@@ -240,6 +265,8 @@ def resolve_submit(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
             "meter": meter_for(user=user, case=case, remedy=resolution.remedy_type),
             "currency": settings.DISCRETION_CURRENCY,
             "check_labels": METER_LABELS,
+            **(case_follow_ups_context(user=user, case=case) if follow_up else {}),
+            "follow_ups_oob": follow_up is not None,
         },
     )
     page["HX-Trigger"] = "resolution-submitted"

@@ -8,7 +8,11 @@ from django.urls import path
 from django.views.decorators.http import require_GET
 
 from common.money import money_display
-from discretion.dashboard.selectors import dashboard_metrics, review_findings
+from discretion.dashboard.selectors import (
+    dashboard_metrics,
+    follow_through_list,
+    review_findings,
+)
 from web.common import supervisor_required
 from web.dashboard.charts import (
     Column,
@@ -114,6 +118,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "m": m,
+        "follow_through": follow_through_list(now=m.until),
         "autonomy_chart": autonomy_chart,
         "escalations_chart": escalations_chart,
         "spend_chart": spend_chart,

@@ -68,11 +68,12 @@ def test_agent_resolves_within_limits(page, login_as, live_url, limited_agent):
     expect(preview).to_contain_text("Applies now")
     expect(meter_today).to_contain_text("75.00 after this")
     page.get_by_label("Reason (internal)").fill("Parcel arrived a week late")
-    page.get_by_role("button", name="1 · Acknowledge").click()
-    page.get_by_role("button", name="3 · What we'll do").click()
+    # The repair playbook composes the message (static/js/playbook.js).
+    page.get_by_label("1 · Acknowledge").fill("You're right, and I'm sorry it was late.")
     message = page.get_by_label("Message to the customer")
     expect(message).to_have_value(
-        "You're right — this shouldn't have happened, and I'm sorry it did.\n"
+        "You're right, and I'm sorry it was late.\n\n"
+        "This is within what I can do for you right away.\n\n"
         "I've refunded 25.00 USD; you'll see it on your statement in 3–5 days."  # noqa: RUF001
     )
     assert_no_axe_violations(page)

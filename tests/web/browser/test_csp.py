@@ -84,8 +84,10 @@ def test_every_main_screen_works_under_the_policy(page, login_as, live_url, peop
     # Meter bars are sized from data-style through the CSSOM (no style attribute).
     expect(page.get_by_test_id("meter-today").first).to_contain_text("80.00 after this")
     assert width(page, ".meter-fill.request") > 0
-    page.get_by_role("button", name="3 · What we'll do").click()  # reads data-currency
+    # The playbook composes the message (reads data-currency; no inline script).
+    page.get_by_label("1 · Acknowledge").fill("Sorry about that.")
     expect(page.get_by_label("Message to the customer")).to_have_value(
+        "Sorry about that.\n\nThis is within what I can do for you right away.\n\n"
         "I've refunded 20.00 USD; you'll see it on your statement in 3–5 days."  # noqa: RUF001
     )
     # Typing fires a preview after 300 ms: let it land before submitting, so a late

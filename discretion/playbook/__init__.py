@@ -1,0 +1,1 @@
+"""The repair playbook: the plain-language check, the brand promise, the composer's wording."""
