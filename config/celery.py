@@ -12,4 +12,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 # Without -Q a worker consumes every queue declared here: routing has its own queue so
 # a backlog of e-mails can never delay an escalation.
 app.conf.task_queues = (Queue("default"), Queue("escalations"))
-app.autodiscover_tasks(["discretion.escalations", "discretion.notifications"])
+app.autodiscover_tasks(
+    ["discretion.escalations", "discretion.notifications", "discretion.messages"]
+)

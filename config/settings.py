@@ -239,6 +239,29 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Customer messages (the outbox, discretion/messages): config/messaging.py ---------
+from config.messaging import (  # noqa: E402, F401
+    CUSTOMER_FROM_EMAIL,
+    DISCRETION_HELPDESK_TICKET_URL,
+    DISCRETION_MESSAGE_GRACE_SECONDS,
+    DISCRETION_MESSAGE_LEASE_SECONDS,
+    DISCRETION_MESSAGE_MAX_ATTEMPTS,
+    DISCRETION_MESSAGE_RETRY_SECONDS,
+    DISCRETION_MESSAGE_SWEEP_SECONDS,
+    EMAIL_HOST,
+    EMAIL_HOST_PASSWORD,
+    EMAIL_HOST_USER,
+    EMAIL_PORT,
+    EMAIL_TIMEOUT,
+    EMAIL_USE_TLS,
+)
+
+CELERY_BEAT_SCHEDULE["discretion-sweep-customer-messages"] = {
+    "task": "discretion.sweep_customer_messages",
+    "schedule": DISCRETION_MESSAGE_SWEEP_SECONDS,
+    "options": {"expires": max(DISCRETION_MESSAGE_SWEEP_SECONDS * 2, 1.0)},
+}
+
 # --- Email ----------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "discretion@localhost")

@@ -391,11 +391,13 @@ class IdempotencyKey(models.Model):
 
 # Models of the rooms that grew out of this app (each with its own models module), imported
 # here so Django registers them with the app.
+from discretion.messages.models import CustomerMessage  # noqa: E402
 from discretion.recognition.models import Recognition  # noqa: E402
 from discretion.reviews.models import Review, ReviewPolicy  # noqa: E402
 
 __all__ = [
     "BudgetWindow",
+    "CustomerMessage",
     "Escalation",
     "EscalationEvent",
     "EscalationPolicy",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("discretion.api.escalations")),
     path("", include("discretion.api.oncall")),
     path("", include("discretion.api.notifications")),
+    path("", include("discretion.api.messages")),
     path("", include("discretion.api.backtest")),
     path("", include("discretion.api.bench")),
 ]

@@ -29,6 +29,7 @@ from tests.factories.discretion import (
     UserFactory,
     tier,
 )
+from tests.factories.messages import CustomerMessageFactory
 from tests.factories.policies import PolicyRuleFactory, PolicyRuleVersionFactory
 from tests.factories.reviews import RecognitionFactory, ReviewFactory, ReviewPolicyFactory
 
@@ -38,6 +39,7 @@ __all__ = [
     "CaseEventFactory",
     "CaseFactory",
     "CustomerFactory",
+    "CustomerMessageFactory",
     "EscalationEventFactory",
     "EscalationFactory",
     "EscalationPolicyFactory",
