@@ -134,9 +134,7 @@ class CaseMessagesView(GenericAPIView):
 
 @extend_schema(tags=["messages"])
 class MessageDetailView(APIView):
-    @extend_schema(
-        operation_id="message_get", responses={200: MessageOutput, 401: E401, 404: E404}
-    )
+    @extend_schema(operation_id="message_get", responses={200: MessageOutput, 401: E401, 404: E404})
     def get(self, request: Request, pk: int) -> Response:
         return Response(MessageOutput(message_get(message_id=pk)).data)
 

@@ -32,7 +32,7 @@ BACKOFF_MAX = timedelta(hours=1)
 
 
 def message_backoff(attempts: int) -> timedelta:
-    """The wait after the ``attempts``-th failed attempt: base, 2×base, 4×base… ≤ 1 hour."""
+    """The wait after the ``attempts``-th failed attempt: base, twice that, four times… ≤ 1 hour."""
     base = timedelta(seconds=settings.DISCRETION_MESSAGE_RETRY_SECONDS)
     return min(base * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
 
@@ -95,9 +95,7 @@ def _failed(message: CustomerMessage, *, attempt: int, error: str) -> None:
     now = timezone.now()
     logger.warning("message %s: attempt %s failed: %s", message.pk, attempt, error)
     with transaction.atomic():
-        rows = CustomerMessage.objects.filter(
-            pk=message.pk, status=Status.QUEUED, attempts=attempt
-        )
+        rows = CustomerMessage.objects.filter(pk=message.pk, status=Status.QUEUED, attempts=attempt)
         if attempt < settings.DISCRETION_MESSAGE_MAX_ATTEMPTS:
             rows.update(
                 next_attempt_at=now + message_backoff(attempt),

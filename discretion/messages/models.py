@@ -35,9 +35,7 @@ class CustomerMessage(models.Model):
         related_name="customer_message_row",
     )
     # Who wrote it; the one told when it turns back into a draft or fails.
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     # Who queued it last (the explicit send, or the author when a decision queued it).
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -239,9 +239,9 @@ def resolution_message_add(
 def _back_to_draft(message: CustomerMessage, *, resolution: Resolution, outcome: str) -> None:
     message.status = Status.DRAFT
     message.held = False
-    message.body = (
-        f"{facts_paragraph(resolution=resolution, outcome=outcome)}\n\n{message.body}"
-    )[:MESSAGE_BODY_MAX_LENGTH]
+    message.body = (f"{facts_paragraph(resolution=resolution, outcome=outcome)}\n\n{message.body}")[
+        :MESSAGE_BODY_MAX_LENGTH
+    ]
     message.draft_reason = draft_reason(resolution=resolution, outcome=outcome)
     message.updated_at = timezone.now()
 

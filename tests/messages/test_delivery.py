@@ -13,7 +13,7 @@ import pytest
 from common.tasks import task_send
 from discretion.models import CustomerMessage, Notification
 from tests import factories
-from tests.support.smtp import SmtpServer, smtp_server  # noqa: F401 - the fixture
+from tests.support.smtp import SmtpServer
 from tests.support.worker import wait_for
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
@@ -80,9 +80,7 @@ def test_a_resolution_applied_with_a_message_is_e_mailed_once(
         "reason": "Late",
         "customer_message": "We refunded 30.00.",
     }
-    response = api.as_user(agent).post(
-        f"/api/v1/cases/{case.pk}/resolutions/", body, format="json"
-    )
+    response = api.as_user(agent).post(f"/api/v1/cases/{case.pk}/resolutions/", body, format="json")
     assert response.status_code == 201 and response.json()["status"] == "applied"
     message = CustomerMessage.objects.get(resolution_id=response.json()["id"])
     task_send("discretion.send_resolution_message", message.resolution_id)  # a duplicate

@@ -25,7 +25,7 @@ class _Handler:
     def __init__(self, server: SmtpServer):
         self.server = server
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd
+    async def handle_DATA(self, server, session, envelope) -> str:
         smtp = self.server
         with smtp.lock:
             hold, smtp.hold_next = smtp.hold_next, False
