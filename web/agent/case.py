@@ -37,6 +37,7 @@ from discretion.escalations.selectors import oncall_supervisor_get
 from discretion.models import User
 from discretion.trust.selectors import METER_LABELS, Meter, check_shortfall_list, meter_get
 from web.agent.forms import PreviewForm, ResolveForm
+from web.agent.messages import helpdesk_ticket_url, messages_context, timeline_entries
 from web.common import HtmxHttpRequest, acting_user, error_lines, error_status, found
 
 # --- reads for the page -------------------------------------------------------------------
@@ -67,9 +68,13 @@ def _new_key() -> str:
 def _page_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
     remedies = list(remedy_type_list(enabled=True))
     selected = remedies[0] if remedies else None
+    story = messages_context(case)
     return {
-        "case": case,
-        "timeline": list(case_timeline(case=case)),
+        **story,
+        "timeline": timeline_entries(
+            events=list(case_timeline(case=case)), messages=story["customer_messages"]
+        ),
+        "helpdesk_ticket_url": helpdesk_ticket_url(case),
         "remedies": remedies,
         "selected_remedy": selected,
         "meter": meter_for(user=acting_user(request), case=case, remedy=selected),
@@ -95,9 +100,11 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_GET
 def case_timeline_fragment(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case(case_id)
-    return render(
-        request, "agent/_timeline.html", {"case": case, "timeline": case_timeline(case=case)}
+    timeline = timeline_entries(
+        events=list(case_timeline(case=case)),
+        messages=messages_context(case)["customer_messages"],
     )
+    return render(request, "agent/_timeline.html", {"case": case, "timeline": timeline})
 
 
 @login_required

@@ -24,6 +24,7 @@ from discretion.notifications.selectors import (
 from discretion.notifications.services import notification_mark_all_read, notification_mark_read
 from discretion.trust.users import user_password_change
 from web.agent.case import case_detail_urls
+from web.agent.messages import message_urls
 from web.agent.cases import case_list_view, case_new_view
 from web.common import acting_user, found
 
@@ -111,6 +112,7 @@ urlpatterns = [
     path("cases/", case_list_view, name="agent-cases"),
     path("cases/new/", case_new_view, name="agent-case-new"),
     *case_detail_urls,
+    *message_urls,
     path("notifications/", notifications_page, name="notifications"),
     path("notifications/bell/", notifications_bell, name="notifications-bell"),
     path("notifications/read-all/", notifications_read_all, name="notifications-read-all"),
