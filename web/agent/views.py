@@ -24,8 +24,8 @@ from discretion.notifications.selectors import (
 from discretion.notifications.services import notification_mark_all_read, notification_mark_read
 from discretion.trust.users import user_password_change
 from web.agent.case import case_detail_urls
-from web.agent.messages import message_urls
 from web.agent.cases import case_list_view, case_new_view
+from web.agent.messages import message_urls
 from web.common import acting_user, found
 
 
