@@ -267,7 +267,7 @@ def _resolution(case_id: int, resolution_id: int) -> Resolution:
 def resolution_status(request: HttpRequest, case_id: int, resolution_id: int) -> HttpResponse:
     """One outcome card; while pending it polls itself every 3 s (and stops once decided)."""
     resolution = _resolution(case_id, resolution_id)
-    return render(
+    response = render(
         request,
         "agent/_outcome.html",
         {
@@ -276,6 +276,11 @@ def resolution_status(request: HttpRequest, case_id: int, resolution_id: int) ->
             "check_labels": METER_LABELS,
         },
     )
+    if resolution.status != Resolution.Status.PENDING_APPROVAL:
+        # Decided: the page's messages follow (a lowered or denied remedy's message is a
+        # draft again). The card stops polling, so this fires once.
+        response["HX-Trigger"] = "resolution-decided"
+    return response
 
 
 case_detail_urls = [

@@ -122,7 +122,8 @@ def message_edit(request: HtmxHttpRequest, case_id: int, message_id: int) -> Htt
 
 @login_required
 def messages_fragment(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
-    return render(request, "agent/_messages.html", messages_context(_case(case_id)))
+    """The drafts (the composer stays as the agent left it)."""
+    return render(request, "agent/_message_drafts.html", messages_context(_case(case_id)))
 
 
 message_urls = [
