@@ -392,6 +392,7 @@ class IdempotencyKey(models.Model):
 # Models of the rooms that grew out of this app (each with its own models module), imported
 # here so Django registers them with the app.
 from discretion.followups.models import FollowUp  # noqa: E402
+from discretion.messages.models import CustomerMessage  # noqa: E402
 from discretion.playbook.models import MessagingSettings  # noqa: E402
 from discretion.proposals.models import LimitProposal  # noqa: E402
 from discretion.raises.models import LimitRequest  # noqa: E402
@@ -400,6 +401,7 @@ from discretion.reviews.models import Review, ReviewPolicy  # noqa: E402
 
 __all__ = [
     "BudgetWindow",
+    "CustomerMessage",
     "Escalation",
     "EscalationEvent",
     "EscalationPolicy",

@@ -27,6 +27,7 @@ from discretion import engine
 from discretion.decisions.inputs import decision_inputs_gather
 from discretion.decisions.record import decision_record
 from discretion.escalations.services import escalation_open
+from discretion.messages.services import resolution_message_add
 from discretion.models import User
 from discretion.reviews.services import review_sample
 from discretion.trust.budgets import budget_spend
@@ -106,6 +107,11 @@ def resolution_request(
             # Cached on the instance, so callers show it without a query.
             resolution.escalation = escalation_open(
                 resolution=resolution, acting_user=acting_user, batch=writes
+            )
+        if customer_message:
+            # Its outbox row joins the batch; no message, no statement (docs/concurrency.md).
+            resolution_message_add(
+                resolution=resolution, case=case, acting_user=acting_user, batch=writes
             )
         case_event_add(
             case=case,

@@ -27,6 +27,7 @@ from common.tasks import task_send
 from discretion.escalations.oncall import escalation_policy_get
 from discretion.escalations.rules import _decider_limit_check, _decider_role_check
 from discretion.escalations.wording import _label, _remedy_phrase
+from discretion.messages.services import resolution_message_decided
 from discretion.models import Escalation, EscalationEvent, User
 from discretion.notifications.services import notification_create
 
@@ -194,6 +195,9 @@ def escalation_decide(
             "note": note,
         },
     )
+    # The customer message follows the decision: queued when approved as asked, else a
+    # draft for the agent again. Its row lock comes after the resolution's, before audit.
+    resolution_message_decided(resolution=resolution, case=case, approved=approve)
     audit_record(
         actor=acting_user,
         action=f"escalation.{'approve' if approve else 'deny'}",

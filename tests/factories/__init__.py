@@ -29,6 +29,7 @@ from tests.factories.discretion import (
     UserFactory,
     tier,
 )
+from tests.factories.messages import CustomerMessageFactory
 from tests.factories.playbook import FollowUpFactory, MessagingSettingsFactory
 from tests.factories.policies import PolicyRuleFactory, PolicyRuleVersionFactory
 from tests.factories.proposals import LimitProposalFactory
@@ -41,6 +42,7 @@ __all__ = [
     "CaseEventFactory",
     "CaseFactory",
     "CustomerFactory",
+    "CustomerMessageFactory",
     "EscalationEventFactory",
     "EscalationFactory",
     "EscalationPolicyFactory",

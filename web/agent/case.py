@@ -38,6 +38,7 @@ from discretion.models import User
 from discretion.playbook.wording import say_why
 from discretion.trust.selectors import METER_LABELS, Meter, check_shortfall_list, meter_get
 from web.agent.forms import PreviewForm, ResolveForm
+from web.agent.messages import helpdesk_ticket_url, messages_context, timeline_entries
 from web.agent.playbook import (
     PlaybookForm,
     case_follow_ups_context,
@@ -75,10 +76,15 @@ def _page_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
     remedies = list(remedy_type_list(enabled=True))
     selected = remedies[0] if remedies else None
     user = acting_user(request)
+    story = messages_context(case)
     return {
         **playbook_context(user=user, case=case, remedies=remedies),
+        **story,
         "case": case,
-        "timeline": list(case_timeline(case=case)),
+        "timeline": timeline_entries(
+            events=list(case_timeline(case=case)), messages=story["customer_messages"]
+        ),
+        "helpdesk_ticket_url": helpdesk_ticket_url(case),
         "remedies": remedies,
         "selected_remedy": selected,
         "meter": meter_for(user=user, case=case, remedy=selected),
@@ -104,9 +110,11 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_GET
 def case_timeline_fragment(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case(case_id)
-    return render(
-        request, "agent/_timeline.html", {"case": case, "timeline": case_timeline(case=case)}
+    timeline = timeline_entries(
+        events=list(case_timeline(case=case)),
+        messages=messages_context(case)["customer_messages"],
     )
+    return render(request, "agent/_timeline.html", {"case": case, "timeline": timeline})
 
 
 @login_required
@@ -287,7 +295,7 @@ def _resolution(case_id: int, resolution_id: int) -> Resolution:
 def resolution_status(request: HttpRequest, case_id: int, resolution_id: int) -> HttpResponse:
     """One outcome card; while pending it polls itself every 3 s (and stops once decided)."""
     resolution = _resolution(case_id, resolution_id)
-    return render(
+    response = render(
         request,
         "agent/_outcome.html",
         {
@@ -296,6 +304,11 @@ def resolution_status(request: HttpRequest, case_id: int, resolution_id: int) ->
             "check_labels": METER_LABELS,
         },
     )
+    if resolution.status != Resolution.Status.PENDING_APPROVAL:
+        # Decided: the page's messages follow (a lowered or denied remedy's message is a
+        # draft again). The card stops polling, so this fires once.
+        response["HX-Trigger"] = "resolution-decided"
+    return response
 
 
 case_detail_urls = [

@@ -25,6 +25,7 @@ from discretion.notifications.services import notification_mark_all_read, notifi
 from discretion.trust.users import user_password_change
 from web.agent.case import case_detail_urls
 from web.agent.cases import case_list_view, case_new_view
+from web.agent.messages import message_urls
 from web.agent.playbook import playbook_urls
 from web.agent.raises import urlpatterns as raises_urls
 from web.common import acting_user, found
@@ -115,6 +116,7 @@ urlpatterns = [
     *case_detail_urls,
     *raises_urls,
     *playbook_urls,
+    *message_urls,
     path("notifications/", notifications_page, name="notifications"),
     path("notifications/bell/", notifications_bell, name="notifications-bell"),
     path("notifications/read-all/", notifications_read_all, name="notifications-read-all"),
