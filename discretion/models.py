@@ -390,33 +390,12 @@ class IdempotencyKey(models.Model):
 
 
 # Models of the rooms that grew out of this app (each with its own models module), imported
-# here so Django registers them with the app.
-from discretion.followups.models import FollowUp  # noqa: E402
-from discretion.messages.models import CustomerMessage  # noqa: E402
-from discretion.playbook.models import MessagingSettings  # noqa: E402
-from discretion.proposals.models import LimitProposal  # noqa: E402
-from discretion.raises.models import LimitRequest  # noqa: E402
-from discretion.recognition.models import Recognition  # noqa: E402
-from discretion.reviews.models import Review, ReviewPolicy  # noqa: E402
-
-__all__ = [
-    "BudgetWindow",
-    "CustomerMessage",
-    "Escalation",
-    "EscalationEvent",
-    "EscalationPolicy",
-    "FollowUp",
-    "IdempotencyKey",
-    "LimitProposal",
-    "LimitRequest",
-    "MessagingSettings",
-    "Notification",
-    "OnCallShift",
-    "Recognition",
-    "Review",
-    "ReviewPolicy",
-    "Team",
-    "TrustLimit",
-    "TrustTier",
-    "User",
-]
+# here (as explicit re-exports) so Django registers them with the app.
+from discretion.followups.models import FollowUp as FollowUp  # noqa: E402
+from discretion.messages.models import CustomerMessage as CustomerMessage  # noqa: E402
+from discretion.playbook.models import MessagingSettings as MessagingSettings  # noqa: E402
+from discretion.proposals.models import LimitProposal as LimitProposal  # noqa: E402
+from discretion.raises.models import LimitRequest as LimitRequest  # noqa: E402
+from discretion.recognition.models import Recognition as Recognition  # noqa: E402
+from discretion.reviews.models import Review as Review  # noqa: E402
+from discretion.reviews.models import ReviewPolicy as ReviewPolicy  # noqa: E402

@@ -54,6 +54,8 @@ def resolve(page, amount: str, message: str) -> None:
     page.get_by_label("Remedy", exact=True).select_option("refund")
     page.get_by_label("Amount (USD)").fill(amount)
     page.get_by_label("Reason (internal)").fill("Trip wasted")
+    # A complaint: the playbook's first step (acknowledge) is required with a message.
+    page.locator("#pb-acknowledge").fill("I'm sorry your trip was wasted.")
     page.get_by_label("Message to the customer").fill(message)
     page.get_by_role("button", name="Submit remedy").click()
 

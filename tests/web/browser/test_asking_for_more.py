@@ -51,7 +51,7 @@ def test_agent_asks_supervisor_approves_meter_shows_it(
     page.keyboard.press("m")  # opens "Ask for more"
     page.get_by_label("New per-remedy limit").fill("200.00")
     page.get_by_label("Friday, 17:00").check()
-    page.get_by_label("Why").fill("The outage week")
+    page.get_by_label("Why you need it").fill("The outage week")
     page.get_by_role("button", name="Send to the supervisor on call").click()
     expect(page.get_by_text("Asked for more: refund limit 100.00 → 200.00")).to_be_visible()
     request = LimitRequest.objects.get()

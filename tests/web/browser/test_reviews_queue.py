@@ -60,6 +60,8 @@ def test_reviews_are_completed_by_keys(page, login_as, live_url, api):
     page.keyboard.press("Control+Enter")
     expect(page.locator("#reviews-flash")).to_contain_text("Coach: Nina Patel's refund")
     expect(cards).to_have_count(1)
+    # A key acts only once the card is visibly selected (after htmx settles the swap).
+    expect(cards.first).to_have_class("card queue-item review-card is-selected")
 
     page.keyboard.press("b")
     expect(page.locator("#reviews-flash")).to_contain_text("Kudos sent to Nina Patel")
