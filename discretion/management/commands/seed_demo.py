@@ -33,7 +33,9 @@ from cases.services import case_create
 from discretion.decisions.services import resolution_request
 from discretion.demo.history import history_load
 from discretion.escalations.oncall import oncall_shift_create
-from discretion.models import OnCallShift, Role, TrustLimit, TrustTier, User
+from discretion.followups.services import follow_up_create
+from discretion.models import FollowUp, OnCallShift, Role, TrustLimit, TrustTier, User
+from discretion.proposals.services import limit_proposals_open
 from discretion.trust.services import trust_limit_create
 from discretion.trust.users import team_get_or_create, user_create
 from policies.examples import EXAMPLE_RULES
@@ -340,6 +342,11 @@ class Command(BaseCommand):
             # Before the demo decisions, which then see the history's budgets and totals.
             created["history cases"] = history_load(acting_user=self._admin())
         created["resolutions"] = self._resolutions()
+        if not options["no_history"]:
+            # What the history earns: Rosa's refunds make a limit proposal (the periodic
+            # task would open it within a day; the demo shows it at once).
+            created["limit proposals"] = len(limit_proposals_open())
+            created["follow-ups"] = self._follow_ups()
         summary = ", ".join(f"{count} {name}" for name, count in created.items())
         self.stdout.write(f"Demo data ready (created now: {summary}).")
 
@@ -524,6 +531,31 @@ class Command(BaseCommand):
             )
             created += 1
         return created
+
+    # --- follow-ups ----------------------------------------------------------------
+
+    def _follow_ups(self) -> int:
+        """Nina's follow-through: one overdue, one falling due a few minutes after the
+        seed (so the demo shows the reminder arrive), one next week."""
+        nina = User.objects.get(username="nina")
+        if FollowUp.objects.filter(assigned_to=nina, note__startswith=FOLLOW_UP_MARK).exists():
+            return 0
+        cases = list(Case.objects.filter(assignee=nina, status=Case.Status.OPEN)[:3])
+        now = timezone.now()
+        plans = [
+            (timedelta(hours=-20), "Check the replacement jacket was delivered."),
+            (timedelta(minutes=3), "Call back about the refund: did it reach the card?"),
+            (timedelta(days=6), "Ask whether the credit was used and all is well."),
+        ]
+        for case, (offset, note) in zip(cases, plans, strict=False):
+            follow_up_create(
+                acting_user=nina, case=case, due_at=now + offset, note=f"{FOLLOW_UP_MARK}{note}"
+            )
+        return min(len(cases), len(plans))
+
+
+# The demo's follow-ups start with it, so a second seed recognises them.
+FOLLOW_UP_MARK = "Demo: "
 
 
 def _decimal(value: str | None) -> Decimal | None:
