@@ -35,6 +35,8 @@ from discretion.demo.history import history_load
 from discretion.escalations.oncall import oncall_shift_create
 from discretion.followups.services import follow_up_create
 from discretion.models import FollowUp, OnCallShift, Role, TrustLimit, TrustTier, User
+from discretion.playbook.selectors import brand_promise_get
+from discretion.playbook.services import brand_promise_update
 from discretion.proposals.services import limit_proposals_open
 from discretion.trust.services import trust_limit_create
 from discretion.trust.users import team_get_or_create, user_create
@@ -347,6 +349,7 @@ class Command(BaseCommand):
             # task would open it within a day; the demo shows it at once).
             created["limit proposals"] = len(limit_proposals_open())
             created["follow-ups"] = self._follow_ups()
+            created["brand promise"] = self._brand_promise()
         summary = ", ".join(f"{count} {name}" for name, count in created.items())
         self.stdout.write(f"Demo data ready (created now: {summary}).")
 
@@ -532,6 +535,14 @@ class Command(BaseCommand):
             created += 1
         return created
 
+    # --- the playbook's brand promise ------------------------------------------------
+
+    def _brand_promise(self) -> int:
+        if brand_promise_get().brand_promise:
+            return 0  # an admin's own words stay
+        brand_promise_update(acting_user=self._admin(), brand_promise=BRAND_PROMISE)
+        return 1
+
     # --- follow-ups ----------------------------------------------------------------
 
     def _follow_ups(self) -> int:
@@ -553,6 +564,11 @@ class Command(BaseCommand):
             )
         return min(len(cases), len(plans))
 
+
+BRAND_PROMISE = (
+    "We want every order to arrive as promised, and when it doesn't, we put it right "
+    "without making you chase us."
+)
 
 # The demo's follow-ups start with it, so a second seed recognises them.
 FOLLOW_UP_MARK = "Demo: "
