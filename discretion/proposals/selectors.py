@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from cases.models import RemedyType, Resolution
 from discretion.models import Escalation, LimitProposal, Review, User
 from discretion.proposals.rules import WINDOW_DAYS, Evidence, percentile_90
 
@@ -97,63 +95,6 @@ def _evidence(items: Iterable[tuple[str, Decimal, Decimal]], coach: int, days: i
         p90_approved=percentile_90(unchanged),
         days=days,
     )
-
-
-@dataclass
-class RecordRow:
-    """One remedy type of an agent's track record, as the proposals screen shows it."""
-
-    remedy_type: RemedyType
-    requests: int = 0
-    applied: int = 0
-    escalated: int = 0
-    approved_unchanged: int = 0
-    approved_lowered: int = 0
-    denied: int = 0
-    rejected: int = 0
-    reviews: int = 0
-    coach: int = 0
-
-
-def agent_record_list(
-    *, agent_ids: Iterable[int], days: int = WINDOW_DAYS, now: datetime | None = None
-) -> dict[int, list[RecordRow]]:
-    """Per agent, per remedy type they asked for in the window: the counts of the record
-    (over their requests created in the window). Two queries for any number of agents."""
-    now = now or timezone.now()
-    since = now - timedelta(days=days)
-    ids = list(agent_ids)
-    window = Q(created_at__gte=since, created_at__lte=now)
-    counts = (
-        Resolution.objects.filter(window, agent_id__in=ids)
-        .values("agent_id", "remedy_type_id")
-        .annotate(
-            requests=Count("id"),
-            applied=Count("id", filter=Q(counts_against_budget=True)),
-            escalated=Count("escalation"),
-            approved_unchanged=Count(
-                "id", filter=Q(escalation__status="approved", amount=F("requested_amount"))
-            ),
-            approved_lowered=Count(
-                "id",
-                filter=Q(escalation__status="approved") & ~Q(amount=F("requested_amount")),
-            ),
-            denied=Count("id", filter=Q(escalation__status="denied")),
-            rejected=Count("id", filter=Q(status=Resolution.Status.REJECTED)),
-            reviews=Count("review", filter=Q(review__status="done")),
-            coach=Count("review", filter=Q(review__verdict="coach")),
-        )
-        .order_by()
-    )
-    remedies = {r.pk: r for r in RemedyType.objects.all()}
-    out: dict[int, list[RecordRow]] = {pk: [] for pk in ids}
-    for row in counts:
-        agent_id = row.pop("agent_id")
-        remedy = remedies[row.pop("remedy_type_id")]
-        out[agent_id].append(RecordRow(remedy_type=remedy, **row))
-    for rows in out.values():
-        rows.sort(key=lambda r: (r.remedy_type.sort_order, r.remedy_type.code))
-    return out
 
 
 def evidence_sentence(*, evidence: dict[str, Any], remedy_name: str) -> str:

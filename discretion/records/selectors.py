@@ -23,9 +23,11 @@ the size of the whole history (bench/scale.py measures it at 1M resolutions).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
@@ -161,10 +163,11 @@ class AgentRecord:
         return self.applied / self.requests if self.requests else None
 
 
-def _own_requests(agent: User, window: RecordWindow):
-    # The agent's requests in the window, on resolution_agent_created_idx.
+def _own_requests(agent: User | Iterable[int], window: RecordWindow):
+    # The agent's (or agents') requests in the window, on resolution_agent_created_idx.
+    who = Q(agent=agent) if isinstance(agent, User) else Q(agent_id__in=list(agent))
     return Resolution.objects.filter(
-        agent=agent,
+        who,
         created_at__gte=window.since,
         created_at__lte=window.until,
         remedy_type__enabled=True,
@@ -199,6 +202,24 @@ def agent_record_rows(*, agent: User, window: RecordWindow):
     )
 
 
+def _remedy_record(row: dict[str, Any]) -> RemedyRecord:
+    return RemedyRecord(
+        remedy_type=row["remedy_type__code"],
+        remedy_name=row["remedy_type__name"],
+        requests=row["n_requests"],
+        applied=row["n_applied"],
+        escalated=row["n_escalated"],
+        approved_unchanged=row["n_approved_unchanged"],
+        approved_lowered=row["n_approved_lowered"],
+        denied=row["n_denied"],
+        rejected=row["n_rejected"],
+        reviewed=row["n_reviewed"],
+        review_good=row["n_review_good"],
+        review_coach=row["n_review_coach"],
+        applied_total=row["sum_applied"] or ZERO,
+    )
+
+
 def agent_record_get(
     *, agent: User, days: int = DEFAULT_DAYS, now: datetime | None = None
 ) -> AgentRecord:
@@ -208,28 +229,30 @@ def agent_record_get(
     without a request there are left out), in the remedy types' order.
     """
     window = record_window(days, now)
-    remedies = [
-        RemedyRecord(
-            remedy_type=row["remedy_type__code"],
-            remedy_name=row["remedy_type__name"],
-            requests=row["n_requests"],
-            applied=row["n_applied"],
-            escalated=row["n_escalated"],
-            approved_unchanged=row["n_approved_unchanged"],
-            approved_lowered=row["n_approved_lowered"],
-            denied=row["n_denied"],
-            rejected=row["n_rejected"],
-            reviewed=row["n_reviewed"],
-            review_good=row["n_review_good"],
-            review_coach=row["n_review_coach"],
-            applied_total=row["sum_applied"] or ZERO,
-        )
-        for row in agent_record_rows(agent=agent, window=window)
-    ]
+    remedies = [_remedy_record(row) for row in agent_record_rows(agent=agent, window=window)]
     recognitions = Recognition.objects.filter(
         agent=agent, created_at__gte=window.since, created_at__lte=window.until
     ).count()
     return AgentRecord(agent=agent, window=window, remedies=remedies, recognitions=recognitions)
+
+
+def agent_remedy_records(
+    *, agent_ids: Iterable[int], days: int = DEFAULT_DAYS, now: datetime | None = None
+) -> dict[int, list[RemedyRecord]]:
+    """The per-remedy rows of several agents' records at once (one query, the same
+    aggregates as ``agent_record_get``): for screens that show many records side by side."""
+    window = record_window(days, now)
+    ids = list(agent_ids)
+    rows = (
+        _own_requests(ids, window)
+        .values("agent_id", "remedy_type__code", "remedy_type__name", "remedy_type__sort_order")
+        .annotate(**_RECORD_AGGREGATES)
+        .order_by("agent_id", "remedy_type__sort_order", "remedy_type__code")
+    )
+    out: dict[int, list[RemedyRecord]] = {pk: [] for pk in ids}
+    for row in rows:
+        out[row["agent_id"]].append(_remedy_record(row))
+    return out
 
 
 # --- Over time (the page's charts) ---------------------------------------------------

@@ -21,13 +21,14 @@ from django.views.decorators.http import require_GET, require_POST
 from common.errors import DomainError
 from common.money import money_display
 from discretion.proposals.models import DECISION_NOTE_MAX_LENGTH
+from discretion.proposals.rules import WINDOW_DAYS
 from discretion.proposals.selectors import (
-    agent_record_list,
     evidence_sentence,
     limit_proposal_decided_list,
     limit_proposal_list,
 )
 from discretion.proposals.services import limit_proposal_accept, limit_proposal_reject
+from discretion.records.selectors import agent_remedy_records
 from discretion.whatif.replay import what_if_sentence
 from web.common import acting_user, admin_required, error_lines, error_status
 
@@ -43,7 +44,7 @@ def _page(
     request: HttpRequest, *, errors: dict[int, list[str]] | None = None, status: int = 200
 ) -> HttpResponse:
     proposals = list(limit_proposal_list(status="open"))
-    records = agent_record_list(agent_ids={p.agent_id for p in proposals})
+    records = agent_remedy_records(agent_ids={p.agent_id for p in proposals}, days=WINDOW_DAYS)
     rows: list[dict[str, Any]] = [
         {
             "proposal": p,
