@@ -27,6 +27,8 @@ class ObjectType(models.TextChoices):
     REVIEW = "review", "Review"
     LIMIT_PROPOSAL = "limit_proposal", "Limit proposal"
     BRAND_PROMISE = "brand_promise", "Brand promise"
+    PROBLEM = "problem", "Problem"
+    ROOT_CAUSE = "root_cause", "Root cause"
 
 
 class AuditEvent(models.Model):

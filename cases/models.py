@@ -101,6 +101,24 @@ class Case(models.Model):
         return f"#{self.pk} {self.subject}"
 
 
+class RootCause(models.Model):
+    """Why something went wrong, as admins name it (``late_carrier``, ``damaged_in_transit``).
+
+    An optional tag on a resolution, so the dashboard can rank what things cost by cause.
+    A code is permanent (reports and the API refer to it); retire one by making it inactive.
+    """
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Resolution(models.Model):
     """An agent's request for a remedy on a case, and what became of it."""
 
@@ -130,6 +148,10 @@ class Resolution(models.Model):
     applied_at = models.DateTimeField(null=True, blank=True)
     # The calendar day (in TIME_ZONE) whose budget it spent; the month follows from it.
     budget_day = models.DateField(null=True, blank=True)
+    # Why it was needed, when someone tagged it (discretion.problems.root_causes).
+    root_cause = models.ForeignKey(
+        RootCause, null=True, blank=True, on_delete=models.PROTECT, related_name="resolutions"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -32,6 +32,12 @@ from tests.factories.discretion import (
 from tests.factories.messages import CustomerMessageFactory
 from tests.factories.playbook import FollowUpFactory, MessagingSettingsFactory
 from tests.factories.policies import PolicyRuleFactory, PolicyRuleVersionFactory
+from tests.factories.problems import (
+    ChangeProposalFactory,
+    ProblemCaseFactory,
+    ProblemFactory,
+    RootCauseFactory,
+)
 from tests.factories.proposals import LimitProposalFactory
 from tests.factories.raises import LimitRequestFactory
 from tests.factories.reviews import RecognitionFactory, ReviewFactory, ReviewPolicyFactory
@@ -40,6 +46,7 @@ __all__ = [
     "AuditEventFactory",
     "BudgetWindowFactory",
     "CaseEventFactory",
+    "ChangeProposalFactory",
     "CaseFactory",
     "CustomerFactory",
     "CustomerMessageFactory",
@@ -55,11 +62,14 @@ __all__ = [
     "OnCallShiftFactory",
     "PolicyRuleFactory",
     "PolicyRuleVersionFactory",
+    "ProblemCaseFactory",
+    "ProblemFactory",
     "RecognitionFactory",
     "RemedyTypeFactory",
     "ResolutionFactory",
     "ReviewFactory",
     "ReviewPolicyFactory",
+    "RootCauseFactory",
     "TeamFactory",
     "TrustLimitFactory",
     "TrustTierFactory",
