@@ -394,11 +394,11 @@ class IdempotencyKey(models.Model):
 from discretion.followups.models import FollowUp as FollowUp  # noqa: E402
 from discretion.messages.models import CustomerMessage as CustomerMessage  # noqa: E402
 from discretion.playbook.models import MessagingSettings as MessagingSettings  # noqa: E402
+from discretion.problems.models import ChangeProposal as ChangeProposal  # noqa: E402
+from discretion.problems.models import Problem as Problem  # noqa: E402
+from discretion.problems.models import ProblemCase as ProblemCase  # noqa: E402
 from discretion.proposals.models import LimitProposal as LimitProposal  # noqa: E402
 from discretion.raises.models import LimitRequest as LimitRequest  # noqa: E402
 from discretion.recognition.models import Recognition as Recognition  # noqa: E402
 from discretion.reviews.models import Review as Review  # noqa: E402
 from discretion.reviews.models import ReviewPolicy as ReviewPolicy  # noqa: E402
-from discretion.problems.models import ChangeProposal as ChangeProposal  # noqa: E402
-from discretion.problems.models import Problem as Problem  # noqa: E402
-from discretion.problems.models import ProblemCase as ProblemCase  # noqa: E402

@@ -6,5 +6,7 @@ urlpatterns = [
     path("", include("web.agent.views")),
     path("", include("web.agent.kudos")),
     path("", include("web.agent.record")),
+    path("", include("web.agent.problems")),
+    path("", include("web.agent.problem_cord")),
     path("", include("web.backoffice")),
 ]

@@ -37,14 +37,20 @@ def _require(user: User, *, admin: bool) -> None:
     if admin and not is_admin(user):
         raise Forbidden("Only admins may accept or decline a proposed change.", code="admins_only")
     if not admin and not is_supervising(user):
-        raise Forbidden("Only supervisors and admins may propose a change.", code="supervisors_only")
+        raise Forbidden(
+            "Only supervisors and admins may propose a change.", code="supervisors_only"
+        )
 
 
 def _open(
     *, acting_user: User, problem: Problem, kind: str, change: dict, result: dict, note: str
 ) -> ChangeProposal:
     proposal = ChangeProposal.objects.create(
-        problem=problem, kind=kind, change=change, result=result, note=note.strip(),
+        problem=problem,
+        kind=kind,
+        change=change,
+        result=result,
+        note=note.strip(),
         created_by=acting_user,
     )
     audit_record(
@@ -90,8 +96,12 @@ def rule_change_propose(
         "enabled": enabled,
     }
     return _open(
-        acting_user=acting_user, problem=problem, kind=ChangeProposal.Kind.RULE,
-        change=change, result=report, note=note,
+        acting_user=acting_user,
+        problem=problem,
+        kind=ChangeProposal.Kind.RULE,
+        change=change,
+        result=report,
+        note=note,
     )
 
 
@@ -118,8 +128,12 @@ def limit_change_propose(
         "current": money(current.per_remedy_max) if current is not None else None,
     }
     return _open(
-        acting_user=acting_user, problem=problem, kind=ChangeProposal.Kind.LIMIT,
-        change=change, result=report, note=note,
+        acting_user=acting_user,
+        problem=problem,
+        kind=ChangeProposal.Kind.LIMIT,
+        change=change,
+        result=report,
+        note=note,
     )
 
 
@@ -168,7 +182,9 @@ def _apply(proposal: ChangeProposal, *, acting_user: User, reason: str) -> Any:
     limit = tier_limit_get(tier=tier, remedy_type=remedy)
     if limit is not None:
         return trust_limit_update(
-            acting_user=acting_user, trust_limit=limit, changes={"per_remedy_max": cap},
+            acting_user=acting_user,
+            trust_limit=limit,
+            changes={"per_remedy_max": cap},
             reason=reason,
         )
     return trust_limit_create(
@@ -177,7 +193,9 @@ def _apply(proposal: ChangeProposal, *, acting_user: User, reason: str) -> Any:
 
 
 @transaction.atomic
-def change_proposal_accept(*, acting_user: User, proposal_id: int, note: str = "") -> ChangeProposal:
+def change_proposal_accept(
+    *, acting_user: User, proposal_id: int, note: str = ""
+) -> ChangeProposal:
     """Make the proposed change (admins) and mark the proposal accepted, in one
     transaction. Raises Forbidden, NotFound, Conflict ``already_decided``."""
     _require(acting_user, admin=True)
@@ -189,7 +207,9 @@ def change_proposal_accept(*, acting_user: User, proposal_id: int, note: str = "
 
 
 @transaction.atomic
-def change_proposal_decline(*, acting_user: User, proposal_id: int, note: str = "") -> ChangeProposal:
+def change_proposal_decline(
+    *, acting_user: User, proposal_id: int, note: str = ""
+) -> ChangeProposal:
     """Close the proposal without changing anything (admins)."""
     _require(acting_user, admin=True)
     proposal = _lock_open(proposal_id)

@@ -30,7 +30,9 @@ def _with_totals(qs: QuerySet[Problem]) -> QuerySet[Problem]:
     # One join to the links and their cases: one row per link, so COUNT and SUM agree.
     return qs.annotate(
         cases_count=Count("links"),
-        remedies_total=Coalesce(Sum("links__case__remedies_total"), Value(ZERO), output_field=_MONEY),
+        remedies_total=Coalesce(
+            Sum("links__case__remedies_total"), Value(ZERO), output_field=_MONEY
+        ),
     )
 
 

@@ -208,10 +208,14 @@ def problem_fix(*, acting_user: User, problem_id: int, what_we_changed: str) -> 
     changed = (what_we_changed or "").strip()
     if not changed:
         message = "Say what we changed: the customers of the linked cases will be told."
-        raise Invalid(message, code="what_we_changed_required", fields={"what_we_changed": [message]})
+        raise Invalid(
+            message, code="what_we_changed_required", fields={"what_we_changed": [message]}
+        )
     if len(changed) > PROBLEM_TEXT_MAX_LENGTH:
         message = f"At most {PROBLEM_TEXT_MAX_LENGTH:,} characters."
-        raise Invalid(message, code="what_we_changed_too_long", fields={"what_we_changed": [message]})
+        raise Invalid(
+            message, code="what_we_changed_too_long", fields={"what_we_changed": [message]}
+        )
     # The row lock serializes fixes (and links, which take it too): one fix wins.
     problem = Problem.objects.select_for_update().filter(pk=problem_id).first()
     if problem is None:

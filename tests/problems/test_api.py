@@ -45,7 +45,12 @@ def test_any_user_opens_a_problem_with_its_case(api, agent):
 
 @pytest.mark.parametrize(
     ("payload", "field"),
-    [({}, "title"), ({"title": "  "}, "title"), ({"title": 5}, "title"), ({"title": "x" * 201}, "title")],
+    [
+        ({}, "title"),
+        ({"title": "  "}, "title"),
+        ({"title": 5}, "title"),
+        ({"title": "x" * 201}, "title"),
+    ],
 )
 def test_open_refuses_bad_input(api, agent, payload, field):
     response = api.as_user(agent).post(URL, payload, format="json")
@@ -88,7 +93,10 @@ def test_detail_queries_do_not_grow_with_cases(api, agent, django_assert_max_num
 
 def test_only_supervisors_edit(api, agent, supervisor):
     problem = factories.ProblemFactory()
-    assert api.as_user(agent).patch(f"{URL}{problem.pk}/", {"title": "x"}, format="json").status_code == 403
+    assert (
+        api.as_user(agent).patch(f"{URL}{problem.pk}/", {"title": "x"}, format="json").status_code
+        == 403
+    )
     response = api.as_user(supervisor).patch(
         f"{URL}{problem.pk}/", {"title": "Lost parcels", "owner": supervisor.pk}, format="json"
     )
@@ -96,7 +104,9 @@ def test_only_supervisors_edit(api, agent, supervisor):
     assert response.json()["title"] == "Lost parcels" and response.json()["owner"] == supervisor.pk
     bad = api.as_user(supervisor).patch(f"{URL}{problem.pk}/", {"status": "fixed"}, format="json")
     assert bad.status_code == 400 and "status" in bad.json()
-    not_sup = api.as_user(supervisor).patch(f"{URL}{problem.pk}/", {"owner": agent.pk}, format="json")
+    not_sup = api.as_user(supervisor).patch(
+        f"{URL}{problem.pk}/", {"owner": agent.pk}, format="json"
+    )
     assert not_sup.status_code == 400 and "owner" in not_sup.json()
 
 
@@ -104,12 +114,17 @@ def test_a_case_links_to_one_problem(api, agent):
     first, second = factories.ProblemFactory(), factories.ProblemFactory()
     case = factories.CaseFactory()
     client = api.as_user(agent)
-    assert client.post(f"{URL}{first.pk}/cases/", {"case": case.pk}, format="json").status_code == 201
+    assert (
+        client.post(f"{URL}{first.pk}/cases/", {"case": case.pk}, format="json").status_code == 201
+    )
     again = client.post(f"{URL}{first.pk}/cases/", {"case": case.pk}, format="json")
     assert again.status_code == 400 and "already linked to this problem" in again.json()["case"][0]
     elsewhere = client.post(f"{URL}{second.pk}/cases/", {"case": case.pk}, format="json")
     assert elsewhere.status_code == 400 and f"problem #{first.pk}" in elsewhere.json()["case"][0]
-    assert client.post(f"{URL}{second.pk}/cases/", {"case": 99999999}, format="json").status_code == 400
+    assert (
+        client.post(f"{URL}{second.pk}/cases/", {"case": 99999999}, format="json").status_code
+        == 400
+    )
     assert client.get(f"{URL}{first.pk}/").json()["cases_count"] == 1
 
 
@@ -121,7 +136,9 @@ def test_fix_drafts_one_message_per_open_linked_case(api, agent, supervisor):
     for case in (open_case, resolved, closed):
         factories.ProblemCaseFactory(problem=problem, case=case)
     response = api.as_user(supervisor).post(
-        f"{URL}{problem.pk}/fix/", {"what_we_changed": "The courier now needs a photo."}, format="json"
+        f"{URL}{problem.pk}/fix/",
+        {"what_we_changed": "The courier now needs a photo."},
+        format="json",
     )
     assert response.status_code == 200, response.json()
     body = response.json()
@@ -169,12 +186,17 @@ def test_agents_may_not_fix(api, agent):
 
 def test_root_cause_tag_on_a_resolution(api, agent, admin_user):
     made = api.as_user(admin_user).post(
-        "/api/v1/root-causes/", {"code": "carrier_scan", "name": "Carrier scans too early"}, format="json"
+        "/api/v1/root-causes/",
+        {"code": "carrier_scan", "name": "Carrier scans too early"},
+        format="json",
     )
     assert made.status_code == 201
-    assert api.as_user(agent).post(
-        "/api/v1/root-causes/", {"code": "x", "name": "X"}, format="json"
-    ).status_code == 403
+    assert (
+        api.as_user(agent)
+        .post("/api/v1/root-causes/", {"code": "x", "name": "X"}, format="json")
+        .status_code
+        == 403
+    )
     resolution = factories.ResolutionFactory(status="applied")
     url = f"/api/v1/resolutions/{resolution.pk}/root-cause/"
     response = api.as_user(agent).post(url, {"root_cause": "carrier_scan"}, format="json")

@@ -13,6 +13,7 @@ from discretion.dashboard.selectors import (
     follow_through_list,
     review_findings,
 )
+from discretion.problems.selectors import problem_board
 from web.common import supervisor_required
 from web.dashboard.charts import (
     Column,
@@ -134,6 +135,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         if m.median_decision_seconds is not None
         else "—",
         "reviews": review_findings(),
+        "problem_board": problem_board(),
     }
     return render(request, "dashboard/dashboard.html", context)
 
