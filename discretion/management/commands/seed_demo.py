@@ -32,6 +32,7 @@ from cases.models import Case, CaseEvent, RemedyType, Resolution
 from cases.services import case_create
 from discretion.decisions.services import resolution_request
 from discretion.demo.history import history_load
+from discretion.demo.problems import demo_problem_seed
 from discretion.escalations.oncall import oncall_shift_create
 from discretion.followups.services import follow_up_create
 from discretion.models import FollowUp, OnCallShift, Role, TrustLimit, TrustTier, User
@@ -350,6 +351,7 @@ class Command(BaseCommand):
             created["limit proposals"] = len(limit_proposals_open())
             created["follow-ups"] = self._follow_ups()
             created["brand promise"] = self._brand_promise()
+            created["problems"] = demo_problem_seed(admin=self._admin())
         summary = ", ".join(f"{count} {name}" for name, count in created.items())
         self.stdout.write(f"Demo data ready (created now: {summary}).")
 
