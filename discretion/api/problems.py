@@ -93,8 +93,8 @@ class ProblemDetailOutput(ProblemOutput):
         fields = [*ProblemOutput.Meta.fields, "cases"]
 
     @extend_schema_field(LinkedCaseOutput(many=True))
-    def get_cases(self, problem) -> list:
-        return LinkedCaseOutput(problem_case_list(problem_id=problem.pk), many=True).data
+    def get_cases(self, problem) -> list[dict]:
+        return list(LinkedCaseOutput(problem_case_list(problem_id=problem.pk), many=True).data)
 
 
 class ProblemInput(serializers.Serializer):

@@ -23,7 +23,7 @@ FILTER_STATUSES = ("open", "fixed")
 JOIN_CHOICES = 8  # open problems offered on a case page
 BOARD_ROWS = 5
 
-_MONEY = DecimalField(max_digits=MONEY_MAX_DIGITS + 4, decimal_places=MONEY_PLACES)
+_MONEY: DecimalField = DecimalField(max_digits=MONEY_MAX_DIGITS + 4, decimal_places=MONEY_PLACES)
 
 
 def _with_totals(qs: QuerySet[Problem]) -> QuerySet[Problem]:
@@ -159,8 +159,8 @@ def problem_board(*, rows: int = BOARD_ROWS) -> ProblemBoard:
     problems = [
         CostRow(
             label=problem.title,
-            total=problem.remedies_total,
-            count=problem.cases_count,
+            total=problem.remedies_total,  # type: ignore[attr-defined]  # annotated
+            count=problem.cases_count,  # type: ignore[attr-defined]
             link=f"/problems/{problem.pk}/",
         )
         for problem in problem_list().order_by("-remedies_total", "-cases_count", "-id")[:rows]

@@ -57,3 +57,6 @@ class ChangeProposalFactory(factory.django.DjangoModelFactory[ChangeProposal]):
         }
     )
     created_by = factory.SubFactory(UserFactory)
+    result = factory.LazyFunction(
+        lambda: {"days": 30, "replayed": 0, "draft_matched": 0, "changed": 0, "changes": []}
+    )

@@ -15,7 +15,7 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def _problem_with_cases(n: int) -> Problem:
+def _problem_with_cases(n: int):
     problem = factories.ProblemFactory()
     for _ in range(n):
         factories.ProblemCaseFactory(
@@ -70,7 +70,7 @@ def test_the_cord_opens_or_joins_a_problem(client, agent):
     case = factories.CaseFactory(subject="Parcel shows delivered, never came", category="complaint")
     client.force_login(agent)
     assert (
-        'hx-get="/cases/%d/problem/"' % case.pk in client.get(f"/cases/{case.pk}/").content.decode()
+        f'hx-get="/cases/{case.pk}/problem/"' in client.get(f"/cases/{case.pk}/").content.decode()
     )
     panel = client.get(f"/cases/{case.pk}/problem/").content.decode()
     assert 'value="Parcel shows delivered, never came"' in panel

@@ -41,5 +41,7 @@ def test_pull_the_cord_fix_and_see_the_draft(page, new_page, login_as, live_url,
 
     page.goto(live_url(f"/cases/{second.pk}/"))
     expect(page.locator("#messages-title")).to_be_visible()
-    expect(page.get_by_text("Couriers now photograph every parcel they leave.").first).to_be_visible()
+    expect(
+        page.get_by_text("Couriers now photograph every parcel they leave.").first
+    ).to_be_visible()
     assert CustomerMessage.objects.filter(case=second, status="draft").count() == 1
