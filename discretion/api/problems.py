@@ -11,12 +11,14 @@ from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.selectors import case_list
 from common.errors import Invalid
+from common.permissions import IsSupervisorOrAdmin
+from common.roles import is_supervising
 from discretion.api.common import (
     E400,
     E401,
@@ -42,6 +44,16 @@ from discretion.problems.services import (
     problem_fix,
     problem_update,
 )
+
+
+class SupervisorsEdit(BasePermission):
+    """Everyone signed in reads a problem; supervisors and admins change it (checked
+    before the body, so an agent's PATCH is 403 whatever it holds)."""
+
+    message = "Only supervisors and admins may edit a problem."
+
+    def has_permission(self, request, view):
+        return request.method in SAFE_METHODS or is_supervising(request.user)
 
 
 class ProblemOutput(serializers.ModelSerializer):
@@ -175,7 +187,7 @@ class ProblemListCreate(generics.ListAPIView):
 
 
 class ProblemDetail(APIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, SupervisorsEdit]
 
     @extend_schema(responses={200: ProblemDetailOutput, 401: E401, 404: E404})
     def get(self, request, pk: int):
@@ -217,7 +229,7 @@ class ProblemCaseLink(APIView):
 
 
 class ProblemFix(APIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, IsSupervisorOrAdmin]
 
     @extend_schema(
         description="Mark it fixed (supervisors and admins): every linked case that is not "

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.models import RootCause
+from common.permissions import AdminWritesAllRead
 from discretion.api.common import E400, E401, E403, E404, acting_user
 from discretion.api.fields import StrictCharField
 from discretion.problems.root_causes import (
@@ -53,7 +54,7 @@ class RootCauseTagOutput(serializers.Serializer):
 class RootCauseListCreate(generics.ListAPIView):
     """The root-cause codes, by name (retired ones too, marked inactive)."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, AdminWritesAllRead]
     serializer_class = RootCauseOutput
 
     def get_queryset(self):

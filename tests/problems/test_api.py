@@ -212,3 +212,26 @@ def test_root_cause_tag_on_a_resolution(api, agent, admin_user):
     cleared = api.as_user(agent).post(url, {"root_cause": None}, format="json")
     assert cleared.json()["root_cause"] is None
     assert api.as_user(agent).get("/api/v1/root-causes/").json()["count"] == 2
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "payload", "expected"),
+    [
+        ("get", f"{URL}99999999999999999999/", None, 404),
+        ("post", URL, {"title": "x", "case": 2**70}, 400),
+        ("post", URL, {"title": "x\x00y"}, 400),
+        ("post", "/api/v1/resolutions/99999999999999999999/root-cause/", {"root_cause": None}, 404),
+        ("post", "/api/v1/root-causes/", {"code": "no spaces", "name": "X"}, 403),
+    ],
+)
+def test_hostile_input_is_a_4xx(api, agent, method, path, payload, expected):
+    client = api.as_user(agent)
+    response = getattr(client, method)(path, payload, format="json")
+    assert response.status_code == expected and response.json()
+
+
+def test_agents_get_403_before_their_body_is_read(api, agent):
+    problem = factories.ProblemFactory()
+    client = api.as_user(agent)
+    assert client.patch(f"{URL}{problem.pk}/", {"status": 5}, format="json").status_code == 403
+    assert client.post(f"{URL}{problem.pk}/fix/", {}, format="json").status_code == 403
