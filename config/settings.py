@@ -316,6 +316,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CaseStatusEnum": "cases.models.Case.Status",
         "PolicyRuleEffectEnum": "policies.models.Effect",
+        "ProblemStatusEnum": "discretion.problems.models.Problem.Status",
     },
 }
 
