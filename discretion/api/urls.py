@@ -27,5 +27,6 @@ urlpatterns = [
     path("", include("discretion.api.brand_promise")),
     path("", include("discretion.api.follow_ups")),
     path("", include("discretion.api.problems")),
+    path("", include("discretion.api.problem_changes")),
     path("", include("discretion.api.root_causes")),
 ]
