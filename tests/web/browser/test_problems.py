@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from discretion.models import CustomerMessage, Problem
 from tests import factories
+from tests.support.browser import assert_no_axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,6 +24,7 @@ def test_pull_the_cord_fix_and_see_the_draft(page, new_page, login_as, live_url,
     expect(panel.get_by_label("What keeps happening")).to_have_value(first.subject)
     panel.get_by_role("button", name="This keeps happening: open a problem").click()
     expect(panel.get_by_test_id("case-problem")).to_contain_text(first.subject)
+    assert_no_axe_violations(page)
     problem = Problem.objects.get()
 
     page.goto(live_url(f"/cases/{second.pk}/"))
@@ -38,6 +40,7 @@ def test_pull_the_cord_fix_and_see_the_draft(page, new_page, login_as, live_url,
     boss.get_by_label("What we changed").fill("Couriers now photograph every parcel they leave.")
     boss.get_by_role("button", name="Mark fixed").click()
     expect(boss.get_by_test_id("problem-drafts").locator("li")).to_have_count(2)
+    assert_no_axe_violations(boss)
 
     page.goto(live_url(f"/cases/{second.pk}/"))
     expect(page.locator("#messages-title")).to_be_visible()
