@@ -98,7 +98,7 @@ class ProblemProposals(generics.ListAPIView):
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator's request
-            return ChangeProposal.objects.none()
+            return problem_proposal_list(problem_id=0)  # no problem has id 0
         return problem_proposal_list(problem_id=problem_get(problem_id=self.kwargs["pk"]).pk)
 
     @extend_schema(responses={200: ChangeProposalOutput(many=True), 401: E401, 404: E404})
