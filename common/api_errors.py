@@ -2,9 +2,10 @@
 
 Every error body under ``/api/v1/`` is ``{"detail": <human sentence>, "code": <machine
 code>, "request_id": <the X-Request-ID of the response>}``, except a 400 that names
-fields: that one stays ``{field: [messages], "request_id": ...}`` (the contract's "a 400
-keeps naming each offending field"; clients and tests read the field names as the body's
-keys). The request id (``common.request_id``) finds the request's log lines.
+fields: that one stays ``{field: [messages]}`` (the contract's "a 400 keeps naming each
+offending field"; clients and tests read the field names as the body's keys), its
+request id in the ``X-Request-ID`` header only, as on every response. The request id
+(``common.request_id``) finds the request's log lines.
 
 - ``exception_handler`` is DRF's ``EXCEPTION_HANDLER``: a ``common.errors.DomainError``
   maps by kind (``http_status``); DRF's own errors keep their status and get a ``code``
@@ -94,7 +95,7 @@ def error_body(error: DomainError) -> dict[str, Any]:
     """``{field: [messages]}`` for a 400 that names fields, else ``{detail, code}``."""
     status = http_status(error)
     if error.fields and status == 400:
-        return {**error.fields, REQUEST_ID: request_id_get()}
+        return dict(error.fields)
     body: dict[str, Any] = {"detail": error.message, "code": error.code}
     if error.fields:
         body["fields"] = dict(error.fields)
@@ -136,14 +137,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 def _drf_body(exc: Exception, data: Any, status: int) -> Any:
     if isinstance(exc, drf_exceptions.ValidationError):
         # Field errors stay as they are; a bare message list gets the usual field name.
-        body = dict(data) if isinstance(data, dict) else {"non_field_errors": data}
-        return {**body, REQUEST_ID: request_id_get()}
+        return data if isinstance(data, dict) else {"non_field_errors": data}
     if isinstance(data, dict) and set(data) == {"detail"}:
         detail = data["detail"]
         code = getattr(detail, "code", None) or status_body(status)["code"]
         return {"detail": str(detail), "code": str(code), REQUEST_ID: request_id_get()}
-    if isinstance(data, dict):
-        return {**data, REQUEST_ID: request_id_get()}
     return data
 
 
@@ -176,15 +174,15 @@ class ApiErrorsMiddleware:
 
 
 def _request_id_add(response: HttpResponse) -> None:
-    """A JSON error body built outside this module gets the request id too (errors only:
-    a success never pays for the parse)."""
+    """A ``{detail, code}`` body built outside this module gets the request id too (errors
+    only: a success never pays for the parse; a 400 naming fields stays as it is)."""
     if getattr(response, "streaming", False):
         return
     try:
         body = json.loads(response.content)
     except ValueError:
         return
-    if isinstance(body, dict) and REQUEST_ID not in body:
+    if isinstance(body, dict) and "detail" in body and REQUEST_ID not in body:
         body[REQUEST_ID] = request_id_get()
         response.content = json.dumps(body).encode()
 

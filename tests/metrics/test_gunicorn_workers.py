@@ -1,6 +1,8 @@
-"""/metrics under a real gunicorn with two workers: decisions served by both add up.
+"""The production shape: a real gunicorn with two workers and a real Celery worker.
 
-Without multiprocess mode each worker would answer a scrape with its own count only.
+Decisions served by both web workers add up in /metrics (without multiprocess mode each
+would answer a scrape with its own count only), and the Celery worker's log lines of a
+task a request enqueued carry that request's id.
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ from tests import factories
 from tests.support.auth import api_token
 from tests.support.faults import Service, free_port, wait_until
 from tests.support.metrics import value
-from tests.support.worker import worker_database_url
+from tests.support.worker import wait_for, worker_database_url
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
 DECISIONS = 16
 
@@ -54,32 +56,35 @@ def gunicorn():
     port = free_port(range(8311, 8320))
     env = {
         **os.environ,
+        # The broker (and var dir) of the test worker: it consumes what gunicorn enqueues.
         "DATABASE_URL": worker_database_url(),
-        "REDIS_URL": "",  # tasks go to a filesystem broker in the temp var dir
         "DEBUG": "0",
         "SECRET_KEY": "metrics-test-secret-key-0123456789abcdef-not-for-production",
         "ALLOWED_HOSTS": "127.0.0.1",
-        "DISCRETION_VAR_DIR": str(tmp / "var"),
-        "DISCRETION_METRICS_DIR": "",
+        "DISCRETION_METRICS_DIR": str(tmp / "prometheus"),
     }
-    stale = tmp / "var" / "prometheus"
+    stale = tmp / "prometheus"
     stale.mkdir(parents=True)
     (stale / "counter_1.db").write_bytes(b"left over from a previous run")
     bin_dir = Path(sys.executable).parent
     command = [str(bin_dir / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}"]
     service = Service("gunicorn", [*command, "--workers", "2", "--timeout", "30"], env, tmp)
     service.start()
+
+    def ready() -> int:
+        """Waited for in the test: gunicorn boots while the Celery worker starts."""
+        wait_until(lambda: _get(port, "/healthz")[0] == 200, timeout=45, what=service.tail())
+        return port
+
     try:
-        wait_until(
-            lambda: _get(port, "/healthz")[0] == 200, timeout=45, what=f"gunicorn\n{service.tail()}"
-        )
-        yield port, stale
+        yield ready, stale
     finally:
         service.kill()
 
 
-def test_decisions_through_two_workers_are_summed(gunicorn, agent):
-    port, folder = gunicorn
+def test_decisions_through_two_workers_are_summed(gunicorn, celery_worker, agent):
+    ready, folder = gunicorn
+    port = ready()
     # on_starting emptied the folder: the stale file of a previous run is gone.
     assert not (folder / "counter_1.db").exists()
     factories.TrustLimitFactory(tier=agent.tier, per_remedy_max=D("100.00"))
@@ -90,7 +95,10 @@ def test_decisions_through_two_workers_are_summed(gunicorn, agent):
         amount = "500.00" if i % 4 == 0 else "1.00"  # one in four escalates
         body = json.dumps({"remedy_type": "refund", "amount": amount, "reason": "Late parcel"})
         path = f"/api/v1/cases/{case.pk}/resolutions/"
-        return _get(port, path, body=body, headers=headers)[0]
+        traced = {**headers, "X-Request-ID": f"trace-gunicorn-{i:04d}"}
+        status, _, answered = _get(port, path, body=body, headers=traced)
+        assert answered["X-Request-ID"] == traced["X-Request-ID"]
+        return status
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         statuses = list(pool.map(decide, range(DECISIONS)))
@@ -106,3 +114,9 @@ def test_decisions_through_two_workers_are_summed(gunicorn, agent):
         assert value(body, "discretion_decisions_total", outcome="escalated") == DECISIONS / 4
         assert value(body, "discretion_decision_seconds_count") == DECISIONS
         assert value(body, "discretion_escalations_pending") == DECISIONS / 4
+
+    # The escalation routed by the Celery worker logged under the id of its request.
+    wait_for(
+        lambda: '"request_id": "trace-gunicorn-0004"' in celery_worker.log_path.read_text(),
+        timeout=10,
+    )
