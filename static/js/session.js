@@ -52,6 +52,7 @@
   // Back in: the first request that goes through hides the banner.
   document.addEventListener("htmx:afterRequest", function (ev) {
     var box = document.getElementById("session-expired");
-    if (box && ev.detail.successful) box.hidden = true;
+    var xhr = ev.detail.xhr;
+    if (box && xhr && xhr.status >= 200 && xhr.status < 400) box.hidden = true;
   });
 })();

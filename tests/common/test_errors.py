@@ -163,14 +163,11 @@ def test_413_when_the_body_is_read_inside_a_view():
     """The same 413 when Django raises RequestDataTooBig itself (the body read in a view)."""
     response = api_errors.exception_handler(RequestDataTooBig("too big"), {})
     assert response.status_code == 413
-    assert (
-        response.data
-        == {
-            "detail": "The request body is too large.",
-            "code": "request_too_large",
-            "request_id": "",  # no request here: the middleware sets it
-        }
-    )
+    assert response.data == {
+        "detail": "The request body is too large.",
+        "code": "request_too_large",
+        "request_id": "",  # no request here: the middleware sets it
+    }
 
 
 def test_415_unsupported_media_type(api, agent, case):

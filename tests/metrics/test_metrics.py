@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta
 from decimal import Decimal as D
 
@@ -11,6 +13,7 @@ from django.utils import timezone
 from common.metrics import address_allowed
 from tests import factories
 from tests.support.metrics import value
+from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +102,13 @@ def test_gauges_come_from_the_database_one_query_each(client, django_assert_num_
     assert value(text, "discretion_customer_messages", status="queued") == 2
     assert value(text, "discretion_customer_messages", status="failed") == 1
     assert value(text, "discretion_metrics_gauge_errors") == 0
+
+
+def test_the_grafana_dashboard_reads_metrics_that_exist(client):
+    dashboard = json.loads((ROOT / "docs" / "grafana-dashboard.json").read_text())
+    exprs = [t["expr"] for panel in dashboard["panels"] for t in panel["targets"]]
+    names = {name for expr in exprs for name in re.findall(r"discretion_[a-z_]+", expr)}
+    assert len(names) >= 6
+    text = scrape(client).content.decode()
+    missing = [name for name in names if name not in text]
+    assert not missing, missing

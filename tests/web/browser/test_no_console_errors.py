@@ -9,11 +9,14 @@ page. One test per role; each screen is loaded as the least role that may open i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal as D
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import URLPattern, URLResolver, reverse
+from playwright.sync_api import expect
 
 import web.urls
 from tests import factories
@@ -22,7 +25,7 @@ from tests.support.escalations import open_escalation
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _names(patterns: list[URLPattern | URLResolver]) -> list[str]:
+def _names(patterns: Sequence[URLPattern | URLResolver]) -> list[str]:
     names = []
     for entry in patterns:
         if isinstance(entry, URLResolver):
@@ -79,6 +82,21 @@ def test_agent_screens(page, login_as, live_url, agent, world):
     screens = sorted(_screens(agent))
     assert {"/cases/", "/me/record/", "/me/follow-ups/"} <= set(screens), screens
     _visit_all(page, login_as, live_url, agent, [*screens, f"/cases/{world.pk}/"])
+
+    # On the case page, the session expires while a draft is being typed: the next htmx
+    # request (the meter, as the form changes) says so and the draft stays.
+    draft = "The parcel was lost in transit; refunding in full."
+    page.get_by_label("Reason").fill("Lost parcel")
+    Session.objects.all().delete()
+    page.locator("#customer_message").fill(draft)
+    banner = page.locator("#session-expired")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("Your session expired")
+    expect(banner.get_by_role("link", name="Log in again")).to_have_attribute(
+        "href", f"/login/?next=%2Fcases%2F{world.pk}%2F"
+    )
+    expect(page.locator("#customer_message")).to_have_value(draft)
+    expect(page.get_by_label("Reason")).to_have_value("Lost parcel")
 
 
 def test_supervisor_screens(page, login_as, live_url, agent, supervisor, world):
