@@ -1,9 +1,11 @@
 """The one place where an error becomes an HTTP status and a JSON body.
 
 Every error body under ``/api/v1/`` is ``{"detail": <human sentence>, "code": <machine
-code>}``, except a 400 that names fields: that one stays ``{field: [messages]}`` (the
-contract's "a 400 keeps naming each offending field"; clients and tests read the field
-names as the body's keys).
+code>, "request_id": <the X-Request-ID of the response>}``, except a 400 that names
+fields: that one stays ``{field: [messages]}`` (the contract's "a 400 keeps naming each
+offending field"; clients and tests read the field names as the body's keys), its
+request id in the ``X-Request-ID`` header only, as on every response. The request id
+(``common.request_id``) finds the request's log lines.
 
 - ``exception_handler`` is DRF's ``EXCEPTION_HANDLER``: a ``common.errors.DomainError``
   maps by kind (``http_status``); DRF's own errors keep their status and get a ``code``
@@ -14,6 +16,7 @@ names as the body's keys).
   before anything reads it, and turns any error response under ``/api/v1/`` that is not
   JSON (Django's 404/400/500 pages, DEBUG's traceback page) into ``{detail, code}``;
   Django has already logged the exception and sent ``got_request_exception`` by then.
+  A JSON error body made anywhere else without a ``request_id`` gets one there too.
 - ``api_not_found`` is the last pattern under ``/api/v1/``: a JSON 404 for unknown
   paths (a GET without its trailing slash is redirected, as ``APPEND_SLASH`` would).
 
@@ -22,6 +25,7 @@ The HTML views map the same errors with ``http_status`` (``web.common``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +40,9 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from common.errors import Conflict, DomainError, Forbidden, Invalid, Mismatch, NotFound
+from common.request_id import request_id_get
+
+REQUEST_ID = "request_id"
 
 API_PREFIX = "/api/v1/"
 
@@ -92,6 +99,7 @@ def error_body(error: DomainError) -> dict[str, Any]:
     body: dict[str, Any] = {"detail": error.message, "code": error.code}
     if error.fields:
         body["fields"] = dict(error.fields)
+    body[REQUEST_ID] = request_id_get()
     return body
 
 
@@ -99,7 +107,7 @@ def status_body(status: int, detail: str | None = None) -> dict[str, str]:
     """``{detail, code}`` for a bare status (Django's pages, the 413, the catch-all)."""
     code = STATUS_CODES.get(status, "server_error" if status >= 500 else "error")
     default = STATUS_DETAILS.get(status, STATUS_DETAILS[500] if status >= 500 else "Error.")
-    return {"detail": detail or default, "code": code}
+    return {"detail": detail or default, "code": code, REQUEST_ID: request_id_get()}
 
 
 def is_api(request: HttpRequest) -> bool:
@@ -133,7 +141,7 @@ def _drf_body(exc: Exception, data: Any, status: int) -> Any:
     if isinstance(data, dict) and set(data) == {"detail"}:
         detail = data["detail"]
         code = getattr(detail, "code", None) or status_body(status)["code"]
-        return {"detail": str(detail), "code": str(code)}
+        return {"detail": str(detail), "code": str(code), REQUEST_ID: request_id_get()}
     return data
 
 
@@ -160,7 +168,23 @@ class ApiErrorsMiddleware:
                 if header in response:
                     replaced[header] = response[header]
             return replaced
+        if response.status_code >= 400:
+            _request_id_add(response)
         return response
+
+
+def _request_id_add(response: HttpResponse) -> None:
+    """A ``{detail, code}`` body built outside this module gets the request id too (errors
+    only: a success never pays for the parse; a 400 naming fields stays as it is)."""
+    if getattr(response, "streaming", False):
+        return
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return
+    if isinstance(body, dict) and "detail" in body and REQUEST_ID not in body:
+        body[REQUEST_ID] = request_id_get()
+        response.content = json.dumps(body).encode()
 
 
 def _too_large(request: HttpRequest) -> bool:

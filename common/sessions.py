@@ -14,10 +14,12 @@ Placed after ``SessionMiddleware`` in ``MIDDLEWARE``, so it sees the response fi
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import resolve_url
 from django.utils import timezone
 
 STAMP = "_discretion_idle_refreshed"
@@ -52,3 +54,43 @@ class IdleSessionMiddleware:
             # (now + SESSION_COOKIE_AGE) and sends the cookie again.
             session[STAMP] = now
         return response
+
+
+# --- An htmx request after the session expired -------------------------------------------
+
+SESSION_EXPIRED_HEADER = "X-Session-Expired"
+LOGIN_URL_HEADER = "X-Login-URL"
+
+
+class HtmxSessionExpiredMiddleware:
+    """An htmx request (``HX-Request``) that a view sends to the login page because nobody
+    is signed in (the session expired, or was ended in another tab) gets a bodiless 401
+    with ``HX-Reswap: none`` instead of the redirect: htmx would follow it and swap the
+    login page into the form, wiping the draft. ``static/js/session.js`` shows a banner
+    ("Your session expired") with a link that opens the login in a new tab; the page and
+    what was typed in it stay as they are.
+
+    Placed after ``AuthenticationMiddleware``; it looks at the response only."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if (
+            request.headers.get("HX-Request") != "true"
+            or response.status_code not in (301, 302, 303)
+            or getattr(request, "user", None) is None
+            or request.user.is_authenticated
+        ):
+            return response
+        login = resolve_url(settings.LOGIN_URL)
+        if urlsplit(response.get("Location", "")).path != login:
+            return response
+        expired = HttpResponse(status=401)
+        expired["HX-Reswap"] = "none"
+        expired[SESSION_EXPIRED_HEADER] = "1"
+        # Back to the page the request came from, once logged in (HX-Current-URL).
+        page = urlsplit(request.headers.get("HX-Current-URL", "")).path or "/"
+        expired[LOGIN_URL_HEADER] = f"{login}?{urlencode({'next': page})}"
+        return expired

@@ -1,9 +1,15 @@
 """The Celery app: ``celery -A config worker -B`` runs a worker with the beat sweeper."""
 
+import logging.config
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import setup_logging
+from django.conf import settings
 from kombu import Queue
+
+from common.request_id import celery_signals_connect
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -23,3 +29,13 @@ app.autodiscover_tasks(
         "discretion.recognition",
     ]
 )
+
+# Tasks published during a request carry its id; the worker's log lines of them show it.
+celery_signals_connect()
+
+
+@setup_logging.connect
+def _logging_from_settings(**_: Any) -> None:
+    """The worker logs like the web (settings.LOGGING: JSON or text, with the request id)
+    instead of Celery's own format."""
+    logging.config.dictConfig(settings.LOGGING)

@@ -18,8 +18,9 @@ DEBUG = env_bool("DEBUG", False)
 
 _HTTPS = not DEBUG
 SECURE_SSL_REDIRECT = _HTTPS and env_bool("SECURE_SSL_REDIRECT", False)
-# The container healthcheck asks over plain HTTP from inside (docker-compose.yml).
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# The container healthcheck asks over plain HTTP from inside (docker-compose.yml), and
+# Prometheus scrapes /metrics the same way (DISCRETION_METRICS_ALLOW decides who may).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 try:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0")) if _HTTPS else 0
 except ValueError as exc:  # pragma: no cover - configuration error

@@ -63,7 +63,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: it sees every response, so any error under /api/v1/ leaves as JSON.
+    # Outermost: every response (and every log line and task of the request) has its id.
+    "common.request_id.RequestIdMiddleware",
+    # Next: it sees every response, so any error under /api/v1/ leaves as JSON.
     "common.api_errors.ApiErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -74,6 +76,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # An htmx request whose session expired: a 401 the page shows as a banner, instead of
+    # the login page swapped into the form (static/js/session.js keeps the draft).
+    "common.sessions.HtmxSessionExpiredMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into web.lockout's 429.
     "axes.middleware.AxesMiddleware",
 ]
@@ -352,14 +357,13 @@ REST_KNOX = {
     "AUTO_REFRESH": False,
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # Axes logs every failed login as a warning (the username masked); its INFO is noise.
-    "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
-}
+# --- Logs (JSON or text, with the request id) and /metrics: config/observability.py ----
+from config.observability import (  # noqa: E402, F401
+    DISCRETION_LOG_FORMAT,
+    DISCRETION_METRICS_ALLOW,
+    LOGGING,
+    PROMETHEUS_MULTIPROC_DIR,
+)
 
 # A template naming a static file that collectstatic has not seen yet falls back to the
 # plain name instead of a 500.

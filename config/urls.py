@@ -11,6 +11,7 @@ from drf_spectacular.views import (
 )
 
 from common.api_errors import api_not_found
+from discretion.metrics.views import metrics
 
 api_v1: list[URLPattern | URLResolver] = [
     # Order matters where paths overlap: fixed words (backtest/, validate/) before ids.
@@ -38,5 +39,12 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("", include("config.health_urls")),
+    # Prometheus (DISCRETION_METRICS_ALLOW only): discretion/metrics.
+    path("metrics", metrics, name="metrics"),
     path("", include("web.urls")),
 ]
+
+# The app's own error pages (plain words, a link home, the request id): web/errors.py.
+handler403 = "web.errors.permission_denied"
+handler404 = "web.errors.page_not_found"
+handler500 = "web.errors.server_error"

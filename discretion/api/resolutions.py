@@ -44,6 +44,7 @@ from discretion.decisions.rules import (
 from discretion.decisions.selectors import resolution_get, resolution_list
 from discretion.decisions.services import resolution_preview, resolution_request
 from discretion.engine import Decision
+from discretion.metrics.instruments import decision_observe, decision_started
 from discretion.models import Escalation
 
 
@@ -262,6 +263,7 @@ class CaseResolutionsView(GenericAPIView):
         )
 
     def _request(self, request: Request, case_id: int) -> Response:
+        started = decision_started()
         data = ResolutionInput(data=request.data)
         data.is_valid(raise_exception=True)
         resolution = resolution_request(
@@ -274,10 +276,9 @@ class CaseResolutionsView(GenericAPIView):
         )
         # Only a pending resolution has an escalation yet (the service cached it).
         pending = resolution.status == Resolution.Status.PENDING_APPROVAL
-        return Response(
-            resolution_data(resolution, escalation=resolution.escalation if pending else None),
-            status=201,
-        )
+        body = resolution_data(resolution, escalation=resolution.escalation if pending else None)
+        decision_observe(outcome=str(body["decision"]["outcome"]), started=started)
+        return Response(body, status=201)
 
     @extend_schema(
         operation_id="case_resolutions_list",

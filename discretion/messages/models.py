@@ -69,6 +69,12 @@ class CustomerMessage(models.Model):
                 condition=Q(status="queued"),
             ),
             models.Index(fields=["case", "created_at"], name="message_case_idx"),
+            # The outbox backlog gauge of /metrics counts these at every scrape.
+            models.Index(
+                fields=["status"],
+                name="message_backlog_idx",
+                condition=Q(status__in=["queued", "failed"]),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

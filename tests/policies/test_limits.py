@@ -128,7 +128,7 @@ def test_only_admins_validate(api, role):
     )
     assert response.status_code == 403
     body = response.json()
-    assert set(body) == {"detail", "code"} and body["detail"]
+    assert set(body) == {"detail", "code", "request_id"} and body["detail"]
     # everyone still reads the rules and the context
     assert api.as_user(user).get(URL).status_code == 200
     assert api.as_user(user).get(f"{URL}context/").status_code == 200

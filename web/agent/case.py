@@ -34,6 +34,7 @@ from discretion.decisions.selectors import (
 )
 from discretion.decisions.services import resolution_preview, resolution_request
 from discretion.escalations.selectors import oncall_supervisor_get
+from discretion.metrics.instruments import decision_observe, decision_started
 from discretion.models import User
 from discretion.playbook.wording import say_why
 from discretion.trust.selectors import METER_LABELS, Meter, check_shortfall_list, meter_get
@@ -229,6 +230,7 @@ def resolve_submit(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
     key = request.POST.get("idempotency_key", "").strip() or _new_key()
 
     def handler() -> tuple[int, dict[str, Any]]:
+        started = decision_started()
         resolution = resolution_request(
             case_id=case.pk,
             acting_user=user,
@@ -236,6 +238,9 @@ def resolve_submit(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
             amount=data["amount"],
             reason=data["reason"],
             customer_message=data["customer_message"],
+        )
+        decision_observe(
+            outcome=str((resolution.decision or {}).get("outcome")), started=started, channel="web"
         )
         return 201, {"resolution": resolution.pk}
 

@@ -1,0 +1,37 @@
+"""The app's own 403, 404 and 500 pages (``handler403``/``handler404``/``handler500`` in
+``config/urls.py``): plain words, a link home and the request id, which finds the
+request's log lines. Under ``/api/v1/`` ``common.api_errors`` turns them into JSON.
+
+The 500 page renders without a request: no context processor (the session, the user,
+messages: each may need the database that just failed) and no base template.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.shortcuts import render
+from django.template import loader
+
+from common.request_id import request_id_get
+
+
+def _message(exception: Exception | None) -> str:
+    """The refusal's own sentence (``PermissionDenied("This page is for admins only.")``,
+    ``Http404("No case #7.")``); not a URL resolver's technical details."""
+    args = getattr(exception, "args", ())
+    return args[0] if args and isinstance(args[0], str) else ""
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    context = {"message": _message(exception), "request_id": request_id_get()}
+    return render(request, "403.html", context, status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    context = {"message": _message(exception), "request_id": request_id_get()}
+    return render(request, "404.html", context, status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    html = loader.get_template("500.html").render({"request_id": request_id_get()})
+    return HttpResponseServerError(html)
