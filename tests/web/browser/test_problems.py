@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from discretion.models import CustomerMessage, Problem
 from tests import factories
-from tests.support.browser import assert_no_axe_violations
+from tests.support.browser import assert_no_axe_violations, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,6 +25,7 @@ def test_pull_the_cord_fix_and_see_the_draft(page, new_page, login_as, live_url,
     panel.get_by_role("button", name="This keeps happening: open a problem").click()
     expect(panel.get_by_test_id("case-problem")).to_contain_text(first.subject)
     assert_no_axe_violations(page)
+    screenshot(page, "problem-cord")
     problem = Problem.objects.get()
 
     page.goto(live_url(f"/cases/{second.pk}/"))
@@ -41,6 +42,7 @@ def test_pull_the_cord_fix_and_see_the_draft(page, new_page, login_as, live_url,
     boss.get_by_role("button", name="Mark fixed").click()
     expect(boss.get_by_test_id("problem-drafts").locator("li")).to_have_count(2)
     assert_no_axe_violations(boss)
+    screenshot(boss, "problem-fixed")
 
     page.goto(live_url(f"/cases/{second.pk}/"))
     expect(page.locator("#messages-title")).to_be_visible()
