@@ -27,6 +27,7 @@ class ObjectType(models.TextChoices):
     REVIEW = "review", "Review"
     LIMIT_PROPOSAL = "limit_proposal", "Limit proposal"
     BRAND_PROMISE = "brand_promise", "Brand promise"
+    WEBHOOK_ENDPOINT = "webhook_endpoint", "Webhook endpoint"
 
 
 class AuditEvent(models.Model):

@@ -21,5 +21,6 @@ app.autodiscover_tasks(
         "discretion.proposals",
         "discretion.raises",
         "discretion.recognition",
+        "discretion.webhooks",
     ]
 )

@@ -35,6 +35,11 @@ from tests.factories.policies import PolicyRuleFactory, PolicyRuleVersionFactory
 from tests.factories.proposals import LimitProposalFactory
 from tests.factories.raises import LimitRequestFactory
 from tests.factories.reviews import RecognitionFactory, ReviewFactory, ReviewPolicyFactory
+from tests.factories.webhooks import (
+    WebhookDeliveryFactory,
+    WebhookEndpointFactory,
+    WebhookEventFactory,
+)
 
 __all__ = [
     "AuditEventFactory",
@@ -64,6 +69,9 @@ __all__ = [
     "TrustLimitFactory",
     "TrustTierFactory",
     "UserFactory",
+    "WebhookDeliveryFactory",
+    "WebhookEndpointFactory",
+    "WebhookEventFactory",
     "remedy",
     "tier",
 ]
