@@ -246,7 +246,7 @@ def webhook_event_add(*, type: str, data: dict[str, Any], batch: Batch | None = 
         raise ValueError(f"unknown webhook event type {type!r}")
     event_id = f"evt_{uuid.uuid4().hex}"
     now = timezone.now()
-    params = {
+    params: dict[str, Any] = {
         "id": event_id,
         "type": type,
         "created_at": now,

@@ -9,6 +9,7 @@ import socket
 import time
 from datetime import timedelta
 from decimal import Decimal as D
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -40,7 +41,7 @@ def applied(api, agent, admin_user, webhook_receiver: WebhookReceiver):
     assert response.status_code == 201, response.json()
     webhook_receiver.secret = response.json()["secret"]
     factories.TrustLimitFactory(tier=agent.tier, per_remedy_max=D("100.00"))
-    case = factories.CaseFactory()
+    case: Any = factories.CaseFactory()
     body = {"remedy_type": "refund", "amount": "30.00", "reason": "Late"}
     decided = api.as_user(agent).post(f"/api/v1/cases/{case.pk}/resolutions/", body, format="json")
     assert decided.json()["status"] == "applied"

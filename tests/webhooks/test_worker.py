@@ -5,6 +5,7 @@ for an answer still gets the event delivered, with the same id, once the lease e
 from __future__ import annotations
 
 from decimal import Decimal as D
+from typing import Any
 
 import pytest
 
@@ -40,7 +41,7 @@ def test_a_worker_killed_mid_delivery_still_delivers_the_same_event(
     webhook_receiver.secret = created.json()["secret"]
     webhook_receiver.hold_next = True
     factories.TrustLimitFactory(tier=agent.tier, per_remedy_max=D("100.00"))
-    case = factories.CaseFactory()
+    case: Any = factories.CaseFactory()
     body = {"remedy_type": "refund", "amount": "30.00", "reason": "Late"}
     decided = api.as_user(agent).post(f"/api/v1/cases/{case.pk}/resolutions/", body, format="json")
     assert decided.status_code == 201 and decided.json()["status"] == "applied"
