@@ -63,7 +63,15 @@ def _claim(delivery_id: int) -> WebhookDelivery | None:
             cursor.execute(CLAIM_SQL, {"id": delivery_id, "now": now, "lease": lease})
             if cursor.fetchone() is None:
                 return None
-        return WebhookDelivery.objects.select_related("endpoint", "event").get(pk=delivery_id)
+        delivery = (
+            WebhookDelivery.objects.select_related("endpoint", "event")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None:
+            # Its endpoint was deleted while the change that wrote it committed (models.py).
+            WebhookDelivery.objects.filter(pk=delivery_id).delete()
+        return delivery
 
 
 def _post(delivery: WebhookDelivery) -> tuple[int | None, str]:

@@ -70,8 +70,16 @@ class WebhookDelivery(models.Model):
         DELIVERED = "delivered", "Delivered"
         FAILED = "failed", "Failed"
 
+    # No database constraint, on purpose: a decision writes deliveries after its audit
+    # row (which holds the audit append lock until commit), and a foreign key would make
+    # its commit KEY SHARE-lock the endpoint row, which an endpoint's deletion holds FOR
+    # UPDATE while it waits for that same append lock: a deadlock. Django's delete still
+    # cascades; a delivery whose endpoint vanished meanwhile is dropped when claimed.
     endpoint = models.ForeignKey(
-        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+        WebhookEndpoint,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        db_constraint=False,
     )
     event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)

@@ -156,3 +156,10 @@ def test_backoff_doubles_with_jitter_and_the_first_retry_is_within_a_minute(sett
     assert all(15 <= s <= 30 for s in firsts) and len(set(firsts)) > 1
     assert 30 <= webhook_backoff(2).total_seconds() <= 60
     assert 1800 <= webhook_backoff(30).total_seconds() <= 3600
+
+
+def test_a_delivery_whose_endpoint_vanished_is_dropped(applied, webhook_receiver):
+    """The delivery's endpoint key has no database constraint (models.py says why)."""
+    type(applied.endpoint).objects.filter(pk=applied.endpoint_id)._raw_delete("default")
+    assert not webhook_deliver(delivery_id=applied.pk)
+    assert not WebhookDelivery.objects.exists() and webhook_receiver.requests == []
