@@ -64,7 +64,7 @@ def webhook_target_check(url: str) -> None:
         return
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as error:
+    except (OSError, ValueError) as error:  # ValueError: a NUL; UnicodeError: bad IDNA
         raise TargetRefused(f"The host {host} could not be resolved ({error}).") from None
     for *_, sockaddr in found:
         kind = _internal(str(sockaddr[0]))
