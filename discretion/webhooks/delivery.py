@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from discretion.webhooks.models import WebhookDelivery
+from discretion.webhooks.models import WebhookDelivery, WebhookEndpoint
 from discretion.webhooks.signing import event_body, request_headers
 from discretion.webhooks.targets import TargetRefused, webhook_target_check
 
@@ -43,11 +43,15 @@ def webhook_backoff(attempts: int) -> timedelta:
 
 
 def _claim_sql() -> str:
-    table = WebhookDelivery._meta.db_table
+    table, endpoints = WebhookDelivery._meta.db_table, WebhookEndpoint._meta.db_table
+    # A disabled endpoint's deliveries wait (pending) until it is enabled again.
     return (
-        f"UPDATE {table} SET attempts = attempts + 1, leased_until = %(lease)s "
-        "WHERE id = %(id)s AND status = 'pending' AND next_attempt_at <= %(now)s "
-        "AND (leased_until IS NULL OR leased_until < %(now)s) RETURNING attempts"
+        f"UPDATE {table} d SET attempts = d.attempts + 1, leased_until = %(lease)s "
+        "WHERE d.id = %(id)s AND d.status = 'pending' AND d.next_attempt_at <= %(now)s "
+        "AND (d.leased_until IS NULL OR d.leased_until < %(now)s) "
+        f"AND NOT EXISTS (SELECT 1 FROM {endpoints} e "
+        "WHERE e.id = d.endpoint_id AND NOT e.enabled) "
+        "RETURNING d.attempts"
     )
 
 
@@ -157,13 +161,13 @@ def webhook_deliver(*, delivery_id: int) -> bool:
 
 
 def webhook_due_ids(*, limit: int = 200) -> list[int]:
-    """Pending deliveries a worker should attempt now: never claimed this long after
-    they were written (their task was lost), past a dead worker's lease, or past a
-    backoff."""
+    """Pending deliveries of enabled endpoints a worker should attempt now: never claimed
+    this long after they were written (their task was lost), past a dead worker's lease,
+    or past a backoff."""
     now = timezone.now()
     grace = timedelta(seconds=settings.DISCRETION_WEBHOOK_GRACE_SECONDS)
     return list(
-        WebhookDelivery.objects.filter(status=Status.PENDING)
+        WebhookDelivery.objects.filter(status=Status.PENDING, endpoint__enabled=True)
         .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
         .filter(
             Q(attempts__gt=0, next_attempt_at__lte=now)

@@ -174,18 +174,24 @@ def webhook_delivery_resend(
 ) -> WebhookDelivery:
     """Send an event to the endpoint again, now (a delivered or failed one, or a pending
     one before its backoff is over), with the same event id and a fresh retry horizon.
-    Raises Forbidden, NotFound, Conflict ``in_flight`` (a worker is attempting it now)."""
+    Raises Forbidden, NotFound, Conflict ``in_flight`` (a worker is attempting it now) or
+    ``endpoint_disabled``."""
     _admin_check(acting_user)
     # Row lock against a worker's claim or a second resend of the same delivery.
     delivery = (
         WebhookDelivery.objects.select_for_update(of=("self",))
-        .select_related("event")
+        .select_related("event", "endpoint")
         .filter(endpoint_id=min(endpoint_id, MAX_ID), event_id=event_id)
         .first()
     )
     if delivery is None:
         raise NotFound(f"Webhook #{endpoint_id} has no delivery of event {event_id}.")
     now = timezone.now()
+    if not delivery.endpoint.enabled:
+        raise Conflict(
+            "This webhook is disabled: enable it, and its waiting deliveries go out.",
+            code="endpoint_disabled",
+        )
     if delivery.leased_until is not None and delivery.leased_until > now:
         raise Conflict(
             "A worker is sending this event right now: wait for its answer.", code="in_flight"

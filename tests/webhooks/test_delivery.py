@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from common.errors import Conflict
 from discretion.models import WebhookDelivery
 from discretion.webhooks import targets
 from discretion.webhooks.delivery import webhook_backoff, webhook_deliver, webhook_due_ids
+from discretion.webhooks.services import webhook_delivery_resend
 from tests import factories
 from tests.support.webhooks import WebhookReceiver
 
@@ -163,3 +165,20 @@ def test_a_delivery_whose_endpoint_vanished_is_dropped(applied, webhook_receiver
     type(applied.endpoint).objects.filter(pk=applied.endpoint_id)._raw_delete("default")
     assert not webhook_deliver(delivery_id=applied.pk)
     assert not WebhookDelivery.objects.exists() and webhook_receiver.requests == []
+
+
+def test_a_disabled_endpoints_deliveries_wait_until_it_is_enabled(
+    applied, webhook_receiver, admin_user, settings
+):
+    settings.DISCRETION_WEBHOOK_GRACE_SECONDS = 0
+    type(applied.endpoint).objects.filter(pk=applied.endpoint_id).update(enabled=False)
+    assert not webhook_deliver(delivery_id=applied.pk) and webhook_receiver.requests == []
+    assert applied.pk not in webhook_due_ids()
+    with pytest.raises(Conflict):
+        webhook_delivery_resend(
+            acting_user=admin_user, endpoint_id=applied.endpoint_id, event_id=applied.event_id
+        )
+    type(applied.endpoint).objects.filter(pk=applied.endpoint_id).update(enabled=True)
+    assert applied.pk in webhook_due_ids()
+    assert webhook_deliver(delivery_id=applied.pk)
+    assert WebhookDelivery.objects.get(pk=applied.pk).attempts == 1
