@@ -83,7 +83,8 @@ def test_three_500s_then_delivered_with_the_same_event_id(applied, webhook_recei
     assert not webhook_deliver(delivery_id=applied.pk)
     failed = WebhookDelivery.objects.get(pk=applied.pk)
     assert failed.status == "pending" and failed.status_code == 500
-    assert failed.last_error == "HTTP 500: no" and failed.next_attempt_at > timezone.now()
+    assert failed.last_error == "HTTP 500: no" and failed.next_attempt_at is not None
+    assert failed.leased_until is None  # the lease is given back at once
     assert not attempt_when_due(applied) and not attempt_when_due(applied)
     assert attempt_when_due(applied)
     delivery = WebhookDelivery.objects.get(pk=applied.pk)
@@ -95,10 +96,10 @@ def test_three_500s_then_delivered_with_the_same_event_id(applied, webhook_recei
 
 
 def test_no_answer_in_time_is_retried(applied, webhook_receiver):
-    webhook_receiver.hang, webhook_receiver.hang_seconds = 1, 1.0
+    webhook_receiver.hang, webhook_receiver.hang_seconds = 1, 5.0
     started = time.monotonic()
     assert not webhook_deliver(delivery_id=applied.pk)
-    assert time.monotonic() - started < 1.0  # the client gave up at its timeout
+    assert time.monotonic() - started < 3.0  # the client gave up at its timeout (0.4 s)
     hung = WebhookDelivery.objects.get(pk=applied.pk)
     assert hung.status == "pending" and hung.status_code is None and hung.attempts == 1
     assert hung.last_error == "No answer within 0.4 s." and hung.leased_until is None
