@@ -29,6 +29,7 @@ class ObjectType(models.TextChoices):
     BRAND_PROMISE = "brand_promise", "Brand promise"
     PROBLEM = "problem", "Problem"
     ROOT_CAUSE = "root_cause", "Root cause"
+    WEBHOOK_ENDPOINT = "webhook_endpoint", "Webhook endpoint"
 
 
 class AuditEvent(models.Model):

@@ -27,6 +27,7 @@ app.autodiscover_tasks(
         "discretion.proposals",
         "discretion.raises",
         "discretion.recognition",
+        "discretion.webhooks",
     ]
 )
 

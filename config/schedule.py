@@ -4,6 +4,7 @@ runs them) and how often, from the environment. Imported by name in config/setti
 import os
 
 from config.messaging import DISCRETION_MESSAGE_SWEEP_SECONDS
+from config.webhooks import DISCRETION_WEBHOOK_SWEEP_SECONDS
 
 DISCRETION_SWEEP_SECONDS = float(os.environ.get("DISCRETION_SWEEP_SECONDS", "2"))
 # The limit proposer (discretion.proposals): daily by default.
@@ -56,4 +57,10 @@ CELERY_BEAT_SCHEDULE["discretion-sweep-customer-messages"] = {
     "task": "discretion.sweep_customer_messages",
     "schedule": DISCRETION_MESSAGE_SWEEP_SECONDS,
     "options": {"expires": max(DISCRETION_MESSAGE_SWEEP_SECONDS * 2, 1.0)},
+}
+# Webhook deliveries whose task was lost, whose worker died or whose backoff is over.
+CELERY_BEAT_SCHEDULE["discretion-sweep-webhook-deliveries"] = {
+    "task": "discretion.sweep_webhook_deliveries",
+    "schedule": DISCRETION_WEBHOOK_SWEEP_SECONDS,
+    "options": {"expires": max(DISCRETION_WEBHOOK_SWEEP_SECONDS * 2, 1.0)},
 }

@@ -254,6 +254,19 @@ from config.schedule import (  # noqa: E402, F401
     DISCRETION_SWEEP_SECONDS,
 )
 
+# --- Signed webhooks (the outbox, discretion/webhooks): config/webhooks.py -----------
+from config.webhooks import (  # noqa: E402, F401
+    DISCRETION_WEBHOOK_ALLOW_HOSTS,
+    DISCRETION_WEBHOOK_BACKOFF_MAX_SECONDS,
+    DISCRETION_WEBHOOK_BACKOFF_SECONDS,
+    DISCRETION_WEBHOOK_GRACE_SECONDS,
+    DISCRETION_WEBHOOK_LEASE_SECONDS,
+    DISCRETION_WEBHOOK_RETRY_HOURS,
+    DISCRETION_WEBHOOK_SUBSCRIPTIONS_SECONDS,
+    DISCRETION_WEBHOOK_SWEEP_SECONDS,
+    DISCRETION_WEBHOOK_TIMEOUT_SECONDS,
+)
+
 # --- Email ----------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "discretion@localhost")

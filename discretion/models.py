@@ -402,3 +402,6 @@ from discretion.raises.models import LimitRequest as LimitRequest  # noqa: E402
 from discretion.recognition.models import Recognition as Recognition  # noqa: E402
 from discretion.reviews.models import Review as Review  # noqa: E402
 from discretion.reviews.models import ReviewPolicy as ReviewPolicy  # noqa: E402
+from discretion.webhooks.models import WebhookDelivery as WebhookDelivery  # noqa: E402
+from discretion.webhooks.models import WebhookEndpoint as WebhookEndpoint  # noqa: E402
+from discretion.webhooks.models import WebhookEvent as WebhookEvent  # noqa: E402

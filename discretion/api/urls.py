@@ -29,4 +29,5 @@ urlpatterns = [
     path("", include("discretion.api.problems")),
     path("", include("discretion.api.problem_changes")),
     path("", include("discretion.api.root_causes")),
+    path("", include("discretion.api.webhooks")),
 ]

@@ -32,6 +32,8 @@ from discretion.models import User
 from discretion.reviews.services import review_sample
 from discretion.trust.budgets import budget_spend
 from discretion.trust.locks import budget_windows_lock, case_lock
+from discretion.webhooks.payloads import RESOLUTION_EVENT, resolution_data
+from discretion.webhooks.services import webhook_event_add
 
 
 def resolution_request(
@@ -103,9 +105,10 @@ def resolution_request(
         # From here, writes nobody reads back: one round trip (common.db.Batch). The budget
         # UPDATE goes last, so its row count (both windows, or BudgetExceeded) is checked.
         writes = Batch()
+        escalation = None
         if status == Resolution.Status.PENDING_APPROVAL:
             # Cached on the instance, so callers show it without a query.
-            resolution.escalation = escalation_open(
+            resolution.escalation = escalation = escalation_open(
                 resolution=resolution, acting_user=acting_user, batch=writes
             )
         if customer_message:
@@ -143,6 +146,13 @@ def resolution_request(
         # The review draw (verify after, not before): an INSERT … SELECT that reads the
         # review policy itself, so it costs no round trip of its own.
         review_sample(resolution=resolution, monetary=remedy_type.monetary, batch=writes)
+        # The webhook event: an INSERT … SELECT over the subscribed endpoints, in the same
+        # batch (nothing is written, and no round trip added, when nobody subscribes).
+        webhook_event_add(
+            type=RESOLUTION_EVENT[status],
+            data=resolution_data(resolution, escalation=escalation),
+            batch=writes,
+        )
         if applied and amount > ZERO:
             assert inputs.limit is not None  # only a limit lets an amount above zero apply
             writes.add(*_case_total_add_sql(case_id=case.pk, amount=amount))

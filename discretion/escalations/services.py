@@ -30,6 +30,8 @@ from discretion.escalations.wording import _label, _remedy_phrase
 from discretion.messages.services import resolution_message_decided
 from discretion.models import Escalation, EscalationEvent, User
 from discretion.notifications.services import notification_create
+from discretion.webhooks.payloads import escalation_data
+from discretion.webhooks.services import webhook_event_add
 
 logger = logging.getLogger(__name__)
 
@@ -198,6 +200,10 @@ def escalation_decide(
     # The customer message follows the decision: queued when approved as asked, else a
     # draft for the agent again. Its row lock comes after the resolution's, before audit.
     resolution_message_decided(resolution=resolution, case=case, approved=approve)
+    # In this transaction: a decision that rolls back sends no event.
+    webhook_event_add(
+        type="escalation.decided", data=escalation_data(escalation, resolution=resolution)
+    )
     audit_record(
         actor=acting_user,
         action=f"escalation.{'approve' if approve else 'deny'}",

@@ -24,6 +24,8 @@ from django.utils import timezone
 
 from discretion.messages.models import CustomerMessage
 from discretion.notifications.services import notification_create
+from discretion.webhooks.payloads import message_data
+from discretion.webhooks.services import webhook_event_add
 
 logger = logging.getLogger(__name__)
 
@@ -76,15 +78,21 @@ def message_deliver(*, message_id: int) -> bool:
     except Exception as error:  # SMTP refusals, connection errors, timeouts alike
         _failed(message, attempt=attempt, error=f"{type(error).__name__}: {error}")
         return False
-    marked = CustomerMessage.objects.filter(
-        pk=message.pk, status=Status.QUEUED, attempts=attempt
-    ).update(
-        status=Status.SENT,
-        sent_at=timezone.now(),
-        next_attempt_at=None,
-        last_error="",
-        updated_at=timezone.now(),
-    )
+    sent_at = timezone.now()
+    # The mark and its webhook event commit together (or neither does).
+    with transaction.atomic():
+        marked = CustomerMessage.objects.filter(
+            pk=message.pk, status=Status.QUEUED, attempts=attempt
+        ).update(
+            status=Status.SENT,
+            sent_at=sent_at,
+            next_attempt_at=None,
+            last_error="",
+            updated_at=sent_at,
+        )
+        if marked:
+            message.status, message.sent_at = Status.SENT, sent_at
+            webhook_event_add(type="message.sent", data=message_data(message))
     if not marked:
         # Only when the lease ran out mid-send and another worker claimed it.
         logger.warning("message %s was sent after its lease ran out", message.pk)

@@ -41,6 +41,11 @@ from tests.factories.problems import (
 from tests.factories.proposals import LimitProposalFactory
 from tests.factories.raises import LimitRequestFactory
 from tests.factories.reviews import RecognitionFactory, ReviewFactory, ReviewPolicyFactory
+from tests.factories.webhooks import (
+    WebhookDeliveryFactory,
+    WebhookEndpointFactory,
+    WebhookEventFactory,
+)
 
 __all__ = [
     "AuditEventFactory",
@@ -74,6 +79,9 @@ __all__ = [
     "TrustLimitFactory",
     "TrustTierFactory",
     "UserFactory",
+    "WebhookDeliveryFactory",
+    "WebhookEndpointFactory",
+    "WebhookEventFactory",
     "remedy",
     "tier",
 ]

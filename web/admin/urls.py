@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("web.admin.reviews")),
     path("", include("web.admin.brand")),
     path("", include("web.admin.root_causes")),
+    path("", include("web.admin.webhooks")),
 ]

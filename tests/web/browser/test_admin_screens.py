@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from audit.models import AuditEvent
 from discretion.decisions.services import resolution_request
 from discretion.escalations.services import escalation_decide
-from discretion.models import OnCallShift, TrustLimit
+from discretion.models import OnCallShift, TrustLimit, WebhookEndpoint
 from policies.services import policy_rule_create
 from tests import factories
 from tests.support.browser import TABLET, assert_no_axe_violations, screenshot
@@ -230,3 +230,21 @@ def test_rule_live_validation_and_backtest(page, login_as, live_url, ada, tier_l
     screenshot(page, "rules-backtest")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status")).to_contain_text("saved, not enabled yet")
+
+
+def test_admin_adds_a_webhook_sees_its_secret_once_and_its_delivery_log(
+    page, login_as, live_url, ada, settings
+):
+    settings.DISCRETION_WEBHOOK_ALLOW_HOSTS = ["hooks.example.com"]
+    login_as(page, "ada")
+    page.goto(live_url("/admin-ui/webhooks/"))
+    page.get_by_label("URL").fill("https://hooks.example.com/discretion")
+    page.get_by_label("escalation.decided").check()
+    page.get_by_role("button", name="Add webhook").click()
+    secret = page.get_by_label("Secret for https://hooks.example.com/discretion")
+    expect(secret).to_have_value(WebhookEndpoint.objects.get().secret)
+    assert_no_axe_violations(page)
+    screenshot(page, "admin-webhooks")
+    page.get_by_role("link", name="Delivery log of https://hooks.example.com/discretion").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Deliveries to")
+    expect(page.get_by_text("Nothing sent yet")).to_be_visible()

@@ -1,0 +1,3 @@
+"""The real HTTP receiver of the delivery tests (tests/support/webhooks.py)."""
+
+from tests.support.webhooks import webhook_receiver  # noqa: F401 - the fixture
