@@ -27,6 +27,7 @@ class ObjectType(models.TextChoices):
     REVIEW = "review", "Review"
     LIMIT_PROPOSAL = "limit_proposal", "Limit proposal"
     BRAND_PROMISE = "brand_promise", "Brand promise"
+    INTEGRATION_KEY = "integration_key", "Integration key"
 
 
 class AuditEvent(models.Model):

@@ -281,6 +281,8 @@ REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "discretion.api.authentication.Authentication",
         "rest_framework.authentication.SessionAuthentication",
+        # An integration key (Bearer) anywhere but intake: 403 (discretion.api.intake_auth).
+        "discretion.api.intake_auth.IntegrationKeyElsewhere",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
