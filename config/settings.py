@@ -368,6 +368,12 @@ WHITENOISE_MANIFEST_STRICT = False
 
 # --- Security: HTTPS, headers, sessions (config/security.py) -------------------------
 # Imported by name: Django reads its settings from this module's attributes.
+# --- The help desk's sidebar panel (/embed/): who may frame it, its cookies -----------
+from config.integrations import (  # noqa: E402, F401
+    CSRF_COOKIE_SAMESITE,
+    DISCRETION_EMBED_ORIGINS,
+    SESSION_COOKIE_SAMESITE,
+)
 from config.security import (  # noqa: E402, F401
     CONTENT_SECURITY_POLICY,
     CSRF_COOKIE_SECURE,

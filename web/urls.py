@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("web.agent.kudos")),
     path("", include("web.agent.record")),
     path("", include("web.backoffice")),
+    path("", include("web.embed.views")),
 ]

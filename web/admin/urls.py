@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("web.admin.audit")),
     path("", include("web.admin.reviews")),
     path("", include("web.admin.brand")),
+    path("", include("web.admin.integrations")),
 ]
