@@ -114,7 +114,7 @@ class IntegrationKeyElsewhereScheme(OpenApiAuthenticationExtension):
     target_class = "discretion.api.intake_auth.IntegrationKeyElsewhere"
     name = "integrationKey"
 
-    def get_security_requirement(self, auto_schema: Any) -> None:
+    def get_security_requirement(self, auto_schema: Any) -> None:  # type: ignore[override]
         return None
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 
 NONE = "'none'"
 
@@ -24,9 +24,9 @@ def embed_origins() -> list[str]:
     return list(settings.DISCRETION_EMBED_ORIGINS)
 
 
-def framable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def framable(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         response = view(request, *args, **kwargs)
         # django-csp's per-response override (what its @csp_replace sets), computed per
         # request so the setting is read when the page is served.
