@@ -109,13 +109,14 @@ class IntegrationKeyScheme(OpenApiAuthenticationExtension):
 
 
 class IntegrationKeyElsewhereScheme(OpenApiAuthenticationExtension):
-    """The refusal grants nothing, so it adds no security requirement to any endpoint."""
+    """The refusal grants nothing: it adds no security requirement to any endpoint and no
+    scheme of its own (``name`` is an empty list of schemes)."""
 
     target_class = "discretion.api.intake_auth.IntegrationKeyElsewhere"
-    name = "integrationKey"
+    name: list[str] = []  # type: ignore[assignment]
 
     def get_security_requirement(self, auto_schema: Any) -> None:  # type: ignore[override]
         return None
 
-    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return SCHEME
+    def get_security_definition(self, auto_schema: Any) -> list[dict[str, str]]:  # type: ignore[override]
+        return []
