@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from cases.models import Case, Resolution
 from tests import factories
-from tests.support.browser import screenshot
+from tests.support.browser import assert_no_axe_violations, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -103,6 +103,8 @@ def test_an_agent_logs_in_and_resolves_inside_the_help_desks_frame(page, live_ur
         expect(frame.get_by_test_id("remedies-total")).to_have_text("20.00 USD")
         expect(frame.locator("#outcomes").get_by_test_id("outcome")).to_have_count(1)
         screenshot(page, "embed-panel")
+        panel = next(f for f in page.frames if "/embed/cases/" in f.url)
+        assert_no_axe_violations(panel)  # type: ignore[arg-type]  # a Frame evaluates alike
         resolution = Resolution.objects.get(case=case)
         assert (resolution.status, resolution.amount) == ("applied", Decimal("20.00"))
         # htmx logs a preview it aborts for a newer one (hx-sync="this:replace" on the
