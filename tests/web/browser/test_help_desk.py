@@ -1,5 +1,6 @@
-"""The sidebar panel framed by a help desk on another origin (docs/help-desk.md): the
-agent logs in inside the frame and resolves the ticket's case through it.
+"""Working inside the help desk (docs/help-desk.md), in a real browser: the sidebar panel
+framed by a help desk on another origin (the agent logs in inside the frame and resolves
+the ticket's case through it), and the admin's integration keys (create, copy, revoke).
 
 The "help desk" is a page served by a tiny ``http.server`` on another port of localhost
 (another origin of the same site, as in plain-HTTP development: the session cookie stays
@@ -114,3 +115,23 @@ def test_an_agent_logs_in_and_resolves_inside_the_help_desks_frame(page, live_ur
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_an_admin_creates_copies_and_revokes_a_key(page, login_as, live_url, admin_user):
+    login_as(page, admin_user.username)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(live_url("/admin-ui/integrations/"))
+    page.get_by_label("Name").fill("Zendesk production")
+    page.get_by_role("button", name="Create key").click()
+    key = page.get_by_label("New integration key")
+    secret = key.input_value()
+    assert secret.startswith("dsk_")
+    page.get_by_role("button", name="Copy key").click()
+    expect(page.get_by_text("Copied. Paste it into the help desk now.")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == secret
+    assert_no_axe_violations(page)
+
+    page.get_by_role("link", name="Revoke… Zendesk production").click()
+    page.get_by_role("button", name="Revoke the key").click()
+    expect(page.get_by_test_id("integration-key")).to_contain_text("Revoked")
+    assert secret not in page.content()
