@@ -175,8 +175,6 @@ def case_update(
 
 # --- intake: the case of a help-desk ticket ------------------------------------------------
 
-INTAKE_FIELDS = ("subject", "description", "category")
-
 
 def _ticket_case_locked(*, source: str, external_ref: str) -> Case | None:
     # Row lock: two updates of one ticket apply one after the other, each event's "from"
