@@ -30,6 +30,7 @@ class ObjectType(models.TextChoices):
     PROBLEM = "problem", "Problem"
     ROOT_CAUSE = "root_cause", "Root cause"
     WEBHOOK_ENDPOINT = "webhook_endpoint", "Webhook endpoint"
+    INTEGRATION_KEY = "integration_key", "Integration key"
 
 
 class AuditEvent(models.Model):

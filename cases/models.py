@@ -18,6 +18,7 @@ SUBJECT_MAX_LENGTH = 200
 CUSTOMER_ID_MAX_LENGTH = 100
 CUSTOMER_NAME_MAX_LENGTH = 200
 EXTERNAL_REF_MAX_LENGTH = 100
+SOURCE_MAX_LENGTH = 40
 
 
 class RemedyType(models.Model):
@@ -45,6 +46,14 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.external_id})"
+
+
+CASE_TICKET_UNIQUE = "case_unique_source_ref"
+
+
+def ticket_key(source: str, external_ref: str) -> tuple[str, str]:
+    """How a help-desk ticket is named: "Zendesk " and "zendesk" are one source."""
+    return source.strip().lower(), external_ref.strip()
 
 
 class Case(models.Model):
@@ -78,6 +87,9 @@ class Case(models.Model):
         related_name="+",
     )
     external_ref = models.CharField(max_length=EXTERNAL_REF_MAX_LENGTH, blank=True, default="")
+    # The help desk a case came from ("zendesk"…) through intake; "" for cases opened here.
+    # (source, external_ref) names one ticket: at most one case per ticket.
+    source = models.CharField(max_length=SOURCE_MAX_LENGTH, blank=True, default="")
     # Applied remedies on this case, moved with F() under the case's row lock.
     remedies_total = models.DecimalField(
         max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_PLACES, default=Decimal("0.00")
@@ -94,6 +106,13 @@ class Case(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(remedies_total__gte=0), name="case_remedies_total_nonnegative"
+            ),
+            # Intake's idempotency (cases.services.case_intake): one case per help-desk
+            # ticket. Cases opened here (source "") may share an external_ref, as before.
+            models.UniqueConstraint(
+                fields=["source", "external_ref"],
+                condition=~Q(source=""),
+                name=CASE_TICKET_UNIQUE,
             ),
         ]
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
-from cases.models import Case, CaseEvent, Customer, RemedyType
+from cases.models import Case, CaseEvent, Customer, RemedyType, ticket_key
 from common.errors import NotFound
 
 
@@ -24,6 +24,20 @@ def case_get(*, case_id: int) -> Case:
     if case is None:
         raise NotFound(f"There is no case {case_id}.")
     return case
+
+
+def case_by_ticket(*, source: str, external_ref: str) -> Case | None:
+    """The case of a help-desk ticket (intake's key), with its customer and people joined;
+    None if there is none yet. One query (the unique index on the ticket)."""
+    source, external_ref = ticket_key(source, external_ref)
+    if not source or not external_ref:
+        return None
+    return (
+        Case.objects.select_related("customer", "assignee", "created_by")
+        .filter(source=source, external_ref=external_ref)
+        .exclude(source="")
+        .first()
+    )
 
 
 def case_exists(*, case_id: int) -> bool:

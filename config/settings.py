@@ -299,6 +299,8 @@ REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "discretion.api.authentication.Authentication",
         "rest_framework.authentication.SessionAuthentication",
+        # An integration key (Bearer) anywhere but intake: 403 (discretion.api.intake_auth).
+        "discretion.api.intake_auth.IntegrationKeyElsewhere",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -384,6 +386,12 @@ WHITENOISE_MANIFEST_STRICT = False
 
 # --- Security: HTTPS, headers, sessions (config/security.py) -------------------------
 # Imported by name: Django reads its settings from this module's attributes.
+# --- The help desk's sidebar panel (/embed/): who may frame it, its cookies -----------
+from config.integrations import (  # noqa: E402, F401
+    CSRF_COOKIE_SAMESITE,
+    DISCRETION_EMBED_ORIGINS,
+    SESSION_COOKIE_SAMESITE,
+)
 from config.security import (  # noqa: E402, F401
     CONTENT_SECURITY_POLICY,
     CSRF_COOKIE_SECURE,

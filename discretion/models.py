@@ -392,6 +392,7 @@ class IdempotencyKey(models.Model):
 # Models of the rooms that grew out of this app (each with its own models module), imported
 # here (as explicit re-exports) so Django registers them with the app.
 from discretion.followups.models import FollowUp as FollowUp  # noqa: E402
+from discretion.integrations.models import IntegrationKey as IntegrationKey  # noqa: E402
 from discretion.messages.models import CustomerMessage as CustomerMessage  # noqa: E402
 from discretion.playbook.models import MessagingSettings as MessagingSettings  # noqa: E402
 from discretion.problems.models import ChangeProposal as ChangeProposal  # noqa: E402

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("web.agent.problems")),
     path("", include("web.agent.problem_cord")),
     path("", include("web.backoffice")),
+    path("", include("web.embed.views")),
 ]

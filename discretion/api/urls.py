@@ -30,4 +30,6 @@ urlpatterns = [
     path("", include("discretion.api.problem_changes")),
     path("", include("discretion.api.root_causes")),
     path("", include("discretion.api.webhooks")),
+    path("", include("discretion.api.integrations")),
+    path("", include("discretion.api.intake")),
 ]

@@ -29,6 +29,7 @@ from tests.factories.discretion import (
     UserFactory,
     tier,
 )
+from tests.factories.integrations import IntegrationKeyFactory
 from tests.factories.messages import CustomerMessageFactory
 from tests.factories.playbook import FollowUpFactory, MessagingSettingsFactory
 from tests.factories.policies import PolicyRuleFactory, PolicyRuleVersionFactory
@@ -60,6 +61,7 @@ __all__ = [
     "EscalationPolicyFactory",
     "FollowUpFactory",
     "IdempotencyKeyFactory",
+    "IntegrationKeyFactory",
     "LimitProposalFactory",
     "LimitRequestFactory",
     "MessagingSettingsFactory",

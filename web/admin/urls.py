@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("web.admin.brand")),
     path("", include("web.admin.root_causes")),
     path("", include("web.admin.webhooks")),
+    path("", include("web.admin.integrations")),
 ]

@@ -73,29 +73,38 @@ def _new_key() -> str:
     return secrets.token_urlsafe(18)
 
 
-def _page_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
+def resolve_panel_context(request: HttpRequest, case: Case) -> dict[str, Any]:
+    """What the resolve form, the meter and the outcomes need (``agent/_resolve_form.html``,
+    ``_meter.html``, ``_outcomes.html``): the case page's and the sidebar panel's
+    (``web.embed``)."""
     remedies = list(remedy_type_list(enabled=True))
     selected = remedies[0] if remedies else None
     user = acting_user(request)
-    story = messages_context(case)
     return {
         **playbook_context(user=user, case=case, remedies=remedies),
-        **story,
         "case": case,
-        "timeline": timeline_entries(
-            events=list(case_timeline(case=case)), messages=story["customer_messages"]
-        ),
-        "helpdesk_ticket_url": helpdesk_ticket_url(case),
         "remedies": remedies,
         "selected_remedy": selected,
         "meter": meter_for(user=user, case=case, remedy=selected),
         "resolutions": case_outcome_list(case_id=case.pk),
-        "history": customer_history_list(customer_id=case.customer_id, exclude_case_id=case.pk),
-        "statuses": Case.Status.choices,
         "currency": settings.DISCRETION_CURRENCY,
         "idempotency_key": _new_key(),
         "reason_max_length": REASON_MAX_LENGTH,
         "customer_message_max_length": CUSTOMER_MESSAGE_MAX_LENGTH,
+    }
+
+
+def _page_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
+    story = messages_context(case)
+    return {
+        **resolve_panel_context(request, case),
+        **story,
+        "timeline": timeline_entries(
+            events=list(case_timeline(case=case)), messages=story["customer_messages"]
+        ),
+        "helpdesk_ticket_url": helpdesk_ticket_url(case),
+        "history": customer_history_list(customer_id=case.customer_id, exclude_case_id=case.pk),
+        "statuses": Case.Status.choices,
         **extra,
     }
 
