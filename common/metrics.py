@@ -15,7 +15,6 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 
 from django.http import HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
@@ -28,9 +27,9 @@ logger = logging.getLogger(__name__)
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-@lru_cache(maxsize=8)
-def _networks(allow: tuple[str, ...]) -> tuple[IPNetwork, ...]:
-    return tuple(ipaddress.ip_network(entry, strict=False) for entry in allow)
+def _networks(allow: Iterable[str]) -> list[IPNetwork]:
+    # A few entries, parsed per scrape (every 15 s or so): no cache to keep in step.
+    return [ipaddress.ip_network(entry, strict=False) for entry in allow]
 
 
 def address_allowed(address: str, allow: Iterable[str]) -> bool:
@@ -41,7 +40,7 @@ def address_allowed(address: str, allow: Iterable[str]) -> bool:
         return False
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
-    return any(ip.version == net.version and ip in net for net in _networks(tuple(allow)))
+    return any(ip.version == net.version and ip in net for net in _networks(allow))
 
 
 @dataclass(frozen=True)

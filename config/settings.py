@@ -148,6 +148,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# The app's own page for a stale form (web/errors.py; 403, 404 and 500: config/urls.py).
+CSRF_FAILURE_VIEW = "web.errors.csrf_failure"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

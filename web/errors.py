@@ -32,6 +32,17 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return render(request, "404.html", context, status=404)
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """``CSRF_FAILURE_VIEW``: a form sent from a page that was open across a login or a
+    logout (its token is stale), in plain words instead of Django's technical page."""
+    message = (
+        "This form was opened before you last logged in or out, so it can't be sent. "
+        "Go back, reload the page and try again."
+    )
+    context = {"message": message, "request_id": request_id_get()}
+    return render(request, "403.html", context, status=403)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     html = loader.get_template("500.html").render({"request_id": request_id_get()})
     return HttpResponseServerError(html)

@@ -35,10 +35,20 @@ def test_anything_else_gets_a_new_id(client, header):
         ("get", "/api/v1/no-such-thing/", 404, "not_found"),
         ("get", "/api/v1/me/", 401, "not_authenticated"),
         ("delete", "/api/v1/auth/token/", 405, "method_not_allowed"),
+        ("post", "/api/v1/auth/token/", 415, "unsupported_media_type"),
+        ("big", "/api/v1/auth/token/", 413, "request_too_large"),
     ],
 )
-def test_every_api_error_body_carries_it(client, method, path, status, code):
-    response = getattr(client, method)(path, HTTP_X_REQUEST_ID="trace-0001-abcd")
+def test_every_api_error_body_carries_it(client, settings, method, path, status, code):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    extra = {"HTTP_X_REQUEST_ID": "trace-0001-abcd"}
+    if method == "post":
+        response = client.post(path, "username=x", content_type="text/plain", **extra)
+    elif method == "big":
+        body = '{"username": "' + "x" * 200 + '"}'
+        response = client.post(path, body, content_type="application/json", **extra)
+    else:
+        response = getattr(client, method)(path, **extra)
     assert response.status_code == status
     assert response.json() == {
         "detail": response.json()["detail"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from tests import factories
 
@@ -70,3 +71,11 @@ def test_a_signed_in_htmx_redirect_is_left_alone(client, agent):
     response = client.get("/", HTTP_HX_REQUEST="true")
     assert response.status_code in (200, 302)
     assert "X-Session-Expired" not in response
+
+
+def test_a_stale_form_gets_the_apps_403(agent):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(agent)
+    response = client.post("/password/", {"old_password": "x"})
+    assert response.status_code == 403
+    assert "reload the page" in response.content.decode()
