@@ -112,6 +112,19 @@ DECISION_SCHEMA = inline_serializer(
         "summary": serializers.CharField(),
         "checks": CHECK_SCHEMA.__class__(many=True),
         "rules": RULE_SCHEMA.__class__(many=True),
+        # An extra: the same remedy asked on the same case within ten minutes.
+        "repeat_of": inline_serializer(
+            "DecisionRepeatOf",
+            {
+                "resolution": serializers.IntegerField(),
+                "agent": serializers.IntegerField(),
+                "amount": serializers.CharField(),
+                "status": serializers.CharField(),
+                "created_at": serializers.DateTimeField(),
+            },
+            allow_null=True,
+            required=False,
+        ),
     },
 )
 RESOLUTION_SCHEMA = inline_serializer(
@@ -197,6 +210,7 @@ def resolution_data(
             "summary": stored.get("summary"),
             "checks": stored.get("checks", []),
             "rules": stored.get("rules", []),
+            "repeat_of": stored.get("repeat_of"),
         },
         "escalation": (
             {
