@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0004_record_index'),
+        ("cases", "0004_record_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='resolution',
-            name='status',
-            field=models.CharField(choices=[('applied', 'Applied'), ('pending_approval', 'Pending approval'), ('rejected', 'Rejected'), ('denied', 'Denied'), ('withdrawn', 'Withdrawn')], max_length=20),
+            model_name="resolution",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("applied", "Applied"),
+                    ("pending_approval", "Pending approval"),
+                    ("rejected", "Rejected"),
+                    ("denied", "Denied"),
+                    ("withdrawn", "Withdrawn"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

@@ -20,8 +20,16 @@ from rest_framework.views import APIView
 
 from cases.models import Resolution
 from common.errors import NotFound
-from discretion.api.common import E400, E401, E403, E404, E409, E422, IDEMPOTENCY_HEADER
-from discretion.api.common import acting_user
+from discretion.api.common import (
+    E400,
+    E401,
+    E403,
+    E404,
+    E409,
+    E422,
+    IDEMPOTENCY_HEADER,
+    acting_user,
+)
 from discretion.api.idempotency import idempotent_response
 from discretion.api.resolutions import RESOLUTION_SCHEMA, ResolutionInput, resolution_data
 from discretion.decisions.combined import resolution_request_split

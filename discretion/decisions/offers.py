@@ -41,7 +41,9 @@ def preview_offers(
     """One query (the repeat lookup); the split is worked out from the decision's checks."""
     room = split_offer(decision, amount=amount, monetary=remedy_type.monetary)
     split = (
-        SplitOffer(now=room.amount, rest=amount - room.amount, reason=HEADROOM_REASONS[room.binding])
+        SplitOffer(
+            now=room.amount, rest=amount - room.amount, reason=HEADROOM_REASONS[room.binding]
+        )
         if room
         else None
     )

@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('discretion', '0010_messages'),
+        ("discretion", "0010_messages"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='escalation',
-            name='status',
-            field=models.CharField(choices=[('pending', 'Pending'), ('approved', 'Approved'), ('denied', 'Denied'), ('withdrawn', 'Withdrawn')], default='pending', max_length=16),
+            model_name="escalation",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Pending"),
+                    ("approved", "Approved"),
+                    ("denied", "Denied"),
+                    ("withdrawn", "Withdrawn"),
+                ],
+                default="pending",
+                max_length=16,
+            ),
         ),
     ]

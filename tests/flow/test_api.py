@@ -42,7 +42,8 @@ def test_split_applies_the_headroom_and_escalates_the_rest(api, agent, case, lim
     assert body["escalated"]["amount"] == "35.00"
     assert body["escalated"]["escalation"]["status"] == "pending"
     assert body["summary"] == (
-        "Applied 25.00 USD now (your limit per remedy); 35.00 USD went to a supervisor for approval."
+        "Applied 25.00 USD now (your limit per remedy); "
+        "35.00 USD went to a supervisor for approval."
     )
     # The rest names why it escalates: the per-remedy cap counts the applied part.
     per_remedy = body["escalated"]["decision"]["checks"][0]

@@ -83,7 +83,9 @@ def test_resolve_and_close_closes_only_when_it_applies(client, agent, case, limi
 def test_split_and_withdraw_from_the_case_page(client, agent, case, limits):
     client.force_login(agent)
     html = client.post(
-        f"/cases/{case.pk}/resolve/", form(mode="split", idempotency_key="s1"), HTTP_HX_REQUEST="true"
+        f"/cases/{case.pk}/resolve/",
+        form(mode="split", idempotency_key="s1"),
+        HTTP_HX_REQUEST="true",
     ).content.decode()
     assert "Applied 25.00 USD now (your limit per remedy); 35.00 USD went to" in html
     rest = Resolution.objects.get(status="pending_approval")

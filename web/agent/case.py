@@ -26,8 +26,8 @@ from cases.selectors import case_get, case_timeline, remedy_type_get, remedy_typ
 from common.errors import DomainError
 from common.idempotency import idempotent, input_fingerprint
 from common.money import ZERO
-from discretion.decisions.rules import CUSTOMER_MESSAGE_MAX_LENGTH, REASON_MAX_LENGTH
 from discretion.decisions.offers import preview_offers
+from discretion.decisions.rules import CUSTOMER_MESSAGE_MAX_LENGTH, REASON_MAX_LENGTH
 from discretion.decisions.selectors import (
     case_outcome_get,
     case_outcome_list,

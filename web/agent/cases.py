@@ -66,7 +66,9 @@ def case_list_view(request: HtmxHttpRequest) -> HttpResponse:
     found = (
         case_search_list(q=q)
         if q
-        else case_workspace_list(user=acting_user(request), tab=tab, status=status, category=category)
+        else case_workspace_list(
+            user=acting_user(request), tab=tab, status=status, category=category
+        )
     )
     rows = list(found[: PAGE_SIZE + 1])
     context = {

@@ -83,7 +83,9 @@ def submitted_extras(*, case_id: int, body: dict[str, Any]) -> dict[str, Any]:
 
 @login_required
 @require_POST
-def resolution_withdraw_view(request: HttpRequest, case_id: int, resolution_id: int) -> HttpResponse:
+def resolution_withdraw_view(
+    request: HttpRequest, case_id: int, resolution_id: int
+) -> HttpResponse:
     """Withdraw my pending request; answers with its outcome card (now withdrawn)."""
     try:
         resolution_withdraw(acting_user=acting_user(request), resolution_id=resolution_id)

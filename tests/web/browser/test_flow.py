@@ -2,7 +2,7 @@
 
 Each trap has a test that fails if it comes back: a queue key acting on a card nobody
 selected, or approving on one key press; the meter or the outcome pushed below the fold
-at 1440×900; the split, withdraw and repeat warning; j/k on the case list and a search
+at 1440x900; the split, withdraw and repeat warning; j/k on the case list and a search
 that only looks in the current tab.
 """
 
@@ -47,7 +47,7 @@ def pam(db):
     return user
 
 
-def _over_limit(agent, subject: str, amount: str) -> Resolution:
+def _over_limit(agent, subject, amount):
     case = factories.CaseFactory(subject=subject, assignee=agent)
     return resolution_request(
         case_id=case.pk,
@@ -135,7 +135,8 @@ def test_case_page_meter_and_outcome_above_the_fold_split_repeat_withdraw_and_su
     split.click()
     summary = page.get_by_test_id("split-summary")
     expect(summary).to_have_text(
-        "Applied 25.00 USD now (your limit per remedy); 35.00 USD went to a supervisor for approval."
+        "Applied 25.00 USD now (your limit per remedy); "
+        "35.00 USD went to a supervisor for approval."
     )
     outcomes = page.locator("#submit-result").get_by_test_id("outcome")
     expect(outcomes).to_have_count(2)
@@ -169,9 +170,7 @@ def test_case_page_meter_and_outcome_above_the_fold_split_repeat_withdraw_and_su
 
 
 def test_case_list_j_k_and_search_across_every_case(page, login_as, live_url, nina):
-    mine = [
-        factories.CaseFactory(subject=f"Nina's case {n}", assignee=nina) for n in range(3)
-    ]
+    mine = [factories.CaseFactory(subject=f"Nina's case {n}", assignee=nina) for n in range(3)]
     stranger = factories.UserFactory()
     elsewhere = factories.CaseFactory(subject="Fridge hums", assignee=stranger, status="closed")
     login_as(page, "nina")
