@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from discretion.engine import ZERO, Check, Decision, decide_from_checks
+from . import ZERO, Check, Decision, decide_from_checks
 
 # How the binding check reads in the split sentence: "Applied 25.00 now (your limit per remedy)".
 HEADROOM_REASONS = {
