@@ -154,7 +154,8 @@ def test_case_page_meter_and_outcome_above_the_fold_split_repeat_withdraw_and_su
     # Withdraw the pending rest: its card says so, the escalation is gone from the queue.
     pending.get_by_test_id("withdraw").click()
     withdrawn = page.locator('#submit-result [data-status="withdrawn"]')
-    expect(withdrawn).to_contain_text("Withdrawn by you")
+    expect(withdrawn).to_contain_text("Withdrawn by you", timeout=2_500)  # swapped, not polled
+    expect(page.locator('#outcomes [data-status="withdrawn"]')).to_have_count(1)
     assert Escalation.objects.get(resolution__case=case).status == "withdrawn"
 
     # Ctrl+Enter submits from a field; the outcome shows above the fold.
