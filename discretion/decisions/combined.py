@@ -43,6 +43,11 @@ class Split:
     summary: str
 
 
+def _amount(value: Decimal) -> str:
+    """``1,250.00 USD``: as the engine's sentences write amounts (thousands separated)."""
+    return f"{Decimal(value).quantize(Decimal('0.01')):,} {settings.DISCRETION_CURRENCY}"
+
+
 def _closed(case: Case) -> Conflict:
     return Conflict(f"Case #{case.pk} is closed: reopen it to add a remedy.", code="case_closed")
 
@@ -64,7 +69,6 @@ def resolution_request_split(
     The customer message goes with the escalated rest: held until it is decided.
     """
     now = timezone.now()
-    currency = settings.DISCRETION_CURRENCY
     with transaction.atomic():
         case = case_lock(case_id)
         if case.status == Case.Status.CLOSED:
@@ -86,7 +90,7 @@ def resolution_request_split(
             limits=inputs.limit,
             usage=inputs.usage,
             rule_hits=inputs.rule_hits,
-            currency=currency,
+            currency=settings.DISCRETION_CURRENCY,
             monetary=remedy_type.monetary,
         )
         room = split_offer(whole, amount=amount, monetary=remedy_type.monetary)
@@ -124,8 +128,8 @@ def resolution_request_split(
         )
         oncall = oncall_supervisor_get(level=1)
         summary = (
-            f"Applied {money(applied.amount)} {currency} now ({HEADROOM_REASONS[room.binding]}); "
-            f"{money(rest.amount)} {currency} went to "
+            f"Applied {_amount(applied.amount)} now ({HEADROOM_REASONS[room.binding]}); "
+            f"{_amount(rest.amount)} went to "
             f"{oncall.label if oncall else 'a supervisor'} for approval."
         )
         case_event_add(

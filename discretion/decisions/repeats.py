@@ -60,7 +60,7 @@ def _ago(then: datetime, now: datetime) -> str:
 def repeat_warning(*, repeat: Resolution, user: Any, now: datetime) -> str:
     """'You already asked for 25.00 USD refund on this case 2 minutes ago (another tab?)'."""
     who = "You" if repeat.agent_id == getattr(user, "pk", None) else repeat.agent.label
-    what = f"{money(repeat.requested_amount)} {settings.DISCRETION_CURRENCY}"
+    what = f"{repeat.requested_amount:,.2f} {settings.DISCRETION_CURRENCY}"
     state = {
         Resolution.Status.PENDING_APPROVAL: "; it is waiting for a supervisor",
         Resolution.Status.APPLIED: "; it was applied",

@@ -17,7 +17,7 @@ from cases.models import Case, Resolution
 from discretion.decisions.services import resolution_request
 from discretion.models import Escalation
 from tests import factories
-from tests.support.browser import assert_no_axe_violations
+from tests.support.browser import assert_no_axe_violations, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -93,6 +93,7 @@ def test_queue_keys_act_only_on_the_selected_card_and_approve_takes_two_presses(
     # One press only asks; Escape cancels; nothing is sent before the second press.
     page.keyboard.press("a")
     expect(status).to_have_text(f"Press a again to approve {amount} for case #{case_no}")
+    screenshot(page, "queue-confirm-approve", full_page=False)
     page.keyboard.press("Escape")
     expect(status).to_have_text("Not approved.")
     page.keyboard.press("a")
@@ -130,7 +131,7 @@ def test_case_page_meter_and_outcome_above_the_fold_split_repeat_withdraw_and_su
     # Over the headroom: the preview offers the split (apply 25 now, escalate 35).
     page.get_by_label("Amount (USD)").fill("60")
     split = page.get_by_test_id("split-action")
-    expect(split).to_have_text("Apply 25.00 USD now, send 35.00 USD to a supervisor")
+    expect(split).to_have_text("Apply $25.00 now, send $35.00 to a supervisor")
     page.get_by_label("Reason (internal)").fill("Leaked twice")
     split.click()
     summary = page.get_by_test_id("split-summary")
@@ -143,6 +144,7 @@ def test_case_page_meter_and_outcome_above_the_fold_split_repeat_withdraw_and_su
     pending = page.locator('#submit-result [data-status="pending_approval"]')
     above_the_fold(page.locator("#meter"))
     above_the_fold(pending.get_by_test_id("outcome-headline"))
+    screenshot(page, "agent-case-split", full_page=False)
     assert Resolution.objects.filter(case=case, status="applied").get().amount == Decimal("25.00")
 
     # The same remedy again within minutes: the preview warns (another tab?).
