@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
 from cases.models import RemedyType
+from common.money import money
 from discretion import engine
 from discretion.decisions.repeats import repeat_of_get, repeat_warning
 from discretion.engine.split import HEADROOM_REASONS, split_offer
@@ -28,6 +30,18 @@ class SplitOffer:
 class PreviewOffers:
     split: SplitOffer | None
     repeat_warning: str
+
+    def payload(self) -> dict[str, Any]:
+        """The preview API's extras: ``split`` ({now, rest, why} or null), ``repeat_warning``."""
+        split = self.split
+        return {
+            "split": (
+                {"now": money(split.now), "rest": money(split.rest), "why": split.reason}
+                if split
+                else None
+            ),
+            "repeat_warning": self.repeat_warning or None,
+        }
 
 
 def preview_offers(

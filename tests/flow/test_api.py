@@ -135,3 +135,31 @@ def test_a_repeat_within_ten_minutes_is_recorded_not_blocked(api, agent, case, l
     Resolution.objects.filter(pk=first["id"]).update(status="rejected", counts_against_budget=False)
     third = post(api, agent, case, amount="5.00").json()
     assert third["decision"]["repeat_of"] is None
+
+
+def test_preview_offers_the_split_and_the_repeat_warning(api, agent, case, limits):
+    body = (
+        api.as_user(agent)
+        .post(
+            URL.format(case.pk) + "preview/",
+            {"remedy_type": "refund", "amount": "60.00"},
+            format="json",
+        )
+        .json()
+    )
+    assert body["decision"]["outcome"] == "escalate"
+    assert body["split"] == {"now": "25.00", "rest": "35.00", "why": "your limit per remedy"}
+    assert body["repeat_warning"] is None
+    post(api, agent, case, amount="1200.00")
+    again = (
+        api.as_user(agent)
+        .post(
+            URL.format(case.pk) + "preview/",
+            {"remedy_type": "refund", "amount": "10.00"},
+            format="json",
+        )
+        .json()
+    )
+    assert again["split"] is None
+    assert again["repeat_warning"].startswith("You already asked for 1,200.00 USD refund")
+    assert not Resolution.objects.filter(amount=D("10.00")).exists()
