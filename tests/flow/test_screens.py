@@ -75,6 +75,7 @@ def test_resolve_and_close_closes_only_when_it_applies(client, agent, case, limi
         url, form(mode="close", amount="10.00", idempotency_key="k2"), HTTP_HX_REQUEST="true"
     ).content.decode()
     assert f"Case #{case.pk} is closed." in applied
+    assert '<span id="case-status-badge" hx-swap-oob="true">' in applied
     case.refresh_from_db()
     assert case.status == Case.Status.CLOSED
     assert client.post(url, form(mode="bogus"), HTTP_HX_REQUEST="true").status_code == 400
