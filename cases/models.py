@@ -146,6 +146,8 @@ class Resolution(models.Model):
         PENDING_APPROVAL = "pending_approval", "Pending approval"
         REJECTED = "rejected", "Rejected"
         DENIED = "denied", "Denied"
+        # The agent took back their own request while it waited (discretion.decisions.withdraw).
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="resolutions")
     agent = models.ForeignKey(

@@ -79,6 +79,26 @@ def case_workspace_list(
     return qs
 
 
+def case_search_list(*, q: str) -> QuerySet[Case]:
+    """Every case matching ``q``, whatever the tab or filters: subject, the customer's
+    name, e-mail or external id, the help-desk ``external_ref``, or the case number
+    (``#123`` / ``123``). Newest first; one query (customer and assignee joined).
+
+    Plain ``icontains`` (``UPPER(x) LIKE UPPER('%q%')``), no trigram index: the scan walks
+    the ``created_at`` index newest first and stops at the caller's slice (a page), so
+    a common word costs a page of rows, and a number hits the primary key. A rare word
+    reads the table, which at the tens of thousands of cases a team has is milliseconds.
+    """
+    q = q.strip()
+    search = Q(subject__icontains=q) | Q(customer__name__icontains=q)
+    search |= Q(customer__external_id__icontains=q) | Q(customer__email__icontains=q)
+    search |= Q(external_ref__icontains=q)
+    number = q.lstrip("#")
+    if number.isdigit() and len(number) < 12:
+        search |= Q(pk=int(number))
+    return case_list().select_related("assignee").filter(search)
+
+
 def case_timeline(*, case: Case) -> QuerySet[CaseEvent]:
     """Every event of the case, oldest first, with each actor joined (for actor_name)."""
     return CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id")

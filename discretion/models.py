@@ -249,6 +249,8 @@ class Escalation(models.Model):
         PENDING = "pending", "Pending"
         APPROVED = "approved", "Approved"
         DENIED = "denied", "Denied"
+        # Closed by its requester before anyone decided it (decided_by is the requester).
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     resolution = models.OneToOneField(
         "cases.Resolution", on_delete=models.PROTECT, related_name="escalation"

@@ -32,7 +32,9 @@ from common.errors import Invalid, NotFound
 from common.query import id_parse, query_id
 from discretion.api.common import acting_user
 from discretion.api.fields import MoneyField, money
+from discretion.api.flow_schema import PREVIEW_EXTRAS, REPEAT_OF_SCHEMA
 from discretion.api.idempotency import idempotent_response
+from discretion.decisions.offers import preview_offers
 from discretion.decisions.record import decision_payload
 from discretion.decisions.rules import (
     CUSTOMER_MESSAGE_MAX_LENGTH,
@@ -113,6 +115,7 @@ DECISION_SCHEMA = inline_serializer(
         "summary": serializers.CharField(),
         "checks": CHECK_SCHEMA.__class__(many=True),
         "rules": RULE_SCHEMA.__class__(many=True),
+        "repeat_of": REPEAT_OF_SCHEMA,
     },
 )
 RESOLUTION_SCHEMA = inline_serializer(
@@ -198,6 +201,7 @@ def resolution_data(
             "summary": stored.get("summary"),
             "checks": stored.get("checks", []),
             "rules": stored.get("rules", []),
+            "repeat_of": stored.get("repeat_of"),
         },
         "escalation": (
             {
@@ -304,7 +308,10 @@ class ResolutionPreviewView(APIView):
         summary="What a request would get now; records and spends nothing",
         request=PreviewInput,
         responses={
-            200: inline_serializer("PreviewResponse", {"decision": DECISION_SCHEMA.__class__()}),
+            200: inline_serializer(
+                "PreviewResponse",
+                {"decision": DECISION_SCHEMA.__class__(), **PREVIEW_EXTRAS},
+            ),
             400: OpenApiResponse(description="A field is invalid; the body names it."),
             404: OpenApiResponse(description="No such case."),
         },
@@ -318,7 +325,14 @@ class ResolutionPreviewView(APIView):
             remedy_type=data.validated_data["remedy_type"],
             amount=data.validated_data["amount"],
         )
-        return Response({"decision": decision_payload(decision)})
+        offers = preview_offers(
+            case_id=case_id,
+            user=acting_user(request),
+            remedy_type=data.validated_data["remedy_type"],
+            amount=data.validated_data["amount"],
+            decision=decision,
+        )
+        return Response({"decision": decision_payload(decision), **offers.payload()})
 
 
 @extend_schema(tags=["resolutions"])

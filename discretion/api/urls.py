@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("discretion.api.trust")),
     path("", include("discretion.api.proposals")),
     path("", include("discretion.api.resolutions")),
+    path("", include("discretion.api.resolution_flow")),
     path("", include("discretion.api.escalations")),
     path("", include("discretion.api.limit_requests")),
     path("", include("discretion.api.oncall")),

@@ -26,6 +26,8 @@ from common.money import ZERO
 from discretion import engine
 from discretion.decisions.inputs import decision_inputs_gather
 from discretion.decisions.record import decision_record
+from discretion.decisions.repeats import repeat_of_get, repeat_record
+from discretion.engine.split import rest_decision
 from discretion.escalations.services import escalation_open
 from discretion.messages.services import resolution_message_add
 from discretion.models import User
@@ -44,9 +46,13 @@ def resolution_request(
     amount: Decimal,
     reason: str,
     customer_message: str = "",
+    split_of: Resolution | None = None,
 ) -> Resolution:
     """Decide and record a request. Raises NotFound (no such case) and Conflict
     ``case_closed`` (resolutions cannot be requested on a closed case).
+
+    ``split_of``: the part of the same request just applied in this transaction
+    (``discretion.decisions.split``); this request is its rest, and escalates.
 
     Locks (in this order, docs/concurrency.md): the case row, then the user's day and
     month budget windows for the remedy type.
@@ -79,6 +85,19 @@ def resolution_request(
             currency=settings.DISCRETION_CURRENCY,
             monetary=remedy_type.monetary,
         )
+        if split_of is not None:
+            decision = rest_decision(
+                decision,
+                applied=split_of.amount,
+                remedy_name=remedy_type.name,
+                currency=settings.DISCRETION_CURRENCY,
+            )
+        repeat = repeat_of_get(
+            case_id=case.pk,
+            remedy_type_id=remedy_type.pk,
+            now=now,
+            exclude_id=split_of.pk if split_of is not None else None,
+        )
         status = {
             "apply": Resolution.Status.APPLIED,
             "escalate": Resolution.Status.PENDING_APPROVAL,
@@ -96,7 +115,11 @@ def resolution_request(
                 customer_message=customer_message,
                 status=status,
                 counts_against_budget=applied,
-                decision=decision_record(decision, inputs),
+                decision={
+                    **decision_record(decision, inputs),
+                    "repeat_of": repeat_record(repeat),
+                    **({"split_of": split_of.pk} if split_of is not None else {}),
+                },
                 created_at=now,
                 applied_at=now if applied else None,
                 budget_day=day if applied else None,

@@ -54,6 +54,10 @@ class QueueItem:
     approval_max: Decimal | None = None
     can_approve: bool = False
     cannot_approve_why: str = ""
+    # The same remedy asked on the case within ten minutes (discretion.decisions.repeats),
+    # and the applied part when this is the rest of a split.
+    repeat_of: int | None = None
+    split_of: int | None = None
 
     @property
     def resolution(self) -> Resolution:
@@ -143,6 +147,11 @@ def queue_list(*, user: User, now: datetime | None = None) -> list[QueueItem]:
             rules=rules,
             summary=str(decision.get("summary", "")),
         )
+        repeat = decision.get("repeat_of")
+        if isinstance(repeat, dict) and isinstance(repeat.get("resolution"), int):
+            item.repeat_of = repeat["resolution"]
+        if isinstance(decision.get("split_of"), int):
+            item.split_of = decision["split_of"]
         customer = customers.get(resolution.case.customer_id)
         if customer:
             item.customer_count = customer["count"]

@@ -150,7 +150,8 @@
 
   // htmx fires the response's HX-Trigger event (resolution-submitted) on the form.
   document.addEventListener("resolution-submitted", function (ev) {
-    var form = ev.target;
+    // From the form, or from a button inside it (the preview's split offer).
+    var form = ev.target && ev.target.closest ? ev.target.closest("[data-reset-on]") : null;
     if (form && form.getAttribute && form.getAttribute("data-reset-on") === "resolution-submitted") {
       App.resolveReset(form);
     }

@@ -26,6 +26,7 @@ from cases.selectors import case_get, case_timeline, remedy_type_get, remedy_typ
 from common.errors import DomainError
 from common.idempotency import idempotent, input_fingerprint
 from common.money import ZERO
+from discretion.decisions.offers import preview_offers
 from discretion.decisions.rules import CUSTOMER_MESSAGE_MAX_LENGTH, REASON_MAX_LENGTH
 from discretion.decisions.selectors import (
     case_outcome_get,
@@ -46,6 +47,7 @@ from web.agent.playbook import (
     playbook_context,
     playbook_follow_up,
 )
+from web.agent.resolve_modes import MODES, mode_handler, resolution_withdraw_view, submitted_extras
 from web.common import HtmxHttpRequest, acting_user, error_lines, error_status, found
 
 # --- reads for the page -------------------------------------------------------------------
@@ -212,6 +214,13 @@ def resolve_preview(request: HttpRequest, case_id: int) -> HttpResponse:
             rules=decision.rules,
         ),
         meter=meter_for(user=user, case=case, remedy=data["remedy_type"], requested=data["amount"]),
+        offers=preview_offers(
+            case_id=case.pk,
+            user=user,
+            remedy_type=data["remedy_type"],
+            amount=data["amount"],
+            decision=decision,
+        ),
     )
     return render(request, "agent/_preview.html", context)
 
@@ -237,8 +246,12 @@ def resolve_submit(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
         )
     data = form.cleaned_data
     key = request.POST.get("idempotency_key", "").strip() or _new_key()
+    # "Resolve & close" and the split (web.agent.resolve_modes); a plain submit has none.
+    mode = request.POST.get("mode", "")
+    if mode not in MODES:
+        return HttpResponse(f'Unknown mode "{mode}".', status=400)
 
-    def handler() -> tuple[int, dict[str, Any]]:
+    def plain() -> tuple[int, dict[str, Any]]:
         started = decision_started()
         resolution = resolution_request(
             case_id=case.pk,
@@ -253,7 +266,10 @@ def resolve_submit(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
         )
         return 201, {"resolution": resolution.pk}
 
+    handler = mode_handler(mode=mode, case_id=case.pk, user=user, data=data) or plain
     payload = {k: str(v) for k, v in _form_data(request).items()}
+    if mode:
+        payload["mode"] = mode
     try:
         outcome = idempotent(
             user_id=user.pk,
@@ -289,6 +305,7 @@ def resolve_submit(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
             "check_labels": METER_LABELS,
             **(case_follow_ups_context(user=user, case=case) if follow_up else {}),
             "follow_ups_oob": follow_up is not None,
+            **submitted_extras(case_id=case.pk, body=outcome.body),
         },
     )
     page["HX-Trigger"] = "resolution-submitted"
@@ -336,5 +353,10 @@ case_detail_urls = [
         "cases/<int:case_id>/resolutions/<int:resolution_id>/",
         resolution_status,
         name="agent-resolution-status",
+    ),
+    path(
+        "cases/<int:case_id>/resolutions/<int:resolution_id>/withdraw/",
+        resolution_withdraw_view,
+        name="agent-resolution-withdraw",
     ),
 ]

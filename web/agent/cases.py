@@ -15,7 +15,7 @@ from cases.models import (
     SUBJECT_MAX_LENGTH,
     Case,
 )
-from cases.selectors import case_workspace_list
+from cases.selectors import case_search_list, case_workspace_list
 from common.errors import DomainError
 from web.common import HtmxHttpRequest, acting_user, form_errors_add
 
@@ -62,11 +62,15 @@ def case_list_view(request: HtmxHttpRequest) -> HttpResponse:
     category = data.get("category") or ""
     q = data.get("q") or ""
     # One row more than a page tells whether the list was cut.
-    rows = list(
-        case_workspace_list(
-            user=acting_user(request), tab=tab, status=status, category=category, q=q
-        )[: PAGE_SIZE + 1]
+    # A search looks through ALL cases and customers, whatever the tab and filters.
+    found = (
+        case_search_list(q=q)
+        if q
+        else case_workspace_list(
+            user=acting_user(request), tab=tab, status=status, category=category
+        )
     )
+    rows = list(found[: PAGE_SIZE + 1])
     context = {
         "form": form if form.is_bound else CaseFilterForm(initial={"tab": tab}),
         "cases": rows[:PAGE_SIZE],

@@ -67,6 +67,8 @@ def test_agent_asks_supervisor_approves_meter_shows_it(
     expect(card).to_contain_text("1 request for more, 0 approved")
     assert_no_axe_violations(boss)
     boss.keyboard.press("j")
+    boss.keyboard.press("a")  # asks for a second press (static/js/queue.js)
+    expect(boss.locator("#queue-flash")).to_contain_text("Press a again to approve Rosa Diaz")
     boss.keyboard.press("a")
     expect(boss.locator("#decide-panel")).to_contain_text("Approved Rosa Diaz's request")
     expect(boss.locator("article.queue-raise")).to_have_count(0)
