@@ -5,22 +5,22 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0004_record_index"),
+        ("discretion", "0011_metrics"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="resolution",
+            model_name="escalation",
             name="status",
             field=models.CharField(
                 choices=[
-                    ("applied", "Applied"),
-                    ("pending_approval", "Pending approval"),
-                    ("rejected", "Rejected"),
+                    ("pending", "Pending"),
+                    ("approved", "Approved"),
                     ("denied", "Denied"),
                     ("withdrawn", "Withdrawn"),
                 ],
-                max_length=20,
+                default="pending",
+                max_length=16,
             ),
         ),
     ]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("discretion", "0010_messages"),
+        ("discretion", "0012_withdraw"),
     ]
 
     operations = [

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("cases", "0005_root_causes"),
-        ("discretion", "0010_messages"),
+        ("discretion", "0014_webhooks"),
     ]
 
     operations = [

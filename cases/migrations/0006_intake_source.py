@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0004_record_index"),
+        ("cases", "0005_root_causes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -5,22 +5,22 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("discretion", "0010_messages"),
+        ("cases", "0006_intake_source"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="escalation",
+            model_name="resolution",
             name="status",
             field=models.CharField(
                 choices=[
-                    ("pending", "Pending"),
-                    ("approved", "Approved"),
+                    ("applied", "Applied"),
+                    ("pending_approval", "Pending approval"),
+                    ("rejected", "Rejected"),
                     ("denied", "Denied"),
                     ("withdrawn", "Withdrawn"),
                 ],
-                default="pending",
-                max_length=16,
+                max_length=20,
             ),
         ),
     ]
