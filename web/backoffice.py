@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("web.supervisor.raises")),
     path("", include("web.supervisor.reviews")),
     path("", include("web.dashboard.views")),
+    path("", include("web.dashboard.tables")),
     path("", include("web.admin.urls")),
     path("escalations/<int:pk>/", escalation_link, name="escalation-link"),
 ]

@@ -79,7 +79,9 @@ def test_nothing_to_inherit_asks_instead_of_lifting_the_cap(admin_client):
     assert not TrustLimit.objects.filter(agent=agent).exists()
 
 
-def test_preview_shows_effective_limits_and_warns(admin_client, rosa, django_assert_max_num_queries):
+def test_preview_shows_effective_limits_and_warns(
+    admin_client, rosa, django_assert_max_num_queries
+):
     data = {"agent": rosa.pk, "remedy_type": "refund", "per_remedy_max": "500", "daily_max": "3000"}
     with django_assert_max_num_queries(8):
         html = admin_client.post(URL + "preview/", data).content.decode()

@@ -252,9 +252,7 @@ def override_preview(request: HttpRequest) -> HttpResponse:
         "tier_limit": tier_limit,
         "caps": [cap for name, cap in resolved.items() if name not in bad_fields],
         "bad_fields": [CAP_LABELS[name] for name in bad_fields],
-        "warnings": cap_warnings(
-            {n: c.value for n, c in resolved.items() if n not in bad_fields}
-        ),
+        "warnings": cap_warnings({n: c.value for n, c in resolved.items() if n not in bad_fields}),
     }
     return render(request, "admin_ui/_override_preview.html", context)
 
