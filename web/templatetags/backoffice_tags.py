@@ -69,6 +69,15 @@ def pct1(value) -> str:
     return f"{float(value) * 100:.1f}%"
 
 
+OUTCOME_LABELS = {"apply": "Applied", "escalate": "Escalated", "reject": "Rejected"}
+
+
+@register.filter
+def outcome_label(code: str) -> str:
+    """A decision outcome in the past tense, as it happened: ``apply`` → ``Applied``."""
+    return OUTCOME_LABELS.get(code, str(code).replace("_", " ").capitalize())
+
+
 @register.filter
 def check_label(name: str) -> str:
     return CHECK_LABELS.get(name, str(name).replace("_", " "))
