@@ -53,13 +53,19 @@ def unknown_remedy_codes(source: str, known: Collection[str]) -> list[UnknownRem
         after = tokens[i + 1 : i + 4]
         before = tokens[max(i - 3, 0) : i]
         # remedy == "x"  (the operator is two one-character tokens)
-        if len(after) >= 3 and after[0].text + after[1].text in _COMPARISONS:
-            if after[2].kind == "string":
-                found.append((after[2].text, after[2].offset))
+        if (
+            len(after) >= 3
+            and after[0].text + after[1].text in _COMPARISONS
+            and after[2].kind == "string"
+        ):
+            found.append((after[2].text, after[2].offset))
         # "x" == remedy
-        if len(before) == 3 and before[1].text + before[2].text in _COMPARISONS:
-            if before[0].kind == "string":
-                found.append((before[0].text, before[0].offset))
+        if (
+            len(before) == 3
+            and before[1].text + before[2].text in _COMPARISONS
+            and before[0].kind == "string"
+        ):
+            found.append((before[0].text, before[0].offset))
         # remedy in ["x", "y"]
         if after and after[0].text == "in" and len(after) >= 2 and after[1].text == "[":
             for item in tokens[i + 3 :]:
