@@ -57,7 +57,7 @@ def test_refusals_are_shown_next_to_the_form(agent, limits):
         {"remedy_type": "refund", "per_remedy_max": "50.00", "until": "today", "reason": "x"},
     )
     assert response.status_code == 400
-    assert "Must be above your current per_remedy_max of 100.00." in response.content.decode()
+    assert "Must be above your current limit per remedy of $100.00." in response.content.decode()
     response = client.post(
         "/me/limit-requests/", {"remedy_type": "refund", "until": "date", "reason": ""}
     )

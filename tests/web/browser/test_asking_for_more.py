@@ -47,7 +47,7 @@ def test_agent_asks_supervisor_approves_meter_shows_it(
     case = factories.CaseFactory(subject="Outage week: router down", assignee=rosa)
     login_as(page, "rosa")
     page.goto(live_url(f"/cases/{case.pk}/"))
-    expect(page.get_by_test_id("meter-per-remedy")).to_contain_text("of 100.00 left")
+    expect(page.get_by_test_id("meter-per-remedy")).to_contain_text("of $100.00 left")
     page.keyboard.press("m")  # opens "Ask for more"
     page.get_by_label("New per-remedy limit").fill("200.00")
     page.get_by_label("Friday, 17:00").check()
@@ -73,6 +73,6 @@ def test_agent_asks_supervisor_approves_meter_shows_it(
 
     page.goto(live_url(f"/cases/{case.pk}/"))
     expect(page.get_by_test_id("meter-temporary")).to_contain_text("Temporary: 200.00 until Fri")
-    expect(page.get_by_test_id("meter-per-remedy")).to_contain_text("of 200.00 left")
+    expect(page.get_by_test_id("meter-per-remedy")).to_contain_text("of $200.00 left")
     page.goto(live_url("/me/limit-requests/"))
     expect(page.get_by_test_id(f"limit-request-{request.pk}")).to_contain_text("in force")

@@ -99,7 +99,7 @@ def test_every_main_screen_works_under_the_policy(page, login_as, live_url, peop
     expect(outcome.get_by_test_id("outcome-status")).to_have_text("applied")
     # The reset after a submit was an hx-on: attribute (htmx eval); now a listener.
     expect(page.get_by_label("Amount (USD)")).to_have_value("")
-    expect(page.get_by_test_id("meter-today").first).to_contain_text("80.00 of 100.00 left")
+    expect(page.get_by_test_id("meter-today").first).to_contain_text("$80.00 of $100.00 left")
     assert width(page, ".meter-fill") > 0
 
     # Supervisor: the queue, polled with its signature (was hx-vals js:).

@@ -56,9 +56,7 @@ def test_agent_fills_the_playbook_fixes_the_wording_and_follows_up(page, login_a
         "If it isn't right, we make it right."
     )
     expect(message).to_have_value("")
-    expect(
-        page.get_by_label("Offer a goodwill gesture of 10.00 USD for the trouble")
-    ).to_be_visible()
+    expect(page.get_by_label("Offer a goodwill gesture of $10.00 for the trouble")).to_be_visible()
 
     # A complaint: no message without step 1, the error next to it.
     message.fill("Here is your refund.")

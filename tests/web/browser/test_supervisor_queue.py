@@ -85,7 +85,7 @@ def test_escalation_appears_live_and_is_lowered_with_the_keyboard(
     screenshot(page, "queue")
     page.locator("#decide-panel").get_by_role("button", name="Approve").click()
     expect(page.get_by_role("status").filter(has_text="Approved")).to_contain_text(
-        "Approved Nina Patel's refund of 90.00 (lowered from 150.00)."
+        "Approved Nina Patel's refund of $90.00 (lowered from $150.00)."
     )
     expect(item).to_have_count(0)  # left the queue
     assert page.evaluate("window.__sameDocument") is True
@@ -99,7 +99,7 @@ def test_escalation_appears_live_and_is_lowered_with_the_keyboard(
     outcome = agent_page.get_by_test_id("outcome").first
     expect(outcome.get_by_test_id("outcome-status")).to_have_text("applied")
     expect(outcome.get_by_test_id("supervisor-note")).to_contain_text(
-        "lowered it from 150.00 to 90.00"
+        "lowered it from $150.00 to $90.00"
     )
 
 
