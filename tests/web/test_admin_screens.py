@@ -70,7 +70,7 @@ def test_matrix_cell_create_update_delete_with_reason_and_audit(admin_client, ad
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("per_remedy_max", "", "This field is required."),
+        ("per_remedy_max", "", "every limit needs a cap per remedy"),
         ("per_remedy_max", "-1", "Caps cannot be negative."),
         ("per_remedy_max", "1.234", "At most two decimals"),
         ("daily_max", "abc", "Enter an amount like 25.00."),

@@ -63,6 +63,7 @@ def _money_field(label: str, *, required: bool = False) -> MoneyFormField:
             "max_decimal_places": "At most two decimals (cents).",
             "min_value": "Caps cannot be negative.",
             "invalid": "Enter an amount like 25.00.",
+            "required": "Type an amount: every limit needs a cap per remedy.",
         },
     )
 
