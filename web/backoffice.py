@@ -33,6 +33,7 @@ def escalation_link(request: HttpRequest, pk: int) -> HttpResponse:
 
 urlpatterns = [
     path("", include("web.supervisor.queue")),
+    path("", include("web.supervisor.decide_here")),
     path("", include("web.supervisor.raises")),
     path("", include("web.supervisor.reviews")),
     path("", include("web.dashboard.views")),

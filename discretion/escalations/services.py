@@ -24,6 +24,7 @@ from common.db import Batch, insert
 from common.errors import Conflict, Invalid, NotFound
 from common.money import money, money_display
 from common.tasks import task_send
+from common.times import local_time_phrase
 from discretion.escalations.oncall import escalation_policy_get
 from discretion.escalations.rules import _decider_limit_check, _decider_role_check
 from discretion.escalations.wording import _label, _remedy_phrase
@@ -130,9 +131,9 @@ def escalation_decide(
     _decider_role_check(acting_user=acting_user, resolution=resolution)
     if escalation.status != Escalation.Status.PENDING:
         decided_by = escalation.decided_by
+        when = f" on {local_time_phrase(escalation.decided_at)}" if escalation.decided_at else ""
         raise Conflict(
-            f"This escalation was already {escalation.status} by {_label(decided_by)}"
-            f"{' at ' + escalation.decided_at.isoformat() if escalation.decided_at else ''}.",
+            f"This escalation was already {escalation.status} by {_label(decided_by)}{when}.",
             code="already_decided",
         )
     requested = resolution.amount

@@ -26,6 +26,7 @@ from common.errors import Conflict, Forbidden, Invalid, NotFound
 from common.money import money, money_display
 from common.roles import is_supervising
 from common.tasks import task_send
+from common.times import local_time_phrase
 from discretion.escalations.oncall import escalation_policy_get
 from discretion.escalations.wording import _label
 from discretion.models import LimitRequest, User
@@ -187,12 +188,12 @@ def _open_check(*, request: LimitRequest, now: datetime) -> None:
         request.status == LimitRequest.Status.PENDING and request.lapsed(now)
     ):
         raise Conflict(
-            f"This request expired at {request.expires_at.isoformat()} before anyone "
+            f"This request expired on {local_time_phrase(request.expires_at)} before anyone "
             "decided it: nothing was changed.",
             code="expired",
         )
     if request.status != LimitRequest.Status.PENDING:
-        when = f" at {request.decided_at.isoformat()}" if request.decided_at else ""
+        when = f" on {local_time_phrase(request.decided_at)}" if request.decided_at else ""
         raise Conflict(
             f"This request was already {request.status} by {_label(request.decided_by)}{when}.",
             code="already_decided",

@@ -169,12 +169,13 @@ def test_queue_query_count_is_constant(django_assert_num_queries):
     client = login(boss)
     client.get("/queue/items/")  # warm the session
     # session, user, escalations, customers' history, agents' record, my limits, pending
-    # limit requests (discretion.raises: their cards share the list; none here)
-    with django_assert_num_queries(7):
+    # limit requests (discretion.raises: their cards share the list; none here), the
+    # cases' last timeline events
+    with django_assert_num_queries(8):
         one = client.get("/queue/items/")
     for _ in range(19):
         escalate(factories.UserFactory(role="agent"), "30.00")
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         twenty = client.get("/queue/items/")
     assert one.content.decode().count('class="card queue-item') == 1
     assert twenty.content.decode().count('class="card queue-item') == 20

@@ -5,7 +5,6 @@ its message back into a draft that the agent edits and sends."""
 from __future__ import annotations
 
 import re
-
 from datetime import timedelta
 from decimal import Decimal
 

@@ -5,7 +5,6 @@ any JavaScript error), including the API docs."""
 from __future__ import annotations
 
 import re
-
 from datetime import timedelta
 from decimal import Decimal
 

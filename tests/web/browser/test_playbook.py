@@ -6,7 +6,6 @@ My follow-ups."""
 from __future__ import annotations
 
 import re
-
 from decimal import Decimal
 
 import pytest

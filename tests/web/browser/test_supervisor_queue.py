@@ -8,7 +8,6 @@ sees the outcome.
 from __future__ import annotations
 
 import re
-
 from datetime import timedelta
 from decimal import Decimal
 
