@@ -92,8 +92,13 @@ class OverrideCapsForm(forms.Form):
         ]
 
 
+class PersonField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.label} ({obj.username}, {obj.role})"
+
+
 class OverrideCreateForm(OverrideCapsForm):
-    agent = forms.ModelChoiceField(queryset=user_list(active=True), label="Person")
+    agent = PersonField(queryset=user_list(active=True), label="Person")
     remedy_type = forms.ModelChoiceField(
         queryset=remedy_type_list(enabled=True), to_field_name="code", label="Remedy"
     )
