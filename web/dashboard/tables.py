@@ -62,6 +62,15 @@ def period_from(request: HttpRequest) -> tuple[RangeForm, Period]:
     return form, Period.last_days(DEFAULT_DAYS)
 
 
+def period_words(period: Period) -> str:
+    """``last 30 days`` for a range ending today, else ``Nov 1 to Nov 30, 2026``."""
+    first, last = period.first, period.last
+    if last == timezone.localdate():
+        return f"last {period.days} day{'s' if period.days != 1 else ''}"
+    start = f"{first:%b} {first.day}" + (f", {first.year}" if first.year != last.year else "")
+    return f"{start} to {last:%b} {last.day}, {last.year}"
+
+
 def _pct(value: float | None) -> str:
     return "" if value is None else f"{value:.4f}"
 

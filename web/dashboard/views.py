@@ -28,7 +28,7 @@ from web.dashboard.charts import (
     legend,
     rate_line_chart,
 )
-from web.dashboard.tables import period_from, tables_csv
+from web.dashboard.tables import period_from, period_words, tables_csv
 from web.templatetags.backoffice_tags import span
 
 
@@ -58,9 +58,10 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     # The charts count back from the range's last moment (or now, for a range to today).
     until = min(period.end - timedelta(microseconds=1), timezone.now())
     m = dashboard_metrics(now=until, days=period.days)
+    span_words = period_words(period)
     n = len(m.days)
     autonomy_chart = rate_line_chart(
-        title="Autonomy rate per day",
+        title=f"Autonomy rate per day, {span_words}",
         desc=(
             f"Share of resolutions applied without an escalation. Over the period: "
             f"{m.autonomous} of {m.resolutions}."
@@ -80,7 +81,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         css="chart-autonomy",
     )
     escalations_chart = column_chart(
-        title="Escalations per day",
+        title=f"Escalations per day, {span_words}",
         desc=f"{m.escalations} escalations in the period.",
         columns=[
             Column(
@@ -116,7 +117,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         css="chart-spend",
     )
     failing_chart = hbar_chart(
-        title="Checks and rules that fail most",
+        title=f"Checks and rules that fail most, {span_words}",
         desc="How often each limit check failed or each policy rule matched, in requests "
         "that were escalated or rejected.",
         bars=[

@@ -85,7 +85,7 @@ def test_agent_resolves_within_limits(page, login_as, live_url, limited_agent):
     expect(outcome.get_by_test_id("outcome-status")).to_contain_text(
         re.compile("^(Applied|Approved by)")
     )
-    expect(outcome).to_contain_text("Applies now")
+    expect(outcome).to_contain_text("is within your limits")
     expect(meter_today).to_contain_text("$75.00 of $100.00 left today")
     expect(page.get_by_label("Amount (USD)")).to_have_value("")
     # The rest of the page follows without a reload: header total, list, timeline.
