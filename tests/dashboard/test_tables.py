@@ -9,7 +9,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from discretion.dashboard.tables import Period, ops_tables
@@ -127,3 +129,21 @@ def test_rule_off_backtest_from_the_dashboard(boss_client, history):
     html = boss_client.post(f"/dashboard/rules/{rule.pk}/backtest-off/").content.decode()
     assert "changes <strong>1</strong> outcome" in html
     assert boss_client.post("/dashboard/rules/99999/backtest-off/").status_code == 200
+
+
+def test_page_query_count_does_not_grow_with_history(boss_client, history):
+    boss_client.get("/dashboard/")  # warm the session (its first save is a write)
+    with CaptureQueriesContext(connection) as before:
+        boss_client.get("/dashboard/", {"format": "csv", "table": "agents"})
+        boss_client.get("/dashboard/")
+    for _ in range(5):
+        ask(history["alice"], "5.00")
+        ask(factories.UserFactory(role="agent"), "40.00")
+    with CaptureQueriesContext(connection) as after:
+        boss_client.get("/dashboard/", {"format": "csv", "table": "agents"})
+        boss_client.get("/dashboard/")
+    assert len(after) == len(before), (
+        "\n".join(q["sql"][:150] for q in after.captured_queries)
+        + "\n-----\n"
+        + "\n".join(q["sql"][:150] for q in before.captured_queries)
+    )

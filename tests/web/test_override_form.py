@@ -100,3 +100,14 @@ def test_cap_warnings_only_for_contradictions():
     assert cap_warnings({"per_remedy_max": Decimal("10"), "per_case_max": None}) == []
     assert cap_warnings({"daily_max": Decimal("10"), "monthly_max": Decimal("10")}) == []
     assert len(cap_warnings({"per_case_max": Decimal("11"), "daily_max": Decimal("10")})) == 1
+
+
+def test_matrix_cell_warns_about_contradicting_caps_after_saving(admin_client):
+    response = admin_client.post(
+        "/admin-ui/limits/cell/new/refund/",
+        {"per_remedy_max": "80", "per_case_max": "50", "reason": "Try"},
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert "Saved." in html
+    assert "The cap per remedy ($80.00) is above the cap per case ($50.00)" in html

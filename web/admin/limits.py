@@ -22,6 +22,7 @@ from cases.selectors import remedy_type_get, remedy_type_list
 from common.errors import DomainError
 from discretion.models import TrustLimit, TrustTier
 from discretion.proposals.selectors import limit_proposal_open_count
+from discretion.trust.caps import cap_warnings
 from discretion.trust.selectors import (
     tier_limit_get,
     trust_limit_list,
@@ -219,7 +220,8 @@ def limit_cell(request: HtmxHttpRequest, tier_code: str, remedy_code: str) -> Ht
     except DomainError as exc:
         context["errors"] = error_lines(exc)
         return render(request, "admin_ui/_limit_cell_form.html", context, status=_bad(request))
-    context.update({"limit": limit, "saved": "Saved."})
+    # Caps that contradict each other are saved (the lower one applies) but said.
+    context.update({"limit": limit, "saved": "Saved.", "warnings": cap_warnings(form.caps())})
     return _cell_done(request, context)
 
 
@@ -232,6 +234,8 @@ def _cell_done(request: HtmxHttpRequest, context: dict) -> HttpResponse:
     if request.htmx:
         return render(request, "admin_ui/_limit_cell.html", context)
     messages.success(request, context.get("saved", "Saved."))
+    for warning in context.get("warnings", []):
+        messages.warning(request, warning)
     return redirect("admin-limits")
 
 
