@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from common.money import money_display
 from discretion.models import TrustLimit
@@ -95,7 +95,7 @@ _ORDER = (
 )
 
 
-def cap_warnings(caps: Mapping[str, Decimal | None]) -> list[str]:
+def cap_warnings(caps: Mapping[str, Any]) -> list[str]:
     """Plain sentences for caps that contradict each other (the lower one wins)."""
     warnings = []
     for low, high in _ORDER:

@@ -221,7 +221,7 @@ def limit_cell(request: HtmxHttpRequest, tier_code: str, remedy_code: str) -> Ht
         context["errors"] = error_lines(exc)
         return render(request, "admin_ui/_limit_cell_form.html", context, status=_bad(request))
     # Caps that contradict each other are saved (the lower one applies) but said.
-    context.update({"limit": limit, "saved": "Saved.", "warnings": cap_warnings(dict(form.caps()))})
+    context.update({"limit": limit, "saved": "Saved.", "warnings": cap_warnings(form.caps())})
     return _cell_done(request, context)
 
 
