@@ -53,7 +53,7 @@ def test_agent_asks_supervisor_approves_meter_shows_it(
     page.get_by_label("Friday, 17:00").check()
     page.get_by_label("Why you need it").fill("The outage week")
     page.get_by_role("button", name="Send to the supervisor on call").click()
-    expect(page.get_by_text("Asked for more: refund limit 100.00 → 200.00")).to_be_visible()
+    expect(page.get_by_text("Asked for more: refund limit $100.00 → $200.00")).to_be_visible()
     request = LimitRequest.objects.get()
     wait_for(lambda: LimitRequest.objects.get(pk=request.pk).assigned_to_id == pam.pk, timeout=10)
 
@@ -61,7 +61,7 @@ def test_agent_asks_supervisor_approves_meter_shows_it(
     login_as(boss, "pam")
     boss.goto(live_url("/queue/"))
     card = boss.locator("article.queue-raise")
-    expect(card).to_contain_text("Rosa Diaz asks: refund limit 100.00 → 200.00 until Fri")
+    expect(card).to_contain_text("Rosa Diaz asks: refund limit $100.00 → $200.00 until Fri")
     expect(card).to_contain_text("“The outage week”")
     expect(card).to_contain_text("Assigned to you")
     expect(card).to_contain_text("1 request for more, 0 approved")
@@ -72,7 +72,7 @@ def test_agent_asks_supervisor_approves_meter_shows_it(
     expect(boss.locator("article.queue-raise")).to_have_count(0)
 
     page.goto(live_url(f"/cases/{case.pk}/"))
-    expect(page.get_by_test_id("meter-temporary")).to_contain_text("Temporary: 200.00 until Fri")
+    expect(page.get_by_test_id("meter-temporary")).to_contain_text("Temporary: $200.00 until Fri")
     expect(page.get_by_test_id("meter-per-remedy")).to_contain_text("of $200.00 left")
     page.goto(live_url("/me/limit-requests/"))
     expect(page.get_by_test_id(f"limit-request-{request.pk}")).to_contain_text("in force")
