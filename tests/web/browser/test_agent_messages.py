@@ -89,8 +89,8 @@ def test_sent_on_the_timeline_then_a_lowered_one_is_a_draft_the_agent_edits_and_
         re.compile("^(Applied|Approved by)"), timeout=10_000
     )
     draft = page.get_by_test_id("message-draft")
-    expect(draft).to_contain_text("The refund was lowered to 40.00: edit and send.")
-    expect(timeline).to_contain_text("Draft — The refund was lowered to 40.00", timeout=10_000)
+    expect(draft).to_contain_text("The refund was lowered to $40.00: edit and send.")
+    expect(timeline).to_contain_text("Draft — The refund was lowered to $40.00", timeout=10_000)
     body = draft.get_by_role("textbox", name="Message to ana@example.com")
     expect(body).to_have_value(
         "A correction to the message below: the refund we can give you is 40.00 USD, "
