@@ -38,3 +38,5 @@ DISCRETION_MESSAGE_GRACE_SECONDS = float(os.environ.get("DISCRETION_MESSAGE_GRAC
 # A link to the case's ticket in the help desk, from the case's external_ref, e.g.
 # https://acme.zendesk.com/agent/tickets/{ref}; empty: no link.
 DISCRETION_HELPDESK_TICKET_URL = os.environ.get("DISCRETION_HELPDESK_TICKET_URL", "")
+# Where people open the app: e-mails make their links absolute with it (no trailing /).
+DISCRETION_BASE_URL = os.environ.get("DISCRETION_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

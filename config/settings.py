@@ -236,6 +236,7 @@ CELERY_TASK_PUBLISH_RETRY = False
 # --- Customer messages (the outbox, discretion/messages): config/messaging.py ---------
 from config.messaging import (  # noqa: E402, F401
     CUSTOMER_FROM_EMAIL,
+    DISCRETION_BASE_URL,
     DISCRETION_HELPDESK_TICKET_URL,
     DISCRETION_MESSAGE_GRACE_SECONDS,
     DISCRETION_MESSAGE_LEASE_SECONDS,

@@ -30,6 +30,7 @@ from django.conf import settings
 
 from policies.context import LEAVES, NAMESPACES, ROOTS, empty_context
 from policies.cost import CostError, expression_cost
+from policies.wording import parse_error_sentence
 
 MAX_EXPRESSION_LENGTH = 4000
 
@@ -76,6 +77,11 @@ class _Token:
     kind: str
     text: str
     offset: int
+
+
+def expression_tokens(source: str) -> list[_Token]:
+    """The tokens of ``source`` (strings, numbers, identifiers, operators; no spaces)."""
+    return _tokens(source)
 
 
 def _tokens(source: str) -> list[_Token]:
@@ -192,12 +198,20 @@ def _parse_error(source: str, exc: Exception) -> ExpressionError:
         return ExpressionError(f"The expression does not parse: {text}")
     detail = text[start:]
     first = _PARSE_POSITION.search(detail)
-    detail = _PARSE_POSITION.sub(lambda m: f"Line {m.group(1)}, column {m.group(2)}: ", detail)
-    return ExpressionError(
-        detail.strip(),
-        line=int(first.group(1)) if first else None,
-        column=int(first.group(2)) if first else None,
-    )
+    if first is None:
+        return ExpressionError(f"The expression does not parse: {detail.strip()}")
+    # The first error only, in a sentence (policies.wording), with the place shown.
+    line, column = int(first.group(1)), int(first.group(2))
+    message = detail[first.end() :].split("\n", 1)[0]
+    message = message.removeprefix("Syntax error: ")
+    offset = _offset(source, line, column)
+    return _located(source, offset, parse_error_sentence(message))
+
+
+def _offset(source: str, line: int, column: int) -> int:
+    lines = source.split("\n")
+    before = sum(len(text) + 1 for text in lines[: line - 1])
+    return min(before + column - 1, len(source))
 
 
 def _nesting_check(source: str) -> None:

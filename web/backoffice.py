@@ -33,9 +33,11 @@ def escalation_link(request: HttpRequest, pk: int) -> HttpResponse:
 
 urlpatterns = [
     path("", include("web.supervisor.queue")),
+    path("", include("web.supervisor.decide_here")),
     path("", include("web.supervisor.raises")),
     path("", include("web.supervisor.reviews")),
     path("", include("web.dashboard.views")),
+    path("", include("web.dashboard.tables")),
     path("", include("web.admin.urls")),
     path("escalations/<int:pk>/", escalation_link, name="escalation-link"),
 ]

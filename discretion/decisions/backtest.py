@@ -36,7 +36,7 @@ from policies.expressions import ExpressionError, check_expression
 from policies.models import PolicyRule
 
 DRAFT_ID = 0  # a draft has no id yet; real ids start at 1
-MAX_EXAMPLES = 10
+MAX_EXAMPLES = 25
 CHUNK = 2000
 
 
@@ -263,6 +263,9 @@ def backtest_run(*, draft: RuleDraft, days: int = 30, now: datetime | None = Non
             )
 
     users = get_user_model().objects.in_bulk(list(agents))
+    for example in examples:
+        user = users.get(example["agent"])
+        example["agent_name"] = user.label if user is not None else str(example["agent"])
     agent_rows = sorted(
         (
             {

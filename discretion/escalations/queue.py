@@ -8,7 +8,7 @@ or 200 pending escalations), because the queue page refreshes it every few secon
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -24,10 +24,12 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from cases.models import Resolution
+from cases.models import CaseEvent, Resolution
 from discretion.dashboard.selectors import WINDOW_DAYS, ZERO
 from discretion.escalations.rules import approval_refusal, decider_refusal
 from discretion.models import Escalation, User
@@ -58,6 +60,8 @@ class QueueItem:
     # and the applied part when this is the rest of a split.
     repeat_of: int | None = None
     split_of: int | None = None
+    # The case's story: its last few timeline events, oldest first.
+    story: list[CaseEvent] = field(default_factory=list)
 
     @property
     def resolution(self) -> Resolution:
@@ -74,9 +78,10 @@ class QueueItem:
 def queue_list(*, user: User, now: datetime | None = None) -> list[QueueItem]:
     """Pending escalations, the caller's own first, then by time left (most urgent first).
 
-    Four queries for any number of rows: the escalations with their case, customer,
+    Five queries for any number of rows: the escalations with their case, customer,
     agent and remedy; the customers' applied remedies (30 days); the agents' requests
-    and escalation outcomes (30 days); the caller's own approval limits.
+    and escalation outcomes (30 days); the caller's own approval limits; the cases'
+    last timeline events.
     """
     now = now or timezone.now()
     since = now - timedelta(days=WINDOW_DAYS)
@@ -129,6 +134,7 @@ def queue_list(*, user: User, now: datetime | None = None) -> list[QueueItem]:
         )
     }
     my_limits = effective_limits_for(user)
+    stories = _stories({e.resolution.case_id for e in escalations})
 
     items = []
     for escalation in escalations:
@@ -146,6 +152,7 @@ def queue_list(*, user: User, now: datetime | None = None) -> list[QueueItem]:
             failed_checks=failed,
             rules=rules,
             summary=str(decision.get("summary", "")),
+            story=stories.get(resolution.case_id, []),
         )
         repeat = decision.get("repeat_of")
         if isinstance(repeat, dict) and isinstance(repeat.get("resolution"), int):
@@ -176,3 +183,26 @@ def queue_list(*, user: User, now: datetime | None = None) -> list[QueueItem]:
         item.can_approve = refusal is None
         items.append(item)
     return items
+
+
+STORY_EVENTS = 3
+
+
+def _stories(case_ids: set[int]) -> dict[int, list[CaseEvent]]:
+    """The last ``STORY_EVENTS`` timeline events of each case, oldest first (one query:
+    a row number per case, newest first, filtered in the database)."""
+    events = (
+        CaseEvent.objects.filter(case_id__in=case_ids)
+        .select_related("actor")
+        .annotate(
+            newest=Window(
+                RowNumber(), partition_by=[F("case_id")], order_by=[F("at").desc(), F("id").desc()]
+            )
+        )
+        .filter(newest__lte=STORY_EVENTS)
+        .order_by("case_id", "at", "id")
+    )
+    out: dict[int, list[CaseEvent]] = {}
+    for event in events:
+        out.setdefault(event.case_id, []).append(event)
+    return out

@@ -22,6 +22,7 @@ from cases.models import Case, RemedyType, Resolution
 from cases.services import case_event_add
 from common.db import insert, relate, select_one
 from common.roles import admin_q
+from common.times import local_time_phrase
 from discretion.escalations.oncall import oncall_supervisors_at
 from discretion.escalations.services import logger
 from discretion.escalations.wording import _label, _remedy_phrase
@@ -232,9 +233,10 @@ def _apply(escalation: Escalation, move: Move, *, now: datetime) -> bool:
             title=f"Approval needed: {what} on case #{case.pk}",
             body=(
                 f"{_label(resolution.agent)} asks for a {what} on case #{case.pk} "
-                f"({case.subject}). Reason: {resolution.reason}\n"
-                f"You are on call at level {escalation.level}; please decide by "
-                f"{due.isoformat() if due else 'soon'}."
+                f"({case.subject}). Their reason: “{resolution.reason}”\n"
+                f"You are on call at level {escalation.level}: please decide "
+                + (f"by {local_time_phrase(due)}" if due else "soon")
+                + ", or it moves to the next level."
             ),
             link=link,
             escalation=escalation,

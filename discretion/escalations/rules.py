@@ -13,7 +13,7 @@ from typing import Any
 
 from cases.models import Resolution
 from common.errors import Forbidden
-from common.money import money
+from common.money import money_display
 from common.roles import is_supervising
 from discretion.models import Escalation, User
 from discretion.trust.selectors import EffectiveLimit, effective_limit_get
@@ -87,10 +87,14 @@ def approval_refusal(
         return Refusal(
             code="approval_max",
             detail=(
-                f"{money(amount)} is above your approval_max for {remedy.code} "
-                f"({money(approval_max)}), so you may not decide this escalation."
+                f"{money_display(amount)} is above what you may approve for a "
+                f"{remedy.name.lower()} ({money_display(approval_max)}), so you may not "
+                "decide this escalation."
             ),
-            hint=f"Above your approval limit of {money(approval_max)}: you can lower it to that.",
+            hint=(
+                f"Above your approval limit of {money_display(approval_max)}: "
+                "you can lower it to that."
+            ),
         )
     return None
 

@@ -41,6 +41,17 @@ def escalation_get(*, user: User, escalation_id: int) -> Escalation | None:
     return escalation_list(user=user).filter(pk=escalation_id).first()
 
 
+def escalation_pending_for_case(*, user: User, case_id: int) -> Escalation | None:
+    """The case's oldest pending escalation, as ``escalation_list`` shows it to ``user``
+    (the case page's "decide here" panel; one query)."""
+    return (
+        escalation_list(user=user, status=Escalation.Status.PENDING)
+        .filter(resolution__case_id=case_id)
+        .order_by("created_at", "id")
+        .first()
+    )
+
+
 def escalation_exists(*, escalation_id: int) -> bool:
     """Whether there is such an escalation at all, whoever may see it."""
     return Escalation.objects.filter(pk=escalation_id).exists()

@@ -22,8 +22,9 @@ from cases.models import Case, Resolution
 from cases.services import case_event_add
 from common.db import Batch, insert
 from common.errors import Conflict, Invalid, NotFound
-from common.money import money
+from common.money import money, money_display
 from common.tasks import task_send
+from common.times import local_time_phrase
 from discretion.escalations.oncall import escalation_policy_get
 from discretion.escalations.rules import _decider_limit_check, _decider_role_check
 from discretion.escalations.wording import _label, _remedy_phrase
@@ -132,9 +133,9 @@ def escalation_decide(
     _decider_role_check(acting_user=acting_user, resolution=resolution)
     if escalation.status != Escalation.Status.PENDING:
         decided_by = escalation.decided_by
+        when = f" on {local_time_phrase(escalation.decided_at)}" if escalation.decided_at else ""
         raise Conflict(
-            f"This escalation was already {escalation.status} by {_label(decided_by)}"
-            f"{' at ' + escalation.decided_at.isoformat() if escalation.decided_at else ''}.",
+            f"This escalation was already {escalation.status} by {_label(decided_by)}{when}.",
             code="already_decided",
         )
     requested = resolution.amount
@@ -142,7 +143,11 @@ def escalation_decide(
         raise Invalid(
             "The amount may lower the remedy, not raise it.",
             code="amount_raised",
-            fields={"amount": [f"May lower the remedy, not raise it: at most {money(requested)}."]},
+            fields={
+                "amount": [
+                    f"May lower the remedy, not raise it: at most {money_display(requested)}."
+                ]
+            },
         )
     granted = amount if (approve and amount is not None) else requested
     _decider_limit_check(acting_user=acting_user, resolution=resolution, amount=granted)
@@ -183,7 +188,7 @@ def escalation_decide(
     )
     summary = f"{_label(acting_user)} {verb} {_label(resolution.agent)}'s {what}"
     if lowered:
-        summary += f" (lowered from {money(resolution.requested_amount)})"
+        summary += f" (lowered from {money_display(resolution.requested_amount)})"
     summary += f"{': ' + note if note else ''}."
     case_event_add(
         case=case,
@@ -228,7 +233,7 @@ def escalation_decide(
         title=f"Your {what} on case #{case.pk} was {verb}",
         body=(
             f"{_label(acting_user)} {verb} your request"
-            f"{' (lowered from ' + money(resolution.requested_amount) + ')' if lowered else ''}."
+            f"{_lowered_from(resolution) if lowered else ''}."
             f"{' Note: ' + note if note else ''}"
         ),
         link=f"/cases/{case.pk}/",
@@ -236,3 +241,7 @@ def escalation_decide(
         dedupe_key=f"esc{escalation.pk}:decided",
     )
     return escalation
+
+
+def _lowered_from(resolution: Resolution) -> str:
+    return f" (lowered from {money_display(resolution.requested_amount)})"

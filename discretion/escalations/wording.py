@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from cases.models import Resolution
-from common.money import money
+from common.money import money_display
 from discretion.models import User
 
 
@@ -23,4 +23,4 @@ def _remedy_phrase(resolution: Resolution, amount: Decimal | None = None) -> str
     if not remedy.monetary:
         return remedy.name.lower()
     value = resolution.amount if amount is None else amount
-    return f"{remedy.name.lower()} of {money(value)}"
+    return f"{remedy.name.lower()} of {money_display(value)}"

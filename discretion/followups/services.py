@@ -18,6 +18,7 @@ from django.utils import timezone
 from cases.models import Case
 from common.errors import Conflict, Forbidden, Invalid
 from common.roles import is_supervising
+from common.times import local_time_phrase
 from discretion.followups.models import FOLLOW_UP_NOTE_MAX_LENGTH, FollowUp
 from discretion.followups.selectors import follow_up_due_ids
 from discretion.models import User
@@ -136,7 +137,11 @@ def follow_up_notify(*, follow_up_id: int, now: datetime | None = None) -> bool:
             recipient=follow_up.assigned_to,
             kind="follow_up_due",
             title=f"Follow-up due: case #{case.pk} {case.subject}"[:200],
-            body=follow_up.note or f"You planned to get back to {case.customer.name} by now.",
+            body=(
+                f"You planned to get back to {case.customer.name} by "
+                f"{local_time_phrase(follow_up.due_at)}."
+                + (f" Your note: “{follow_up.note}”" if follow_up.note else "")
+            ),
             link=f"/cases/{case.pk}/",
             dedupe_key=f"follow_up:{follow_up.pk}:due",
         )

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 
 from cases.models import SUBJECT_MAX_LENGTH, Case, Resolution
-from common.money import money
+from common.money import money, money_display
 
 NO_EMAIL = "The customer has no e-mail address: add one to the customer, then send."
 
@@ -51,7 +51,7 @@ def draft_reason(*, resolution: Resolution, outcome: str) -> str:
     """Why the message is a draft again, for the agent (the case page's timeline)."""
     remedy = _remedy(resolution)
     if outcome == "lowered":
-        return f"The {remedy} was lowered to {money(resolution.amount)}: edit and send."
+        return f"The {remedy} was lowered to {money_display(resolution.amount)}: edit and send."
     if outcome == "denied":
         return f"The {remedy} was denied: edit and send."
     return f"The {remedy} was not allowed by a policy rule: edit and send."

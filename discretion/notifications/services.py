@@ -113,7 +113,7 @@ def notification_deliver(*, notification_id: int) -> bool:
             return False  # nothing to send; emailed_at marks it handled
         body = notification.body
         if notification.link:
-            body = f"{body}\n\n{notification.link}".strip()
+            body = f"{body}\n\nOpen it in Discretion: {absolute_url(notification.link)}".strip()
         send_mail(
             subject=f"[Discretion] {notification.title}",
             message=body or notification.title,
@@ -150,3 +150,11 @@ def notification_mark_all_read(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+def absolute_url(link: str) -> str:
+    """A link for an e-mail: a path (``/cases/3/``) under ``DISCRETION_BASE_URL``; a full
+    URL stays as it is."""
+    if link.startswith("/"):
+        return f"{settings.DISCRETION_BASE_URL}{link}"
+    return link

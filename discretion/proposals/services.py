@@ -18,7 +18,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from cases.models import RemedyType
 from common.errors import Conflict, Invalid, NotFound
-from common.money import ZERO, money
+from common.money import ZERO, money, money_display
 from discretion.models import LimitProposal, TrustLimit, User
 from discretion.proposals.rules import proposed_limit
 from discretion.proposals.selectors import agents_by_id, proposal_evidence_list
@@ -158,8 +158,9 @@ def limit_proposal_accept(*, acting_user: User, proposal_id: int, note: str = ""
     current = limit.per_remedy_max if limit is not None else ZERO
     if proposal.proposed <= current:
         raise Conflict(
-            f"The limit is {money(current)} now, not below the proposed "
-            f"{money(proposal.proposed)}: accepting would not raise it. Reject this proposal.",
+            f"The limit is {money_display(current)} now, not below the proposed "
+            f"{money_display(proposal.proposed)}: accepting would not raise it. "
+            "Reject this proposal.",
             code="limit_changed",
         )
     reason = f"Limit proposal #{proposal.pk} accepted" + (f": {note}" if note else "")

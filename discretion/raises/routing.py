@@ -16,6 +16,7 @@ from django.db import OperationalError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from common.times import local_time_phrase
 from discretion.escalations.routing import Move, _admins, move_plan
 from discretion.escalations.wording import _label
 from discretion.models import LimitRequest, OnCallShift
@@ -47,9 +48,9 @@ def _apply(request: LimitRequest, move: Move) -> bool:
             kind="limit_request_assigned",
             title=f"Approval needed: {what} until {until}",
             body=(
-                f"{what} until {until}. Reason: {request.reason}\n"
-                f"You are on call at level {request.level}; please decide by "
-                f"{due.isoformat() if due else 'soon'}."
+                f"{what} until {until}. Their reason: “{request.reason}”\n"
+                f"You are on call at level {request.level}: please decide "
+                + (f"by {local_time_phrase(due)}." if due else "soon.")
             ),
             link=QUEUE_LINK,
             dedupe_key=f"lr{request.pk}:v{new_version}:assigned",

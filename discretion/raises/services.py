@@ -23,9 +23,10 @@ from audit.services import audit_record
 from cases.models import RemedyType
 from common.db import insert
 from common.errors import Conflict, Forbidden, Invalid, NotFound
-from common.money import money
+from common.money import money, money_display
 from common.roles import is_supervising
 from common.tasks import task_send
+from common.times import local_time_phrase
 from discretion.escalations.oncall import escalation_policy_get
 from discretion.escalations.wording import _label
 from discretion.models import LimitRequest, User
@@ -38,6 +39,13 @@ from discretion.trust.selectors import effective_limit_get
 MAX_DURATION = timedelta(days=30)
 MY_REQUESTS_LINK = "/me/limit-requests/"
 QUEUE_LINK = "/queue/"
+
+# The caps in an agent's words (never the field names).
+_CAP_WORDS = {
+    "per_remedy_max": "limit per remedy",
+    "daily_max": "daily limit",
+    "monthly_max": "monthly limit",
+}
 
 
 def _snapshot(request: LimitRequest) -> dict[str, Any]:
@@ -84,12 +92,15 @@ def _validate(
                 asked, now_cap = caps.get(field), current[field]
                 if asked is None:
                     continue
+                words = _CAP_WORDS.get(field, field)
                 if now_cap is None:
-                    errors[field] = [f"Your {field} is not capped: there is nothing to raise."]
+                    errors[field] = [f"Your {words} is not capped: there is nothing to raise."]
                 elif asked <= now_cap:
-                    errors[field] = [f"Must be above your current {field} of {money(now_cap)}."]
+                    errors[field] = [
+                        f"Must be above your current {words} of {money_display(now_cap)}."
+                    ]
     if all(caps.get(field) is None for field in CAP_FIELDS):
-        message = "Ask for at least one of per_remedy_max, daily_max, monthly_max."
+        message = "Ask for at least one: a higher limit per remedy, per day or per month."
         for field in CAP_FIELDS:
             errors[field] = [message]
     if not reason.strip():
@@ -177,12 +188,12 @@ def _open_check(*, request: LimitRequest, now: datetime) -> None:
         request.status == LimitRequest.Status.PENDING and request.lapsed(now)
     ):
         raise Conflict(
-            f"This request expired at {request.expires_at.isoformat()} before anyone "
+            f"This request expired on {local_time_phrase(request.expires_at)} before anyone "
             "decided it: nothing was changed.",
             code="expired",
         )
     if request.status != LimitRequest.Status.PENDING:
-        when = f" at {request.decided_at.isoformat()}" if request.decided_at else ""
+        when = f" on {local_time_phrase(request.decided_at)}" if request.decided_at else ""
         raise Conflict(
             f"This request was already {request.status} by {_label(request.decided_by)}{when}.",
             code="already_decided",

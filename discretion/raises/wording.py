@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from common.money import money
+from common.money import money_display
 from discretion.models import LimitRequest
 
 DIMENSION_LABELS = {
@@ -25,11 +25,13 @@ def until_phrase(at: datetime) -> str:
 
 
 def _change(was: Decimal | None, to: Decimal) -> str:
-    return f"{money(was)} → {money(to)}" if was is not None else f"to {money(to)}"
+    if was is None:
+        return f"to {money_display(to)}"
+    return f"{money_display(was)} → {money_display(to)}"
 
 
 def raise_phrase(request: LimitRequest) -> str:
-    """ "refund limit 100.00 → 200.00, daily cap 400.00 → 600.00"."""
+    """ "refund limit $100.00 → $200.00, daily cap $400.00 → $600.00"."""
     remedy = request.remedy_type.name.lower()
     parts = []
     for field, label in DIMENSION_LABELS.items():

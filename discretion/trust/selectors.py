@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from cases.models import RemedyType, Resolution
 from cases.selectors import remedy_type_list
-from common.money import ZERO, money
+from common.money import ZERO, money, money_display
 from common.roles import supervising_q
 from discretion import engine
 from discretion.models import BudgetWindow, TrustLimit, TrustTier, User
@@ -268,7 +268,7 @@ def _temporary_note(limit: EffectiveLimit | None) -> str:
     if limit is None or limit.expires_at is None:
         return ""
     caps = ", ".join(
-        f"{money(getattr(limit, name))}{words}"
+        f"{money_display(getattr(limit, name))}{words}"
         for name, words in _RAISED_WORDS
         if name in limit.raised
     )

@@ -27,6 +27,9 @@ def test_notify_due_notifies_each_due_follow_up_once(agent):
     assert follow_up_notify(follow_up_id=due.pk, now=now) is False
     (note,) = Notification.objects.filter(kind="follow_up_due")
     assert note.recipient == agent and note.dedupe_key == f"follow_up:{due.pk}:due"
+    # A sentence with the local time it was due, not "by now" or an ISO timestamp.
+    assert note.body.startswith("You planned to get back to ") and " by " in note.body
+    assert due.due_at.isoformat()[:10] not in note.body
     due.refresh_from_db()
     assert due.notified_at == now
 

@@ -103,9 +103,9 @@ def test_approved_lower_turns_it_back_into_a_draft_with_the_new_facts(agent, cas
     assert message.status == "draft" and not message.held
     first, _, rest = message.body.partition("\n\n")
     assert "40.00 USD" in first and "150.00 USD" in first and rest == PROMISE
-    assert message.draft_reason == "The refund was lowered to 40.00: edit and send."
+    assert message.draft_reason == "The refund was lowered to $40.00: edit and send."
     told = Notification.objects.get(recipient=agent, kind="message_draft")
-    assert f"case #{case.pk}" in told.title and "lowered to 40.00" in told.body
+    assert f"case #{case.pk}" in told.title and "lowered to $40.00" in told.body
     assert message_deliver(message_id=message.pk) is False and mail.outbox == []
 
 

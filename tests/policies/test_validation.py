@@ -34,7 +34,9 @@ def test_good_expressions_compile_with_their_variables(expression, variables):
 
 BAD = [
     # (expression, words the message must contain, line, column)
-    ("amount >", ["Line 1, column 9", "Syntax error", "| amount >", "........^"], 1, 9),
+    ("amount >", ["Line 1, column 9", "stops too early", "| amount >", "........^"], 1, 9),
+    ("amount > 1 and remedy == 'x'", ["column 12", "write && instead"], 1, 12),
+    ("(amount > 1", ["a “)” is missing"], 1, 12),
     ("amount > 100 && remedy = 'x'", ["Line 1, column 24"], 1, 24),
     ("amount > 100 &&\n  remedy ==", ["Line 2, column 12", "|   remedy =="], 2, 12),
     ("foo > 1", ["Line 1, column 1", "unknown variable foo", "| foo > 1", "| ^"], 1, 1),

@@ -149,7 +149,7 @@ def test_approve_is_audited_and_notifies_the_requester(api, agent, supervisor, l
     assert (event.object_type, event.object_id) == ("limit_request", str(created["id"]))
     assert event.before["status"] == "pending" and event.after["status"] == "approved"
     note = Notification.objects.get(recipient=agent, kind="limit_request_approved")
-    assert "refund limit 100.00 → 200.00" in note.title
+    assert "refund limit $100.00 → $200.00" in note.title
 
 
 def test_deny_needs_a_note(api, agent, supervisor, limits):

@@ -161,7 +161,7 @@ def test_the_meter_shows_the_temporary_limit(agent, supervisor, limits, case):
     assert meter.temporary_until == request.expires_at
     local = timezone.localtime(request.expires_at)
     assert (
-        meter.temporary_note == f"Temporary: 200.00 until {local:%a} {local.day} {local:%b, %H:%M}"
+        meter.temporary_note == f"Temporary: $200.00 until {local:%a} {local.day} {local:%b, %H:%M}"
     )
 
 

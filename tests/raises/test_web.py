@@ -43,7 +43,7 @@ def test_agent_asks_from_the_case_page(agent, limits, case):
     local = timezone.localtime(request.expires_at)
     assert (local.weekday(), local.hour, local.minute) == (4, 17, 0)
     assert (
-        "Asked for more: refund limit 100.00 → 200.00"
+        "Asked for more: refund limit $100.00 → $200.00"
         in client.get(f"/cases/{case.pk}/").content.decode()
     )
     mine = client.get("/me/limit-requests/").content.decode()
@@ -57,7 +57,7 @@ def test_refusals_are_shown_next_to_the_form(agent, limits):
         {"remedy_type": "refund", "per_remedy_max": "50.00", "until": "today", "reason": "x"},
     )
     assert response.status_code == 400
-    assert "Must be above your current per_remedy_max of 100.00." in response.content.decode()
+    assert "Must be above your current limit per remedy of $100.00." in response.content.decode()
     response = client.post(
         "/me/limit-requests/", {"remedy_type": "refund", "until": "date", "reason": ""}
     )
@@ -95,7 +95,7 @@ def test_queue_card_and_approve(agent, supervisor, limits):
     html = client.get("/queue/").content.decode()
     until = timezone.localtime(request.expires_at)
     headline = (
-        f"{agent.label} asks: refund limit 100.00 → 200.00 until "
+        f"{agent.label} asks: refund limit $100.00 → $200.00 until "
         f"{until:%a} {until.day} {until:%b}, {until:%H:%M}"
     )
     assert headline in html

@@ -58,7 +58,7 @@ def test_the_routing_task_assigns_it_on_commit(worker_factory):
     )
     assert note.kind == "limit_request_assigned"
     assert note.link == "/queue/"
-    assert "asks: refund limit 100.00 → 200.00" in note.title
+    assert "asks: refund limit $100.00 → $200.00" in note.title
 
 
 def test_the_sweeper_routes_moves_up_and_beat_flips_lapsed_ones_to_expired(celery_worker):

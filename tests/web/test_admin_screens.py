@@ -70,7 +70,7 @@ def test_matrix_cell_create_update_delete_with_reason_and_audit(admin_client, ad
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("per_remedy_max", "", "This field is required."),
+        ("per_remedy_max", "", "every limit needs a cap per remedy"),
         ("per_remedy_max", "-1", "Caps cannot be negative."),
         ("per_remedy_max", "1.234", "At most two decimals"),
         ("daily_max", "abc", "Enter an amount like 25.00."),
@@ -88,15 +88,15 @@ def test_matrix_cell_bad_input_is_explained_and_changes_nothing(
 
 def test_limits_page_query_count_is_constant(admin_client, django_assert_num_queries):
     admin_client.get("/admin-ui/limits/")
-    # session, user, tiers, remedy types, limits, people (for the override form)
-    with django_assert_num_queries(6):
+    # session, user, tiers, remedy types, limits (the override form has its own page)
+    with django_assert_num_queries(5):
         admin_client.get("/admin-ui/limits/")
     for code in ("refund", "store_credit", "fee_waiver"):
         factories.TrustLimitFactory(tier=factories.tier("new"), remedy_type=factories.remedy(code))
         factories.TrustLimitFactory(
             agent=factories.UserFactory(), remedy_type=factories.remedy(code)
         )
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         html = admin_client.get("/admin-ui/limits/").content.decode()
     assert html.count("admin-ui/limits/overrides/") >= 3
 
@@ -145,20 +145,39 @@ def test_overrides_add_edit_delete(admin_client):
     agent = factories.UserFactory(role="agent", username="rosa")
     response = admin_client.post(
         "/admin-ui/limits/overrides/",
-        {"agent": agent.pk, "remedy_type": "refund", "per_remedy_max": "75", "reason": "Trusted"},
+        {
+            "agent": agent.pk,
+            "remedy_type": "refund",
+            "per_remedy_max": "75",
+            "no_cap_per_case_max": "on",
+            "no_cap_daily_max": "on",
+            "no_cap_monthly_max": "on",
+            "reason": "Trusted",
+        },
     )
     assert response.status_code == 302
     limit = TrustLimit.objects.get(agent=agent, remedy_type__code="refund")
     # A duplicate is explained, not a 500.
     response = admin_client.post(
         "/admin-ui/limits/overrides/",
-        {"agent": agent.pk, "remedy_type": "refund", "per_remedy_max": "80", "reason": "Again"},
+        {
+            "agent": agent.pk,
+            "remedy_type": "refund",
+            "per_remedy_max": "80",
+            **{f"no_cap_{n}": "on" for n in ("per_case_max", "daily_max", "monthly_max")},
+            "reason": "Again",
+        },
     )
     assert response.status_code == 400
     assert "There is already a limit" in response.content.decode()
     admin_client.post(
         f"/admin-ui/limits/overrides/{limit.pk}/",
-        {"per_remedy_max": "90", "approval_max": "10", "reason": "More"},
+        {
+            "per_remedy_max": "90",
+            "approval_max": "10",
+            **{f"no_cap_{n}": "on" for n in ("per_case_max", "daily_max", "monthly_max")},
+            "reason": "More",
+        },
     )
     limit.refresh_from_db()
     assert (limit.per_remedy_max, limit.approval_max) == (Decimal("90.00"), Decimal("10.00"))

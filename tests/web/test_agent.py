@@ -162,7 +162,7 @@ def test_case_page_renders_with_panel_meter_and_timeline(client_for, agent, case
     assert response.status_code == 200
     html = response.content.decode()
     assert 'id="resolve-form"' in html and 'name="idempotency_key"' in html
-    assert "100.00</strong> of 100.00 left today" in html
+    assert "$100.00</strong> of $100.00 left today" in html
     assert client_for(agent).get("/cases/999999/").status_code == 404
 
 
@@ -177,7 +177,7 @@ def test_preview_names_the_failing_check_and_the_on_call_supervisor(
     assert "Applies now" in ok and "80.00 after this" in ok
     over = client.post(url, {"remedy_type": "refund", "amount": "70"}).content.decode()
     assert "Goes to Pam Beesly, on call" in over
-    assert "Per remedy</strong> limit of 50.00" in over
+    assert "Per remedy</strong> limit of $50.00" in over
     bad = client.post(url, {"remedy_type": "refund", "amount": "ten"}).content.decode()
     assert "Amount" in bad and "Check the form" in bad
     unknown = client.post(url, {"remedy_type": "bitcoin", "amount": "1"}).content.decode()

@@ -169,12 +169,13 @@ def test_queue_query_count_is_constant(django_assert_num_queries):
     client = login(boss)
     client.get("/queue/items/")  # warm the session
     # session, user, escalations, customers' history, agents' record, my limits, pending
-    # limit requests (discretion.raises: their cards share the list; none here)
-    with django_assert_num_queries(7):
+    # limit requests (discretion.raises: their cards share the list; none here), the
+    # cases' last timeline events
+    with django_assert_num_queries(8):
         one = client.get("/queue/items/")
     for _ in range(19):
         escalate(factories.UserFactory(role="agent"), "30.00")
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         twenty = client.get("/queue/items/")
     assert one.content.decode().count('class="card queue-item') == 1
     assert twenty.content.decode().count('class="card queue-item') == 20
@@ -201,7 +202,7 @@ def test_approve_as_asked():
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Approved Omar Haddad&#x27;s refund of 150.00." in html
+    assert "Approved Omar Haddad&#x27;s refund of $150.00." in html
     assert 'hx-swap-oob="outerHTML"' in html  # the list is refreshed out of band
     resolution = Resolution.objects.get(pk=escalation.resolution_id)
     assert resolution.status == "applied" and resolution.amount == Decimal("150.00")
@@ -215,7 +216,7 @@ def test_lower_and_approve():
         {"amount": "80.00", "note": "Half now.", "action": "lower"},
         HTTP_HX_REQUEST="true",
     )
-    assert "(lowered from 150.00)" in response.content.decode()
+    assert "(lowered from $150.00)" in response.content.decode()
     resolution = Resolution.objects.get(pk=escalation.resolution_id)
     assert resolution.amount == Decimal("80.00") and resolution.status == "applied"
 
@@ -227,7 +228,7 @@ def test_raising_the_amount_is_refused_with_the_service_message():
         f"/queue/{escalation.pk}/approve/", {"amount": "200.00", "action": "lower"}
     )
     assert response.status_code == 400
-    assert "May lower the remedy, not raise it: at most 150.00." in response.content.decode()
+    assert "May lower the remedy, not raise it: at most $150.00." in response.content.decode()
     assert Escalation.objects.get(pk=escalation.pk).status == "pending"
 
 
@@ -257,7 +258,7 @@ def test_four_eyes_and_approval_max_errors_are_shown_plainly():
     other = escalate(agent_with_refund_cap())
     response = login(boss).post(f"/queue/{other.pk}/approve/", {})
     assert response.status_code == 403
-    assert "above your approval_max for refund (100.00)" in response.content.decode()
+    assert "above what you may approve for a refund ($100.00)" in response.content.decode()
     assert Escalation.objects.filter(status="pending").count() == 2
 
 

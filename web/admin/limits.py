@@ -15,20 +15,19 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.models import RemedyType
 from cases.selectors import remedy_type_get, remedy_type_list
 from common.errors import DomainError
 from discretion.models import TrustLimit, TrustTier
 from discretion.proposals.selectors import limit_proposal_open_count
+from discretion.trust.caps import cap_warnings
 from discretion.trust.selectors import (
-    override_get,
     tier_limit_get,
     trust_limit_list,
     trust_tier_get,
     trust_tier_list,
-    user_list,
 )
 from discretion.trust.services import (
     trust_limit_create,
@@ -42,7 +41,6 @@ from web.common import (
     acting_user,
     admin_required,
     error_lines,
-    form_errors_add,
     found,
 )
 
@@ -66,6 +64,7 @@ def _money_field(label: str, *, required: bool = False) -> MoneyFormField:
             "max_decimal_places": "At most two decimals (cents).",
             "min_value": "Caps cannot be negative.",
             "invalid": "Enter an amount like 25.00.",
+            "required": "Type an amount: every limit needs a cap per remedy.",
         },
     )
 
@@ -137,7 +136,7 @@ def _override_order(limit: TrustLimit) -> tuple[str, int, str]:
 @admin_required
 @require_GET
 def limits_page(request: HttpRequest) -> HttpResponse:
-    """Tiers x remedy types, and the per-agent overrides below. Five queries in all."""
+    """Tiers x remedy types, and the per-agent overrides below. Four queries in all."""
     tiers = list(trust_tier_list())
     remedies = list(remedy_type_list(enabled=True))
     limits = list(trust_limit_list())
@@ -150,7 +149,6 @@ def limits_page(request: HttpRequest) -> HttpResponse:
         for tier in tiers
     ]
     overrides = sorted((lim for lim in limits if lim.agent_id), key=_override_order)
-    people = user_list(active=True)
     return render(
         request,
         "admin_ui/limits.html",
@@ -158,7 +156,6 @@ def limits_page(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "remedies": remedies,
             "overrides": overrides,
-            "people": people,
             "form": LimitForm(),
             "tier_form": TierCreateForm(),
             "cap_labels": CAP_LABELS,
@@ -223,7 +220,8 @@ def limit_cell(request: HtmxHttpRequest, tier_code: str, remedy_code: str) -> Ht
     except DomainError as exc:
         context["errors"] = error_lines(exc)
         return render(request, "admin_ui/_limit_cell_form.html", context, status=_bad(request))
-    context.update({"limit": limit, "saved": "Saved."})
+    # Caps that contradict each other are saved (the lower one applies) but said.
+    context.update({"limit": limit, "saved": "Saved.", "warnings": cap_warnings(form.caps())})
     return _cell_done(request, context)
 
 
@@ -236,86 +234,9 @@ def _cell_done(request: HtmxHttpRequest, context: dict) -> HttpResponse:
     if request.htmx:
         return render(request, "admin_ui/_limit_cell.html", context)
     messages.success(request, context.get("saved", "Saved."))
+    for warning in context.get("warnings", []):
+        messages.warning(request, warning)
     return redirect("admin-limits")
-
-
-class OverrideForm(LimitForm):
-    agent = forms.ModelChoiceField(queryset=user_list(active=True), label="Agent")
-    remedy_type = forms.ModelChoiceField(
-        queryset=remedy_type_list(enabled=True), to_field_name="code", label="Remedy"
-    )
-
-    field_order = ["agent", "remedy_type", *CAP_FIELDS, "reason"]
-
-
-@admin_required
-@require_POST
-def override_create(request: HttpRequest) -> HttpResponse:
-    form = OverrideForm(request.POST)
-    if form.is_valid():
-        try:
-            trust_limit_create(
-                acting_user=acting_user(request),
-                agent=form.cleaned_data["agent"],
-                remedy_type=form.cleaned_data["remedy_type"],
-                reason=form.cleaned_data["reason"],
-                **form.caps(),
-            )
-        except DomainError as exc:
-            form_errors_add(form, exc)
-        else:
-            agent = form.cleaned_data["agent"]
-            messages.success(
-                request,
-                f"Override added for {agent.label} ({form.cleaned_data['remedy_type'].name}).",
-            )
-            return redirect("admin-limits")
-    return render(request, "admin_ui/override_form.html", {"form": form, "new": True}, status=400)
-
-
-@admin_required
-@require_http_methods(["GET", "POST"])
-def override_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    limit = found(override_get, "No such override.", limit_id=pk)
-    agent = limit.agent
-    assert agent is not None  # override_get returns per-agent rows only
-    if request.method == "GET":
-        form = LimitForm(initial=_initial(limit))
-        return render(request, "admin_ui/override_form.html", {"form": form, "limit": limit})
-    if request.POST.get("delete"):
-        delete = DeleteForm(request.POST)
-        if delete.is_valid():
-            trust_limit_delete(
-                acting_user=acting_user(request),
-                trust_limit=limit,
-                reason=delete.cleaned_data["reason"],
-            )
-            messages.success(request, f"Override removed: {agent.label} now follows their tier.")
-            return redirect("admin-limits")
-        form = LimitForm(initial=_initial(limit))
-        return render(
-            request,
-            "admin_ui/override_form.html",
-            {"form": form, "limit": limit, "delete_error": "Say why you remove this override."},
-            status=400,
-        )
-    form = LimitForm(request.POST)
-    if form.is_valid():
-        try:
-            trust_limit_update(
-                acting_user=acting_user(request),
-                trust_limit=limit,
-                changes=form.caps(),
-                reason=form.cleaned_data["reason"],
-            )
-        except DomainError as exc:
-            form_errors_add(form, exc)
-        else:
-            messages.success(request, f"Override saved for {agent.label}.")
-            return redirect("admin-limits")
-    return render(
-        request, "admin_ui/override_form.html", {"form": form, "limit": limit}, status=400
-    )
 
 
 urlpatterns = [
@@ -326,6 +247,4 @@ urlpatterns = [
         limit_cell,
         name="admin-limit-cell",
     ),
-    path("admin-ui/limits/overrides/", override_create, name="admin-override-create"),
-    path("admin-ui/limits/overrides/<int:pk>/", override_edit, name="admin-override-edit"),
 ]

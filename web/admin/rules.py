@@ -17,10 +17,12 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cases.selectors import remedy_type_list
 from common.errors import DomainError, NotFound
 from discretion.decisions.backtest import backtest_run, rule_draft_build
 from policies.expressions import MAX_EXPRESSION_LENGTH, ExpressionError
 from policies.models import RULE_NAME_MAX_LENGTH, Effect, PolicyRule
+from policies.remedy_codes import UnknownRemedyCode, unknown_remedy_codes
 from policies.selectors import expression_validation_get, policy_rule_get, policy_rule_list
 from policies.services import policy_rule_create, policy_rule_update
 from web.common import acting_user, admin_required, form_errors_add
@@ -34,7 +36,8 @@ class RuleForm(forms.Form):
         strip=False,
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
     )
-    effect = forms.ChoiceField(choices=Effect.choices)
+    # A new rule asks for approval unless the admin picks "deny": the milder effect.
+    effect = forms.ChoiceField(choices=Effect.choices, initial=Effect.REQUIRE_APPROVAL)
     message = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -56,6 +59,16 @@ class RuleForm(forms.Form):
         return expression
 
 
+def remedy_code_warnings(expression: str) -> list[UnknownRemedyCode]:
+    """Remedy codes the expression compares with that no remedy type has."""
+    return unknown_remedy_codes(expression, {r.code for r in remedy_type_list()})
+
+
+def _warn_codes(request: HttpRequest, expression: str) -> None:
+    for unknown in remedy_code_warnings(expression):
+        messages.warning(request, unknown.sentence)
+
+
 @admin_required
 @require_GET
 def rules_page(request: HttpRequest) -> HttpResponse:
@@ -67,7 +80,7 @@ def rules_page(request: HttpRequest) -> HttpResponse:
 def rule_new(request: HttpRequest) -> HttpResponse:
     form = RuleForm(
         request.POST or None,
-        initial={"priority": 100, "enabled": False},
+        initial={"priority": 100, "enabled": False, "effect": Effect.REQUIRE_APPROVAL},
         acting_user=acting_user(request),
     )
     if request.method == "POST":
@@ -79,6 +92,7 @@ def rule_new(request: HttpRequest) -> HttpResponse:
             else:
                 state = "enabled" if rule.enabled else "saved, not enabled yet"
                 messages.success(request, f"Rule “{rule.name}” {state}.")
+                _warn_codes(request, rule.expression)
                 return redirect("admin-rule-edit", pk=rule.pk)
         return render(request, "admin_ui/rule_form.html", {"form": form}, status=400)
     return render(request, "admin_ui/rule_form.html", {"form": form})
@@ -110,6 +124,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 form_errors_add(form, exc)
             else:
                 messages.success(request, f"Rule “{rule.name}” saved (version {rule.version}).")
+                _warn_codes(request, rule.expression)
                 return redirect("admin-rules")
         return render(request, "admin_ui/rule_form.html", {"form": form, "rule": rule}, status=400)
     return render(request, "admin_ui/rule_form.html", {"form": form, "rule": rule})
@@ -124,6 +139,7 @@ def rule_validate(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"expression": expression, "valid": validation.valid}
     if validation.valid:
         context.update(variables=list(validation.variables), sample=validation.result)
+        context["unknown_codes"] = remedy_code_warnings(expression)
     else:
         context.update(error=validation.error, line=validation.line, column=validation.column)
     return render(request, "admin_ui/_rule_validation.html", context)

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("web.admin.limits")),
+    path("", include("web.admin.overrides")),
     path("", include("web.admin.limits_whatif")),
     path("", include("web.admin.proposals")),
     path("", include("web.admin.tiers")),

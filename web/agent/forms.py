@@ -33,8 +33,20 @@ class ResolveForm(forms.Form):
 
     remedy_type = forms.CharField(required=False)
     amount = AmountField(required=False)
-    reason = forms.CharField(max_length=REASON_MAX_LENGTH)
-    customer_message = forms.CharField(max_length=CUSTOMER_MESSAGE_MAX_LENGTH, required=False)
+    reason = forms.CharField(
+        max_length=REASON_MAX_LENGTH,
+        error_messages={
+            "required": "Write the reason: what went wrong, for the record.",
+            "max_length": f"Keep the reason under {REASON_MAX_LENGTH:,} characters.",
+        },
+    )
+    customer_message = forms.CharField(
+        max_length=CUSTOMER_MESSAGE_MAX_LENGTH,
+        required=False,
+        error_messages={
+            "max_length": f"Keep the message under {CUSTOMER_MESSAGE_MAX_LENGTH:,} characters."
+        },
+    )
 
     def clean_remedy_type(self) -> RemedyType:
         try:

@@ -17,9 +17,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from common.roles import is_admin, is_supervising
 from discretion.notifications.selectors import (
+    bell_count,
     notification_get,
     notification_list,
-    notification_unread_count,
 )
 from discretion.notifications.services import notification_mark_all_read, notification_mark_read
 from discretion.trust.users import user_password_change
@@ -47,8 +47,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def notifications_bell(request: HttpRequest) -> HttpResponse:
-    unread = notification_unread_count(user=acting_user(request))
-    return render(request, "partials/bell.html", {"unread_count": unread})
+    bell = bell_count(user=acting_user(request))
+    return render(request, "partials/bell.html", {"bell": bell, "unread_count": bell.total})
 
 
 @login_required

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from common.money import money_display
@@ -14,6 +17,7 @@ from discretion.dashboard.selectors import (
     review_findings,
 )
 from discretion.problems.selectors import problem_board
+from discretion.dashboard.tables import ops_tables
 from web.common import supervisor_required
 from web.dashboard.charts import (
     Column,
@@ -25,6 +29,7 @@ from web.dashboard.charts import (
     legend,
     rate_line_chart,
 )
+from web.dashboard.tables import period_from, period_words, tables_csv
 from web.templatetags.backoffice_tags import span
 
 
@@ -45,10 +50,19 @@ def _spend_text(row) -> str:
 @supervisor_required
 @require_GET
 def dashboard_page(request: HttpRequest) -> HttpResponse:
-    m = dashboard_metrics()
+    """The dashboard over a date range (``?from=&to=``, default the last 30 days);
+    ``?format=csv&table=agents|teams|approvers|rules`` downloads one of its tables."""
+    range_form, period = period_from(request)
+    tables = ops_tables(period=period)
+    if request.GET.get("format") == "csv":
+        return tables_csv(tables, request.GET.get("table", ""))
+    # The charts count back from the range's last moment (or now, for a range to today).
+    until = min(period.end - timedelta(microseconds=1), timezone.now())
+    m = dashboard_metrics(now=until, days=period.days)
+    span_words = period_words(period)
     n = len(m.days)
     autonomy_chart = rate_line_chart(
-        title="Autonomy rate per day, last 30 days",
+        title=f"Autonomy rate per day, {span_words}",
         desc=(
             f"Share of resolutions applied without an escalation. Over the period: "
             f"{m.autonomous} of {m.resolutions}."
@@ -68,7 +82,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         css="chart-autonomy",
     )
     escalations_chart = column_chart(
-        title="Escalations per day, last 30 days",
+        title=f"Escalations per day, {span_words}",
         desc=f"{m.escalations} escalations in the period.",
         columns=[
             Column(
@@ -104,7 +118,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         css="chart-spend",
     )
     failing_chart = hbar_chart(
-        title="Checks and rules that fail most, last 30 days",
+        title=f"Checks and rules that fail most, {span_words}",
         desc="How often each limit check failed or each policy rule matched, in requests "
         "that were escalated or rejected.",
         bars=[
@@ -119,7 +133,14 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "m": m,
-        "follow_through": follow_through_list(now=m.until),
+        "follow_through": follow_through_list(now=m.until, days=period.days),
+        "range_form": range_form,
+        "range_fields": [
+            (range_form["start"], "from", request.GET.get("from") or period.first.isoformat()),
+            (range_form["end"], "to", request.GET.get("to") or period.last.isoformat()),
+        ],
+        "period": period,
+        "tables": tables,
         "autonomy_chart": autonomy_chart,
         "escalations_chart": escalations_chart,
         "spend_chart": spend_chart,
@@ -136,8 +157,11 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         else "—",
         "reviews": review_findings(),
         "problem_board": problem_board(),
+        "reviews": review_findings(now=m.until, days=period.days),
     }
-    return render(request, "dashboard/dashboard.html", context)
+    return render(
+        request, "dashboard/dashboard.html", context, status=400 if range_form.errors else 200
+    )
 
 
 urlpatterns = [path("dashboard/", dashboard_page, name="dashboard")]

@@ -18,7 +18,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
 from common.errors import DomainError, NotFound
-from common.money import money
+from common.money import money_display
 from discretion.escalations.queue import QueueItem, queue_list
 from discretion.escalations.rules import NOTE_MAX_LENGTH
 from discretion.escalations.selectors import escalation_get
@@ -172,9 +172,9 @@ def _decide(request: HtmxHttpRequest, pk: int, *, approve: bool) -> HttpResponse
     agent = resolution.agent.label
     if approve:
         lowered = resolution.amount != resolution.requested_amount
-        what = f"{resolution.remedy_type.name.lower()} of {money(resolution.amount)}"
+        what = f"{resolution.remedy_type.name.lower()} of {money_display(resolution.amount)}"
         message = f"Approved {agent}'s {what}" + (
-            f" (lowered from {money(resolution.requested_amount)})." if lowered else "."
+            f" (lowered from {money_display(resolution.requested_amount)})." if lowered else "."
         )
     else:
         message = f"Denied {agent}'s {resolution.remedy_type.name.lower()} request."

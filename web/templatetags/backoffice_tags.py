@@ -69,6 +69,32 @@ def pct1(value) -> str:
     return f"{float(value) * 100:.1f}%"
 
 
+OUTCOME_LABELS = {"apply": "Applied", "escalate": "Escalated", "reject": "Rejected"}
+
+
+@register.filter
+def outcome_label(code: str) -> str:
+    """A decision outcome in the past tense, as it happened: ``apply`` → ``Applied``."""
+    return OUTCOME_LABELS.get(code, str(code).replace("_", " ").capitalize())
+
+
+# The engine's summary starts with the outcome in the present tense ("Applies now: …"),
+# written for the preview; after the fact the headline says what happened, so the card
+# keeps only the why.
+_OUTCOME_PREFIXES = ("Applies now: ", "Goes to a supervisor: ", "Not allowed: ")
+
+
+@register.filter
+def decision_why(summary: str) -> str:
+    """``Applies now: refund of 25.00 USD is within…`` → ``Refund of 25.00 USD is within…``."""
+    text = str(summary or "")
+    for prefix in _OUTCOME_PREFIXES:
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+            return text[:1].upper() + text[1:]
+    return text
+
+
 @register.filter
 def check_label(name: str) -> str:
     return CHECK_LABELS.get(name, str(name).replace("_", " "))

@@ -77,7 +77,7 @@ def test_admin_raises_a_limit_inline_and_the_agents_meter_shows_it(
     agent_page.goto(live_url(f"/cases/{case.pk}/"))
     agent_page.get_by_label("Remedy", exact=True).select_option("refund")
     per_remedy = agent_page.get_by_test_id("meter-per-remedy")
-    expect(per_remedy).to_contain_text("100.00 of 100.00 left per remedy")
+    expect(per_remedy).to_contain_text("$100.00 of $100.00 left per remedy")
 
     login_as(page, "ada")
     page.goto(live_url("/admin-ui/limits/"))
@@ -105,7 +105,7 @@ def test_admin_raises_a_limit_inline_and_the_agents_meter_shows_it(
     agent_page.reload()
     agent_page.get_by_label("Remedy", exact=True).select_option("refund")
     expect(agent_page.get_by_test_id("meter-per-remedy")).to_contain_text(
-        "250.00 of 250.00 left per remedy"
+        "$250.00 of $250.00 left per remedy"
     )
     me = agent_page.request.get(live_url("/api/v1/me/")).json()
     refund = next(row for row in me["discretion"] if row["remedy_type"] == "refund")

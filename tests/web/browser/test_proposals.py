@@ -69,7 +69,7 @@ def test_admin_accepts_a_proposal_and_the_agents_meter_says_why(
     agent_page.goto(live_url(f"/cases/{case.pk}/"))
     agent_page.get_by_label("Remedy", exact=True).select_option("refund")
     expect(agent_page.get_by_test_id("meter-per-remedy")).to_contain_text(
-        "150.00 of 150.00 left per remedy"
+        "$150.00 of $150.00 left per remedy"
     )
     expect(agent_page.get_by_test_id("limit-note")).to_contain_text(
         "from your record: 14 of 15 approved unchanged."
