@@ -27,6 +27,8 @@ class ObjectType(models.TextChoices):
     REVIEW = "review", "Review"
     LIMIT_PROPOSAL = "limit_proposal", "Limit proposal"
     BRAND_PROMISE = "brand_promise", "Brand promise"
+    ONCALL_ROTATION = "oncall_rotation", "On-call rotation"
+    ONCALL_OVERRIDE = "oncall_override", "On-call override"
 
 
 class AuditEvent(models.Model):

@@ -399,3 +399,8 @@ from discretion.raises.models import LimitRequest as LimitRequest  # noqa: E402
 from discretion.recognition.models import Recognition as Recognition  # noqa: E402
 from discretion.reviews.models import Review as Review  # noqa: E402
 from discretion.reviews.models import ReviewPolicy as ReviewPolicy  # noqa: E402
+from discretion.rotations.models import OnCallOverride as OnCallOverride  # noqa: E402
+from discretion.rotations.models import OnCallRotation as OnCallRotation  # noqa: E402
+from discretion.rotations.models import (  # noqa: E402
+    OnCallRotationMember as OnCallRotationMember,
+)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any, Protocol
 
 from django.db import OperationalError, transaction
@@ -21,12 +22,13 @@ from django.utils import timezone
 from cases.models import Case, RemedyType, Resolution
 from cases.services import case_event_add
 from common.db import insert, relate, select_one
+from common.money import money_display
 from common.roles import admin_q
-from discretion.escalations.oncall import oncall_supervisors_at
 from discretion.escalations.services import logger
 from discretion.escalations.wording import _label, _remedy_phrase
-from discretion.models import Escalation, EscalationEvent, EscalationPolicy, OnCallShift, User
+from discretion.models import Escalation, EscalationEvent, EscalationPolicy, User
 from discretion.notifications.services import notification_create
+from discretion.rotations.selectors import oncall_anyone_maybe, oncall_people
 
 
 class Routable(Protocol):
@@ -63,19 +65,44 @@ class Move:
     overdue: bool = False
 
 
+@dataclass(frozen=True)
+class Approval:
+    """What the person routed to must be able to approve: their own approval_max for
+    ``remedy_type_id`` covers ``amount`` (CONTRACT.md, "The right person on call")."""
+
+    remedy_type_id: int
+    amount: Decimal
+
+
 def _plan(escalation: Escalation, *, now: datetime) -> Move | None:
     """The next transition of a pending escalation at ``now``, or None if none is due."""
-    return move_plan(escalation, requester_id=escalation.resolution.agent_id, now=now)
+    resolution = escalation.resolution
+    return move_plan(
+        escalation,
+        requester_id=resolution.agent_id,
+        now=now,
+        approval=Approval(remedy_type_id=resolution.remedy_type_id, amount=resolution.amount),
+    )
 
 
-def move_plan(escalation: Routable, *, requester_id: int, now: datetime) -> Move | None:
+def move_plan(
+    escalation: Routable, *, requester_id: int, now: datetime, approval: Approval | None = None
+) -> Move | None:
     """The next transition of a pending routable row at ``now`` (None if none is due):
     route it, move it up a level past ``due_at``, mark it overdue past the last level, or
-    hand a stranded one to whoever is on call now. Never to ``requester_id``."""
+    hand a stranded one to whoever is on call now. Never to ``requester_id``; with
+    ``approval``, only to someone who may approve it: a level where nobody on call may is
+    passed over at once, as if nobody were on call there.
+
+    Reads who is on call at every level it may try in one go (``oncall_people``: at
+    most three queries, whatever the number of levels).
+    """
     levels = _levels_of(escalation)
     last = max(levels)
     if escalation.routed_at is not None and escalation.overdue:
-        return _plan_stranded(escalation, levels=levels, requester_id=requester_id, now=now)
+        return _plan_stranded(
+            escalation, levels=levels, requester_id=requester_id, now=now, approval=approval
+        )
     if escalation.routed_at is None:
         first, kind = max(1, min(escalation.level, last)), "assigned"
     elif escalation.due_at is None or escalation.due_at > now:
@@ -83,9 +110,10 @@ def move_plan(escalation: Routable, *, requester_id: int, now: datetime) -> Move
     else:
         first, kind = escalation.level + 1, "escalated"
 
+    candidates = _candidates(range(first, last + 1), requester_id, now, approval)
     entries: list[tuple[str, int, User | None, str]] = []
     for level in range(first, last + 1):
-        chosen = _first_on_call(level=level, requester_id=requester_id, now=now)
+        chosen, passed_over = candidates.get(level, (None, []))
         if chosen is not None:
             timeout = levels[level]
             note = (
@@ -105,7 +133,7 @@ def move_plan(escalation: Routable, *, requester_id: int, now: datetime) -> Move
                 entries=entries,
                 assignee=chosen,
             )
-        entries.append(("skipped_no_oncall", level, None, f"Nobody on call at level {level}."))
+        entries.append(("skipped_no_oncall", level, None, _skip_note(level, passed_over, approval)))
 
     # Past the last level: it stays where it is (or at the last level if it was never
     # assigned), marked overdue; every admin is told.
@@ -129,11 +157,46 @@ def move_plan(escalation: Routable, *, requester_id: int, now: datetime) -> Move
     )
 
 
+def _skip_note(level: int, passed_over: list[User], approval: Approval | None) -> str:
+    if not passed_over or approval is None:
+        return f"Nobody on call at level {level}."
+    names = ", ".join(_label(user) for user in passed_over)
+    return (
+        f"Nobody on call at level {level} may approve {money_display(approval.amount)} "
+        f"(their approval limit is lower: {names}); moved on at once."
+    )
+
+
+def _candidates(
+    levels: range | list[int], requester_id: int, now: datetime, approval: Approval | None
+) -> dict[int, tuple[User | None, list[User]]]:
+    """Per level: the least-loaded person on call who may approve (four-eyes: never the
+    requester), and those on call there who may not."""
+    people = oncall_people(
+        levels=levels,
+        at=now,
+        remedy_type_id=approval.remedy_type_id if approval else None,
+        amount=approval.amount if approval else None,
+    )
+    out: dict[int, tuple[User | None, list[User]]] = {}
+    for level, here in people.items():
+        others = [p for p in here if p.user.pk != requester_id]
+        chosen = next((p.user for p in others if p.may_approve), None)
+        out[level] = (chosen, [p.user for p in others if not p.may_approve])
+    return out
+
+
 def _plan_stranded(
-    escalation: Routable, *, levels: dict[int, int], requester_id: int, now: datetime
+    escalation: Routable,
+    *,
+    levels: dict[int, int],
+    requester_id: int,
+    now: datetime,
+    approval: Approval | None,
 ) -> Move | None:
     """An overdue escalation that nobody was ever assigned (nobody was on call at any
-    level) goes to the first person on call now, from level 1 up; else it stays put.
+    level) goes to the first person on call now who may approve it, from level 1 up;
+    else it stays put.
 
     An overdue escalation that has an assignee stays with them: they were asked and the
     admins were told. Nothing is written while nobody is on call, so the sweeper can ask
@@ -141,8 +204,9 @@ def _plan_stranded(
     """
     if escalation.assigned_to_id is not None:
         return None
+    candidates = _candidates(sorted(levels), requester_id, now, approval)
     for level in sorted(levels):
-        person = _first_on_call(level=level, requester_id=requester_id, now=now)
+        person = candidates.get(level, (None, []))[0]
         if person is not None:
             note = "Nobody was on call when it went overdue; someone is now."
             return Move(
@@ -156,13 +220,6 @@ def _plan_stranded(
                 assignee=person,
             )
     return None
-
-
-def _first_on_call(*, level: int, requester_id: int, now: datetime) -> User | None:
-    """The least-loaded person on call at ``level``; four-eyes: never the requester."""
-    return next(
-        (p for p in oncall_supervisors_at(level=level, at=now) if p.pk != requester_id), None
-    )
 
 
 def _apply(escalation: Escalation, move: Move, *, now: datetime) -> bool:
@@ -331,7 +388,7 @@ def escalation_sweep(*, now: datetime | None = None, limit: int = 200) -> int:
     moved = 0
     with transaction.atomic():
         due = Q(routed_at__isnull=True) | Q(due_at__lte=now, overdue=False)
-        if OnCallShift.objects.filter(starts_at__lte=now, ends_at__gt=now).exists():
+        if oncall_anyone_maybe(at=now):
             # Stranded (overdue, nobody was ever on call): someone may be on call now.
             due |= Q(overdue=True, assigned_to__isnull=True)
         ids = list(
