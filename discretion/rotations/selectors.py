@@ -218,3 +218,62 @@ def oncall_anyone_maybe(*, at: datetime | None = None) -> bool:
     at = at or timezone.now()
     shifts = OnCallShift.objects.filter(starts_at__lte=at, ends_at__gt=at)
     return shifts.exists() or OnCallRotationMember.objects.exists()
+
+
+@dataclass(frozen=True)
+class RotationBlock:
+    """Who holds a rotation's turn for a stretch of time (an override splits a turn)."""
+
+    rotation_id: int
+    rotation_name: str
+    level: int
+    supervisor: User
+    starts_at: datetime
+    ends_at: datetime
+    override_id: int | None
+
+
+def rotation_blocks(*, start: datetime, end: datetime) -> list[RotationBlock]:
+    """Every rotation's turns overlapping [start, end), overrides cut in, clipped to the
+    period, by start (three queries: rotations, overrides, people)."""
+    plans = rotation_plans()
+    if not plans:
+        return []
+    overrides = list(
+        OnCallOverride.objects.filter(
+            rotation_id__in=[p.id for p in plans], starts_at__lt=end, ends_at__gt=start
+        )
+    )
+    raw: list[tuple[RotationPlan, int, datetime, datetime, int | None]] = []
+    for plan in plans:
+        mine = [o for o in overrides if o.rotation_id == plan.id]
+        for o in mine:
+            raw.append((plan, o.supervisor_id, max(o.starts_at, start), min(o.ends_at, end), o.pk))
+        for turn in turns_between(plan.schedule, start, end):
+            holder = member_at(plan.members, turn.index)
+            if holder is None:
+                continue
+            pieces = [(max(turn.starts_at, start), min(turn.ends_at, end))]
+            for o in mine:
+                pieces = [
+                    part
+                    for lo, hi in pieces
+                    for part in ((lo, min(hi, o.starts_at)), (max(lo, o.ends_at), hi))
+                    if part[1] > part[0]
+                ]
+            raw.extend((plan, holder, lo, hi, None) for lo, hi in pieces)
+    people = {user.pk: user for user in User.objects.filter(pk__in={r[1] for r in raw})}
+    blocks = [
+        RotationBlock(
+            rotation_id=plan.id,
+            rotation_name=plan.name,
+            level=plan.level,
+            supervisor=people[user_id],
+            starts_at=lo,
+            ends_at=hi,
+            override_id=override_id,
+        )
+        for plan, user_id, lo, hi, override_id in raw
+        if user_id in people
+    ]
+    return sorted(blocks, key=lambda b: (b.starts_at, b.level, b.rotation_id))
