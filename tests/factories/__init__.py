@@ -35,6 +35,11 @@ from tests.factories.policies import PolicyRuleFactory, PolicyRuleVersionFactory
 from tests.factories.proposals import LimitProposalFactory
 from tests.factories.raises import LimitRequestFactory
 from tests.factories.reviews import RecognitionFactory, ReviewFactory, ReviewPolicyFactory
+from tests.factories.rotations import (
+    OnCallOverrideFactory,
+    OnCallRotationFactory,
+    OnCallRotationMemberFactory,
+)
 
 __all__ = [
     "AuditEventFactory",
@@ -52,6 +57,9 @@ __all__ = [
     "LimitRequestFactory",
     "MessagingSettingsFactory",
     "NotificationFactory",
+    "OnCallOverrideFactory",
+    "OnCallRotationFactory",
+    "OnCallRotationMemberFactory",
     "OnCallShiftFactory",
     "PolicyRuleFactory",
     "PolicyRuleVersionFactory",

@@ -9,7 +9,6 @@ from decimal import Decimal
 from django.db import transaction
 
 from cases.models import RemedyType
-
 from discretion.escalations.services import escalation_open
 from discretion.trust.selectors import effective_limits_for
 from tests import factories
