@@ -41,6 +41,7 @@ from discretion.rotations.selectors import (
     override_list,
     rotation_get,
     rotation_list,
+    users_by_id,
 )
 from discretion.rotations.services import (
     oncall_override_create,
@@ -49,7 +50,6 @@ from discretion.rotations.services import (
     oncall_rotation_delete,
     oncall_rotation_update,
 )
-from discretion.trust.selectors import user_list
 
 MEMBERS_MAX = 100
 
@@ -89,7 +89,7 @@ class RotationInput(serializers.Serializer):
 
     def validate_members(self, ids: list[int]) -> list[User]:
         """Users by id in the order given, in one query; unknown ids are named."""
-        found = {user.pk: user for user in user_list().filter(pk__in=ids)}
+        found = users_by_id(ids)
         unknown = [str(i) for i in ids if i not in found]
         if unknown:
             raise ValidationError(f"Unknown user id {', '.join(unknown)}.")
@@ -103,7 +103,7 @@ class OverrideOutput(serializers.ModelSerializer):
 
 
 class OverrideInput(serializers.Serializer):
-    rotation = serializers.PrimaryKeyRelatedField(queryset=OnCallRotation.objects.all())
+    rotation = serializers.PrimaryKeyRelatedField(queryset=rotation_list())
     supervisor = UserIdField()
     starts_at = AwareDateTimeField()
     ends_at = AwareDateTimeField()

@@ -22,7 +22,7 @@ from django.utils import timezone
 from common.db import loader
 from discretion.models import Escalation, OnCallShift, Role, TrustLimit, User
 from discretion.rotations.models import OnCallOverride, OnCallRotation, OnCallRotationMember
-from discretion.rotations.turns import Schedule, member_at, turn_at
+from discretion.rotations.turns import Schedule, member_at, turn_at, turns_between
 
 
 def rotation_list(*, level: int | None = None) -> QuerySet[OnCallRotation]:
@@ -41,6 +41,11 @@ def rotation_list(*, level: int | None = None) -> QuerySet[OnCallRotation]:
 def rotation_get(*, rotation_id: int) -> OnCallRotation:
     """Raises OnCallRotation.DoesNotExist."""
     return rotation_list().get(pk=rotation_id)
+
+
+def users_by_id(ids: Iterable[int]) -> dict[int, User]:
+    """Users by id (one query), for a list of ids given in a request."""
+    return {user.pk: user for user in User.objects.filter(pk__in=list(ids))}
 
 
 def override_list(

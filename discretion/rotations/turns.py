@@ -33,6 +33,13 @@ def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+def turn_caches_reset() -> None:
+    """Forget the zone names and zones read so far (tests; the tz database is fixed
+    for a process's life otherwise)."""
+    _zone_names.cache_clear()
+    zone.cache_clear()
+
+
 @dataclass(frozen=True)
 class Schedule:
     """What the turn maths needs of a rotation."""

@@ -113,15 +113,10 @@ def rotation_initial(rotation: OnCallRotation | None = None) -> dict[str, Any]:
 
 
 class OverrideForm(forms.Form):
-    rotation = forms.ModelChoiceField(queryset=OnCallRotation.objects.none(), label="Rotation")
-    supervisor = forms.ModelChoiceField(queryset=User.objects.none(), label="Who takes the turn")
+    rotation = forms.ModelChoiceField(queryset=rotation_list(), label="Rotation")
+    supervisor = forms.ModelChoiceField(queryset=_supervisors(), label="Who takes the turn")
     starts_at = forms.DateTimeField(label="From", input_formats=_DATETIME_FORMATS)
     ends_at = forms.DateTimeField(label="Until", input_formats=_DATETIME_FORMATS)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["rotation"].queryset = rotation_list()  # type: ignore[attr-defined]
-        self.fields["supervisor"].queryset = _supervisors()  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         super().clean()
