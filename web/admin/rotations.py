@@ -43,7 +43,7 @@ class RotationForm(forms.Form):
     """Members are picked in turn order, one select per place (blank places are skipped)."""
 
     name = forms.CharField(max_length=NAME_MAX_LENGTH)
-    level = forms.IntegerField(min_value=1, max_value=20, initial=1)
+    level = forms.IntegerField(label="Rotation level", min_value=1, max_value=20, initial=1)
     turn_days = forms.IntegerField(
         label="Turn length (days)", min_value=1, max_value=TURN_DAYS_MAX, initial=7
     )
@@ -57,10 +57,12 @@ class RotationForm(forms.Form):
         "summer time included (e.g. Europe/Paris, America/New_York, UTC).",
     )
     starts_on = forms.DateField(
-        label="First turn starts on", widget=forms.DateInput(attrs={"type": "date"})
+        label="First turn on", widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Its own ids: it shares the on-call page with the shift form (``id_level``…).
+        kwargs.setdefault("auto_id", "id_rotation_%s")
         super().__init__(*args, **kwargs)
         for slot in range(MEMBER_SLOTS):
             self.fields[f"member_{slot}"] = forms.ModelChoiceField(
@@ -117,6 +119,10 @@ class OverrideForm(forms.Form):
     supervisor = forms.ModelChoiceField(queryset=_supervisors(), label="Who takes the turn")
     starts_at = forms.DateTimeField(label="From", input_formats=_DATETIME_FORMATS)
     ends_at = forms.DateTimeField(label="Until", input_formats=_DATETIME_FORMATS)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_override_%s")
+        super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:
         super().clean()
