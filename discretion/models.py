@@ -203,6 +203,9 @@ class EscalationPolicy(models.Model):
     """The levels of the on-call chain. One row (pk=1); escalations copy it when created."""
 
     levels = models.JSONField(default=list)
+    # How many more times the whole chain is tried, from level 1, after the last level
+    # times out, before the escalation is marked overdue (PagerDuty's num_loops).
+    repeat_times = models.PositiveSmallIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     DEFAULT_LEVELS = [
@@ -262,8 +265,11 @@ class Escalation(models.Model):
         on_delete=models.SET_NULL,
         related_name="assigned_escalations",
     )
-    # The escalation policy's levels when this escalation was created.
+    # The escalation policy's levels (and repeat_times) when this escalation was created.
     policy_levels = models.JSONField(default=list)
+    policy_repeat_times = models.PositiveSmallIntegerField(default=0)
+    # The rounds of the chain begun again from level 1 so far (at most policy_repeat_times).
+    round = models.PositiveSmallIntegerField(default=0)
     due_at = models.DateTimeField(null=True, blank=True)
     routed_at = models.DateTimeField(null=True, blank=True)
     overdue = models.BooleanField(default=False)

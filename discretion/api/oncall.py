@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.http import Http404
 from django.urls import path
@@ -45,6 +46,7 @@ from discretion.api.common import (
 )
 from discretion.api.fields import AwareDateTimeField
 from discretion.escalations.oncall import (
+    REPEAT_TIMES_MAX,
     escalation_policy_get,
     escalation_policy_update,
     oncall_gaps_coming,
@@ -55,7 +57,7 @@ from discretion.escalations.oncall import (
     oncall_shift_list,
     oncall_shift_update,
 )
-from discretion.models import OnCallShift
+from discretion.models import EscalationPolicy, OnCallShift
 from discretion.trust.selectors import remedy_type_by_code, user_list
 
 GAPS_DAYS_MAX = 31
@@ -253,6 +255,9 @@ class PolicyLevel(serializers.Serializer):
 
 class PolicyBody(serializers.Serializer):
     levels = PolicyLevel(many=True, allow_empty=False)
+    # How many more rounds of the chain from level 1 before overdue (default 0); a PUT
+    # without it keeps the current value.
+    repeat_times = StrictIntegerField(min_value=0, max_value=REPEAT_TIMES_MAX, required=False)
 
 
 class EscalationPolicyView(APIView):
@@ -262,8 +267,7 @@ class EscalationPolicyView(APIView):
 
     @extend_schema(responses={200: PolicyBody, 401: E401})
     def get(self, request):
-        policy = escalation_policy_get()
-        return Response({"levels": policy.levels, "updated_at": policy.updated_at})
+        return Response(_policy_body(escalation_policy_get()))
 
     @extend_schema(request=PolicyBody, responses={200: PolicyBody, 400: E400, 401: E401, 403: E403})
     def put(self, request):
@@ -272,8 +276,17 @@ class EscalationPolicyView(APIView):
         policy = escalation_policy_update(
             acting_user=acting_user(request),
             levels=[dict(level) for level in data.validated_data["levels"]],
+            repeat_times=data.validated_data.get("repeat_times"),
         )
-        return Response({"levels": policy.levels, "updated_at": policy.updated_at})
+        return Response(_policy_body(policy))
+
+
+def _policy_body(policy: EscalationPolicy) -> dict[str, Any]:
+    return {
+        "levels": policy.levels,
+        "repeat_times": policy.repeat_times,
+        "updated_at": policy.updated_at,
+    }
 
 
 urlpatterns = [

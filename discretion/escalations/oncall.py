@@ -286,14 +286,30 @@ def policy_levels_validate(levels: Iterable[Any]) -> list[dict[str, int]]:
     return clean
 
 
+REPEAT_TIMES_MAX = 10
+
+
 @transaction.atomic
-def escalation_policy_update(*, acting_user: User, levels: list[Any]) -> EscalationPolicy:
-    """Replace the levels. Escalations already open keep the levels they were created with."""
+def escalation_policy_update(
+    *, acting_user: User, levels: list[Any], repeat_times: int | None = None
+) -> EscalationPolicy:
+    """Replace the levels (and ``repeat_times``, when given: how many more rounds of the
+    chain from level 1 before overdue). Escalations already open keep what they were
+    created with."""
     clean = policy_levels_validate(levels)
+    if repeat_times is not None and (
+        isinstance(repeat_times, bool)
+        or not isinstance(repeat_times, int)
+        or not 0 <= repeat_times <= REPEAT_TIMES_MAX
+    ):
+        message = f"Repeat the chain 0 to {REPEAT_TIMES_MAX} times."
+        raise Invalid(message, code="policy_repeat_invalid", fields={"repeat_times": [message]})
     escalation_policy_get()
     policy = EscalationPolicy.objects.select_for_update().get(pk=1)
-    before = {"levels": policy.levels}
+    before = {"levels": policy.levels, "repeat_times": policy.repeat_times}
     policy.levels = clean
+    if repeat_times is not None:
+        policy.repeat_times = repeat_times
     policy.save()
     audit_record(
         actor=acting_user,
@@ -301,6 +317,6 @@ def escalation_policy_update(*, acting_user: User, levels: list[Any]) -> Escalat
         object_type=ObjectType.ESCALATION_POLICY,
         object_id=policy.pk,
         before=before,
-        after={"levels": clean},
+        after={"levels": clean, "repeat_times": policy.repeat_times},
     )
     return policy

@@ -36,6 +36,8 @@ class Routable(Protocol):
     limit request (``discretion.raises``) has too, so both are routed by one plan."""
 
     policy_levels: Any
+    policy_repeat_times: int
+    round: int
     level: int
     routed_at: datetime | None
     due_at: datetime | None
@@ -110,9 +112,14 @@ def move_plan(
     else:
         first, kind = escalation.level + 1, "escalated"
 
-    candidates = _candidates(range(first, last + 1), requester_id, now, approval)
+    # The levels to try in order: those above this one, then, when the policy repeats
+    # the chain and rounds are left, every level again from 1 (one more round).
+    order = [(level, False) for level in range(first, last + 1)]
+    if kind == "escalated" and escalation.round < escalation.policy_repeat_times:
+        order += [(level, True) for level in sorted(levels)]
+    candidates = _candidates(sorted(levels), requester_id, now, approval)
     entries: list[tuple[str, int, User | None, str]] = []
-    for level in range(first, last + 1):
+    for level, again in order:
         chosen, passed_over = candidates.get(level, (None, []))
         if chosen is not None:
             timeout = levels[level]
@@ -121,6 +128,12 @@ def move_plan(
                 if kind == "escalated"
                 else ""
             )
+            rounds = escalation.round + 1 if again else escalation.round
+            if again:
+                note += (
+                    f" Past the last level: round {rounds + 1} of "
+                    f"{escalation.policy_repeat_times + 1}, from level 1 again."
+                )
             entries.append((kind, level, chosen, note))
             return Move(
                 changes={
@@ -129,6 +142,7 @@ def move_plan(
                     "due_at": now + timedelta(seconds=timeout),
                     "routed_at": escalation.routed_at or now,
                     "overdue": False,
+                    "round": rounds,
                 },
                 entries=entries,
                 assignee=chosen,

@@ -208,3 +208,48 @@ def test_routing_reads_who_is_on_call_in_a_bounded_number_of_queries():
     assert routed.level == 5
     assert len(reads) == 4  # + the overrides running now, for all five rotations at once
     assert len(statements) == 20
+
+
+def test_the_chain_repeats_from_level_one_before_going_overdue():
+    factories.EscalationPolicyFactory(
+        levels=[{"level": 1, "timeout_seconds": 60}, {"level": 2, "timeout_seconds": 60}],
+        repeat_times=1,
+    )
+    first, second = person("First", "5000.00"), person("Second", "5000.00")
+    on_call(first, level=1, hours=3)
+    on_call(second, level=2, hours=3)
+    escalation = open_escalation()
+    assert escalation.policy_repeat_times == 1
+    now = timezone.now()
+    moves = []
+    for step in range(5):
+        escalation_route(escalation_id=escalation.pk, now=now + timedelta(seconds=61 * step))
+        escalation.refresh_from_db()
+        moves.append((escalation.level, escalation.assigned_to_id, escalation.round))
+    assert moves[:4] == [
+        (1, first.pk, 0),
+        (2, second.pk, 0),
+        (1, first.pk, 1),  # round 2 of 2: from level 1 again
+        (2, second.pk, 1),
+    ]
+    assert escalation.overdue and moves[4] == (2, second.pk, 1)
+    again = EscalationEvent.objects.filter(escalation=escalation, event="escalated", level=1).get()
+    assert "round 2 of 2, from level 1 again" in again.note
+
+
+def test_the_policy_api_reads_and_writes_repeat_times(api, admin_user):
+    client = api.as_user(admin_user)
+    levels = [{"level": 1, "timeout_seconds": 60}]
+    assert client.get("/api/v1/escalation-policy/").json()["repeat_times"] == 0
+    response = client.put(
+        "/api/v1/escalation-policy/", {"levels": levels, "repeat_times": 2}, format="json"
+    )
+    assert response.status_code == 200 and response.json()["repeat_times"] == 2
+    # A PUT without it keeps it.
+    kept = client.put("/api/v1/escalation-policy/", {"levels": levels}, format="json")
+    assert kept.json()["repeat_times"] == 2
+    for bad in (11, -1, "2", True):
+        response = client.put(
+            "/api/v1/escalation-policy/", {"levels": levels, "repeat_times": bad}, format="json"
+        )
+        assert response.status_code == 400 and "repeat_times" in response.json()

@@ -268,11 +268,16 @@ def oncall_policy_save(request: HttpRequest) -> HttpResponse:
             errors.append(f"“{raw[:20]}” is not a number of minutes.")
             continue
         values.append(int(seconds))
+    raw_repeat = request.POST.get("repeat_times", "").strip()
+    repeat_times = int(raw_repeat) if raw_repeat.isdigit() and len(raw_repeat) < 4 else None
+    if raw_repeat and repeat_times is None:
+        errors.append(f"“{raw_repeat[:20]}” is not a whole number of repeats.")
     if not errors:
         try:
             escalation_policy_update(
                 acting_user=acting_user(request),
                 levels=[{"level": i, "timeout_seconds": t} for i, t in enumerate(values, start=1)],
+                repeat_times=repeat_times,
             )
         except DomainError as exc:
             errors = [_in_minutes(line) for line in error_lines(exc)]
