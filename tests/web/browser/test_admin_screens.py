@@ -221,6 +221,7 @@ def test_oncall_x_removes_one_occurrence_after_asking_and_warns(page, login_as, 
     assert OnCallShift.objects.count() == 1  # asked, nothing removed yet
     expect(confirm.get_by_role("button", name="Remove this occurrence")).to_be_focused()
     assert_no_axe_violations(page)
+    screenshot(page, "oncall-remove-confirm")
     page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_contain_text("The rest of the shift stays")
     expect(pams).to_have_count(2)
