@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from discretion.models import OnCallOverride, OnCallRotation, OnCallShift
@@ -151,3 +153,39 @@ def test_the_x_asks_first_removes_one_day_and_warns_of_the_gap(admin_client):
     # Now Sam is alone on Tuesday morning: removing his shift would leave a gap.
     sams = admin_client.get(sams_url).content.decode()
     assert "This leaves level 1 with nobody on call" in sams
+
+
+def _page_queries(admin_client):
+    with CaptureQueriesContext(connection) as ctx:
+        assert admin_client.get(PAGE).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def _more_oncall(n):
+    people = [factories.UserFactory(role="supervisor") for _ in range(3)]
+    now = timezone.now()
+    for i in range(n):
+        rotation = rotation_with(*people, name=f"R{n}-{i}", turn_days=1, level=1 + i % 2)
+        factories.OnCallOverrideFactory(rotation=rotation, supervisor=people[0])
+        factories.OnCallShiftFactory(
+            supervisor=people[i % 3],
+            starts_at=now + timedelta(hours=i),
+            ends_at=now + timedelta(hours=i + 5),
+        )
+
+
+def test_the_oncall_page_reads_a_constant_number_of_queries(admin_client):
+    _more_oncall(2)
+    _page_queries(admin_client)  # the first request also saves the session
+    few = _page_queries(admin_client)
+    _more_oncall(6)
+    assert _page_queries(admin_client) == few
+    assert few == PAGE_QUERIES
+
+
+# Session and user (2), the week's shifts (1), its rotation turns (members, overrides,
+# people: 3), the policy (1), the rotation list with members (2), the overrides to come
+# (1), the gaps of the coming week (policy, shifts, members, overrides, people: 5), and
+# the forms' choices (the shift form's supervisors, the rotation form's people, the
+# override form's rotations with members and supervisors: 5).
+PAGE_QUERIES = 20

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from common.errors import DomainError
-from discretion.models import OnCallRotation, User
+from discretion.models import OnCallRotation
 from discretion.rotations.models import NAME_MAX_LENGTH, TURN_DAYS_MAX
 from discretion.rotations.selectors import override_get, rotation_get, rotation_list
 from discretion.rotations.services import (
@@ -64,12 +64,17 @@ class RotationForm(forms.Form):
         # Its own ids: it shares the on-call page with the shift form (``id_level``…).
         kwargs.setdefault("auto_id", "id_rotation_%s")
         super().__init__(*args, **kwargs)
+        # One read of the supervisors for all the places (a ModelChoiceField each would
+        # query once per place).
+        self.people = {user.pk: user for user in _supervisors()}
+        choices = [("", "—")] + [(str(pk), user.label) for pk, user in self.people.items()]
         for slot in range(MEMBER_SLOTS):
-            self.fields[f"member_{slot}"] = forms.ModelChoiceField(
-                queryset=_supervisors(),
+            self.fields[f"member_{slot}"] = forms.TypedChoiceField(
+                choices=choices,
+                coerce=int,
+                empty_value=None,
                 required=slot == 0,
                 label=f"Turn {slot + 1}" if slot else "Turn 1 (first on call)",
-                empty_label="—",
             )
 
     def member_fields(self) -> list[forms.BoundField]:
@@ -80,14 +85,8 @@ class RotationForm(forms.Form):
 
     def values(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
-        members: list[User] = [
-            data.pop(f"member_{slot}")
-            for slot in range(MEMBER_SLOTS)
-            if data.get(f"member_{slot}") is not None
-        ]
-        for slot in range(MEMBER_SLOTS):
-            data.pop(f"member_{slot}", None)
-        data["members"] = members
+        places = [data.pop(f"member_{slot}", None) for slot in range(MEMBER_SLOTS)]
+        data["members"] = [self.people[pk] for pk in places if pk is not None]
         return data
 
 
