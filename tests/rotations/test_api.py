@@ -241,3 +241,17 @@ def test_rotation_list_query_count(api, supervisor, django_assert_num_queries):
     client = api.as_user(supervisor)
     with django_assert_num_queries(4):  # token + user, count, page, members
         assert client.get(ROTATIONS).json()["count"] == 4
+
+
+def test_override_list_and_gaps_query_counts(api, supervisor, django_assert_num_queries):
+    people = [factories.UserFactory(role="supervisor") for _ in range(3)]
+    for n in range(4):
+        rotation = rotation_with(*people, name=f"R{n}", level=1 + n % 2)
+        factories.OnCallOverrideFactory(rotation=rotation, supervisor=people[n % 3])
+        factories.OnCallShiftFactory(supervisor=people[n % 3], level=1 + n % 2)
+    client = api.as_user(supervisor)
+    with django_assert_num_queries(3):  # token + user, count, page (rotation, supervisor)
+        assert client.get(OVERRIDES).json()["count"] == 4
+    # token + user, the policy, then the shifts, members, overrides and people.
+    with django_assert_num_queries(6):
+        assert client.get("/api/v1/oncall/gaps/?days=31").status_code == 200

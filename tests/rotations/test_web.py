@@ -11,7 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from discretion.models import OnCallOverride, OnCallRotation, OnCallShift
+from discretion.models import EscalationPolicy, OnCallOverride, OnCallRotation, OnCallShift
 from tests import factories
 from tests.support.rotations import rotation_with
 
@@ -189,3 +189,21 @@ def test_the_oncall_page_reads_a_constant_number_of_queries(admin_client):
 # the forms' choices (the shift form's supervisors, the rotation form's people, the
 # override form's rotations with members and supervisors: 5).
 PAGE_QUERIES = 20
+
+
+def test_the_policy_form_sets_how_often_the_chain_repeats(admin_client):
+    response = admin_client.post(
+        "/admin-ui/oncall/policy/", {"minutes_1": "15", "minutes_2": "15", "repeat_times": "2"}
+    )
+    assert response.status_code == 302
+    assert EscalationPolicy.objects.get(pk=1).repeat_times == 2
+    assert 'name="repeat_times" type="number" min="0" max="10" step="1" value="2"' in (
+        admin_client.get(PAGE).content.decode()
+    )
+    response = admin_client.post(
+        "/admin-ui/oncall/policy/", {"minutes_1": "15", "repeat_times": "11"}
+    )
+    assert (
+        response.status_code == 400
+        and "Repeat the chain 0 to 10 times." in response.content.decode()
+    )
