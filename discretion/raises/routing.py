@@ -22,7 +22,7 @@ from django.db import OperationalError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from discretion.escalations.routing import Move, _admins, move_plan
+from discretion.escalations.plan import Move, _admins, move_plan
 from discretion.escalations.wording import _label
 from discretion.models import LimitRequest
 from discretion.notifications.services import notification_create
