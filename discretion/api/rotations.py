@@ -80,7 +80,9 @@ class RotationInput(serializers.Serializer):
     name = StrictCharField(max_length=NAME_MAX_LENGTH)
     level = StrictIntegerField(min_value=1, max_value=100)
     members = serializers.ListField(
-        child=StrictIntegerField(min_value=1), allow_empty=False, max_length=MEMBERS_MAX
+        child=StrictIntegerField(min_value=1, max_value=2**31 - 1),
+        allow_empty=False,
+        max_length=MEMBERS_MAX,
     )
     turn_days = StrictIntegerField(min_value=1, max_value=TURN_DAYS_MAX)
     handoff_time = serializers.TimeField()

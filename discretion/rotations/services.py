@@ -24,6 +24,9 @@ from discretion.rotations.models import (
 )
 from discretion.rotations.turns import time_zone_valid
 
+# Turns are counted from starts_on: a date near year 1 or 9999 would take the turn maths
+# past what a datetime holds.
+STARTS_ON_RANGE = (date(2000, 1, 1), date(2199, 12, 31))
 ROTATION_FIELDS = ("name", "level", "turn_days", "handoff_time", "time_zone", "starts_on")
 
 
@@ -74,6 +77,10 @@ def _rotation_validate(rotation: OnCallRotation, members: list[User] | None) -> 
         errors["level"] = ["Levels start at 1."]
     if not 1 <= rotation.turn_days <= TURN_DAYS_MAX:
         errors["turn_days"] = [f"A turn lasts 1 to {TURN_DAYS_MAX} days."]
+    if not STARTS_ON_RANGE[0] <= rotation.starts_on <= STARTS_ON_RANGE[1]:
+        errors["starts_on"] = [
+            f"Give a date from {STARTS_ON_RANGE[0]:%Y} to {STARTS_ON_RANGE[1]:%Y}."
+        ]
     if not time_zone_valid(rotation.time_zone):
         errors["time_zone"] = [
             f"“{rotation.time_zone}” is not an IANA time zone (e.g. Europe/Paris, UTC)."

@@ -95,6 +95,10 @@ def test_supervisors_read_rotations_and_overrides_agents_get_403(api, supervisor
         ({"level": 0}, "level"),
         ({"handoff_time": "25:00"}, "handoff_time"),
         ({"starts_on": "2026-02-30"}, "starts_on"),
+        ({"starts_on": "9999-12-31"}, "starts_on"),
+        ({"starts_on": "0001-01-01"}, "starts_on"),
+        ({"members": [99999999999999999999]}, "members"),
+        ({"members": [1, True]}, "members"),
         ({"name": ""}, "name"),
     ],
 )
@@ -255,3 +259,19 @@ def test_override_list_and_gaps_query_counts(api, supervisor, django_assert_num_
     # token + user, the policy, then the shifts, members, overrides and people.
     with django_assert_num_queries(6):
         assert client.get("/api/v1/oncall/gaps/?days=31").status_code == 200
+
+
+def test_an_override_of_a_huge_or_unknown_rotation_is_400(api, admin_user, supervisor):
+    now = timezone.now()
+    for rotation in (99999999999999999999, 424242, "x"):
+        response = api.as_user(admin_user).post(
+            OVERRIDES,
+            {
+                "rotation": rotation,
+                "supervisor": supervisor.pk,
+                "starts_at": now.isoformat(),
+                "ends_at": (now + timedelta(hours=1)).isoformat(),
+            },
+            format="json",
+        )
+        assert response.status_code == 400 and "rotation" in response.json()
