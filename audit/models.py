@@ -31,6 +31,8 @@ class ObjectType(models.TextChoices):
     ROOT_CAUSE = "root_cause", "Root cause"
     WEBHOOK_ENDPOINT = "webhook_endpoint", "Webhook endpoint"
     INTEGRATION_KEY = "integration_key", "Integration key"
+    ONCALL_ROTATION = "oncall_rotation", "On-call rotation"
+    ONCALL_OVERRIDE = "oncall_override", "On-call override"
 
 
 class AuditEvent(models.Model):

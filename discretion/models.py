@@ -203,6 +203,9 @@ class EscalationPolicy(models.Model):
     """The levels of the on-call chain. One row (pk=1); escalations copy it when created."""
 
     levels = models.JSONField(default=list)
+    # How many more times the whole chain is tried, from level 1, after the last level
+    # times out, before the escalation is marked overdue (PagerDuty's num_loops).
+    repeat_times = models.PositiveSmallIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     DEFAULT_LEVELS = [
@@ -264,8 +267,11 @@ class Escalation(models.Model):
         on_delete=models.SET_NULL,
         related_name="assigned_escalations",
     )
-    # The escalation policy's levels when this escalation was created.
+    # The escalation policy's levels (and repeat_times) when this escalation was created.
     policy_levels = models.JSONField(default=list)
+    policy_repeat_times = models.PositiveSmallIntegerField(default=0)
+    # The rounds of the chain begun again from level 1 so far (at most policy_repeat_times).
+    round = models.PositiveSmallIntegerField(default=0)
     due_at = models.DateTimeField(null=True, blank=True)
     routed_at = models.DateTimeField(null=True, blank=True)
     overdue = models.BooleanField(default=False)
@@ -408,3 +414,8 @@ from discretion.reviews.models import ReviewPolicy as ReviewPolicy  # noqa: E402
 from discretion.webhooks.models import WebhookDelivery as WebhookDelivery  # noqa: E402
 from discretion.webhooks.models import WebhookEndpoint as WebhookEndpoint  # noqa: E402
 from discretion.webhooks.models import WebhookEvent as WebhookEvent  # noqa: E402
+from discretion.rotations.models import OnCallOverride as OnCallOverride  # noqa: E402
+from discretion.rotations.models import OnCallRotation as OnCallRotation  # noqa: E402
+from discretion.rotations.models import (  # noqa: E402
+    OnCallRotationMember as OnCallRotationMember,
+)

@@ -8,6 +8,10 @@ username, display_name}``; ``?at=<ISO time>`` asks about another moment.
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
 from django.http import Http404
 from django.urls import path
 from django.utils import timezone
@@ -22,9 +26,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.errors import Invalid
+from common.money import money_parse
 from common.permissions import (
     AdminWritesAllRead,
     AdminWritesSupervisorReads,
+    IsSupervisorOrAdmin,
 )
 from common.query import query_datetime, query_id
 from discretion.api.common import (
@@ -39,8 +46,10 @@ from discretion.api.common import (
 )
 from discretion.api.fields import AwareDateTimeField
 from discretion.escalations.oncall import (
+    REPEAT_TIMES_MAX,
     escalation_policy_get,
     escalation_policy_update,
+    oncall_gaps_coming,
     oncall_now,
     oncall_shift_create,
     oncall_shift_delete,
@@ -48,8 +57,10 @@ from discretion.escalations.oncall import (
     oncall_shift_list,
     oncall_shift_update,
 )
-from discretion.models import OnCallShift
-from discretion.trust.selectors import user_list
+from discretion.models import EscalationPolicy, OnCallShift
+from discretion.trust.selectors import remedy_type_by_code, user_list
+
+GAPS_DAYS_MAX = 31
 
 
 class ShiftOutput(serializers.ModelSerializer):
@@ -149,17 +160,92 @@ class OnCallOutput(serializers.Serializer):
 
 
 class OnCallNow(APIView):
-    """Who is on call now (or ``?at=``), per level. Every signed-in user may read it."""
+    """Who is on call now (or ``?at=``), per level. Every signed-in user may read it.
+
+    ``?remedy_type=<code>&amount=<money>``: only those who could decide such a request
+    (their own approval_max for it covers the amount); ``remedy_type`` alone: those with
+    any approval_max for it.
+    """
 
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        parameters=[OpenApiParameter("at", OpenApiTypes.DATETIME, description="Default: now.")],
+        parameters=[
+            OpenApiParameter("at", OpenApiTypes.DATETIME, description="Default: now."),
+            OpenApiParameter("remedy_type", str, description="A remedy type code."),
+            OpenApiParameter("amount", str, description="Needs remedy_type, e.g. 3000.00."),
+        ],
         responses={200: OnCallOutput, 400: E400, 401: E401},
     )
     def get(self, request):
-        at = query_datetime(request.query_params, "at")
-        return Response(OnCallOutput(oncall_now(at=at)).data)
+        params = request.query_params
+        at = query_datetime(params, "at")
+        remedy_type_id, amount = _approval_query(params)
+        found = oncall_now(at=at, remedy_type_id=remedy_type_id, amount=amount)
+        return Response(OnCallOutput(found).data)
+
+
+def _approval_query(params) -> tuple[int | None, Decimal | None]:
+    code, raw_amount = params.get("remedy_type"), params.get("amount")
+    if code is None:
+        if raw_amount is not None:
+            raise ValidationError({"remedy_type": ["Give a remedy type with the amount."]})
+        return None, None
+    remedy = remedy_type_by_code(code)
+    if remedy is None:
+        raise ValidationError({"remedy_type": [f"Unknown remedy type '{code[:50]}'."]})
+    if raw_amount is None:
+        return remedy.pk, None
+    try:
+        return remedy.pk, money_parse(raw_amount)
+    except Invalid as refusal:
+        raise ValidationError({"amount": [refusal.message]}) from None
+
+
+class GapOutput(serializers.Serializer):
+    level = serializers.IntegerField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+
+
+class GapsOutput(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    results = GapOutput(many=True)
+
+
+class OnCallGaps(APIView):
+    """When a level of the escalation policy has nobody on call in the coming ``days``
+    (1 to 31, default 7), by level then time; all of them in one page."""
+
+    permission_classes = [IsAuthenticated, IsSupervisorOrAdmin]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("days", int, description="1 to 31; default 7.")],
+        responses={200: GapsOutput, 400: E400, 401: E401, 403: E403},
+    )
+    def get(self, request):
+        raw = request.query_params.get("days", "7")
+        days = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 3 else 0
+        if not 1 <= days <= GAPS_DAYS_MAX:
+            raise ValidationError(
+                {"days": [f"Give a whole number of days from 1 to {GAPS_DAYS_MAX}."]}
+            )
+        start = timezone.now()
+        end = start + timedelta(days=days)
+        gaps = oncall_gaps_coming(start=start, end=end)
+        body = {
+            "count": len(gaps),
+            "next": None,
+            "previous": None,
+            "starts_at": start,
+            "ends_at": end,
+            "results": gaps,
+        }
+        return Response(GapsOutput(body).data)
 
 
 class PolicyLevel(serializers.Serializer):
@@ -169,6 +255,9 @@ class PolicyLevel(serializers.Serializer):
 
 class PolicyBody(serializers.Serializer):
     levels = PolicyLevel(many=True, allow_empty=False)
+    # How many more rounds of the chain from level 1 before overdue (default 0); a PUT
+    # without it keeps the current value.
+    repeat_times = StrictIntegerField(min_value=0, max_value=REPEAT_TIMES_MAX, required=False)
 
 
 class EscalationPolicyView(APIView):
@@ -178,8 +267,7 @@ class EscalationPolicyView(APIView):
 
     @extend_schema(responses={200: PolicyBody, 401: E401})
     def get(self, request):
-        policy = escalation_policy_get()
-        return Response({"levels": policy.levels, "updated_at": policy.updated_at})
+        return Response(_policy_body(escalation_policy_get()))
 
     @extend_schema(request=PolicyBody, responses={200: PolicyBody, 400: E400, 401: E401, 403: E403})
     def put(self, request):
@@ -188,13 +276,23 @@ class EscalationPolicyView(APIView):
         policy = escalation_policy_update(
             acting_user=acting_user(request),
             levels=[dict(level) for level in data.validated_data["levels"]],
+            repeat_times=data.validated_data.get("repeat_times"),
         )
-        return Response({"levels": policy.levels, "updated_at": policy.updated_at})
+        return Response(_policy_body(policy))
+
+
+def _policy_body(policy: EscalationPolicy) -> dict[str, Any]:
+    return {
+        "levels": policy.levels,
+        "repeat_times": policy.repeat_times,
+        "updated_at": policy.updated_at,
+    }
 
 
 urlpatterns = [
     path("oncall-shifts/", ShiftListCreate.as_view(), name="oncall-shift-list"),
     path("oncall-shifts/<int:pk>/", ShiftDetail.as_view(), name="oncall-shift-detail"),
     path("oncall/", OnCallNow.as_view(), name="oncall-now"),
+    path("oncall/gaps/", OnCallGaps.as_view(), name="oncall-gaps"),
     path("escalation-policy/", EscalationPolicyView.as_view(), name="escalation-policy"),
 ]

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("discretion.api.escalations")),
     path("", include("discretion.api.limit_requests")),
     path("", include("discretion.api.oncall")),
+    path("", include("discretion.api.rotations")),
     path("", include("discretion.api.notifications")),
     path("", include("discretion.api.messages")),
     path("", include("discretion.api.backtest")),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -19,7 +20,9 @@ from audit.services import audit_change, audit_record
 from common.db import select
 from common.errors import Invalid
 from common.roles import is_supervising
-from discretion.models import Escalation, EscalationPolicy, OnCallShift, Role, User
+from discretion.models import EscalationPolicy, OnCallShift, User
+from discretion.rotations.gaps import Gap, oncall_gaps
+from discretion.rotations.selectors import oncall_people
 
 SHIFT_FIELDS = ("supervisor", "level", "starts_at", "ends_at")
 
@@ -144,53 +147,96 @@ def oncall_shift_get(*, shift_id: int) -> OnCallShift:
     return oncall_shift_list().get(pk=shift_id)
 
 
-_ONCALL_SQL = (
-    f"SELECT {{columns}} FROM {User._meta.db_table} u "
-    "WHERE u.is_active AND EXISTS ("
-    f"  SELECT 1 FROM {OnCallShift._meta.db_table} s WHERE s.supervisor_id = u.id"
-    "   AND s.level = %(level)s AND s.starts_at <= %(at)s AND s.ends_at > %(at)s)"
-    " AND (u.role IN (%(supervisor)s, %(admin)s) OR u.is_superuser) "
-    f"ORDER BY (SELECT COUNT(*) FROM {Escalation._meta.db_table} e"
-    "  WHERE e.assigned_to_id = u.id AND e.status = %(pending)s), u.id"
-)
-
-
 def oncall_supervisors_at(*, level: int, at: datetime | None = None) -> list[User]:
-    """Active supervisors/admins on call at ``level`` at ``at``, least loaded first.
+    """Active supervisors/admins on call at ``level`` at ``at`` (shifts and rotations,
+    overrides applied), least loaded first; a tie goes to the lowest id."""
+    return [person.user for person in oncall_people(levels=[level], at=at).get(level, [])]
 
-    Load is the number of pending escalations assigned to them; a tie goes to the lowest
-    id, so routing is deterministic. One query.
+
+def oncall_now(
+    *,
+    at: datetime | None = None,
+    remedy_type_id: int | None = None,
+    amount: Decimal | None = None,
+) -> dict[str, Any]:
+    """Who is on call at every level of the current policy (and any level with a shift).
+
+    With ``remedy_type_id`` (and ``amount``), only those whose own approval_max for it
+    covers the amount: those who could decide it.
     """
-    # Plain SQL (common.db): every routing and every move up a level runs it.
-    params = {
-        "level": level,
-        "at": at or timezone.now(),
-        "supervisor": Role.SUPERVISOR.value,
-        "admin": Role.ADMIN.value,
-        "pending": Escalation.Status.PENDING.value,
-    }
-    return select(User, "u", _ONCALL_SQL, params)
-
-
-def oncall_now(*, at: datetime | None = None) -> dict[str, Any]:
-    """Who is on call at every level of the current policy (and any level with a shift)."""
     at = at or timezone.now()
-    shifts = (
-        OnCallShift.objects.filter(starts_at__lte=at, ends_at__gt=at, supervisor__is_active=True)
-        .select_related("supervisor")
-        .order_by("level", "supervisor_id")
+    policy_levels = [int(entry["level"]) for entry in escalation_policy_get().levels]
+    shift_levels = OnCallShift.objects.filter(starts_at__lte=at, ends_at__gt=at).values_list(
+        "level", flat=True
     )
-    by_level: dict[int, list[User]] = {
-        entry["level"]: [] for entry in escalation_policy_get().levels
-    }
-    for shift in shifts:
-        people = by_level.setdefault(shift.level, [])
-        if all(person.pk != shift.supervisor_id for person in people):
-            people.append(shift.supervisor)
+    levels = sorted(set(policy_levels) | set(shift_levels))
+    found = oncall_people(levels=levels, at=at, remedy_type_id=remedy_type_id, amount=amount)
     return {
         "at": at,
-        "levels": [{"level": level, "supervisors": by_level[level]} for level in sorted(by_level)],
+        "levels": [
+            {
+                "level": level,
+                "supervisors": sorted(
+                    (p.user for p in found.get(level, []) if p.may_approve),
+                    key=lambda user: user.pk,
+                ),
+            }
+            for level in levels
+        ],
     }
+
+
+def oncall_gaps_coming(
+    *, start: datetime, end: datetime, without_shift_id: int | None = None
+) -> list[Gap]:
+    """The gaps of every level of the current policy in [start, end) (five queries)."""
+    levels = [int(entry["level"]) for entry in escalation_policy_get().levels]
+    return oncall_gaps(levels=levels, start=start, end=end, without_shift_id=without_shift_id)
+
+
+@transaction.atomic
+def oncall_shift_cut(
+    *, acting_user: User, shift: OnCallShift, starts_at: datetime, ends_at: datetime
+) -> list[OnCallShift]:
+    """Take [starts_at, ends_at) out of ``shift`` (one occurrence of it, e.g. one day of a
+    long shift): the shift is deleted, shortened, or split in two. Returns what is left.
+
+    Each change is its own audit row (update, create for the second half of a split,
+    delete), so the trail says exactly which hours were removed.
+    """
+    shift = OnCallShift.objects.select_for_update().select_related("supervisor").get(pk=shift.pk)
+    lo, hi = max(starts_at, shift.starts_at), min(ends_at, shift.ends_at)
+    if hi <= lo:
+        raise Invalid(
+            "That time is not part of this shift.",
+            code="shift_cut_outside",
+            fields={"starts_at": ["That time is not part of this shift."]},
+        )
+    before_part = (shift.starts_at, lo) if lo > shift.starts_at else None
+    after_part = (hi, shift.ends_at) if hi < shift.ends_at else None
+    if before_part is None and after_part is None:
+        oncall_shift_delete(acting_user=acting_user, shift=shift)
+        return []
+    first = before_part or after_part
+    assert first is not None
+    left = [
+        oncall_shift_update(
+            acting_user=acting_user,
+            shift=shift,
+            changes={"starts_at": first[0], "ends_at": first[1]},
+        )
+    ]
+    if before_part is not None and after_part is not None:
+        left.append(
+            oncall_shift_create(
+                acting_user=acting_user,
+                supervisor=shift.supervisor,
+                level=shift.level,
+                starts_at=after_part[0],
+                ends_at=after_part[1],
+            )
+        )
+    return left
 
 
 # --- escalation policy ----------------------------------------------------------------
@@ -240,14 +286,30 @@ def policy_levels_validate(levels: Iterable[Any]) -> list[dict[str, int]]:
     return clean
 
 
+REPEAT_TIMES_MAX = 10
+
+
 @transaction.atomic
-def escalation_policy_update(*, acting_user: User, levels: list[Any]) -> EscalationPolicy:
-    """Replace the levels. Escalations already open keep the levels they were created with."""
+def escalation_policy_update(
+    *, acting_user: User, levels: list[Any], repeat_times: int | None = None
+) -> EscalationPolicy:
+    """Replace the levels (and ``repeat_times``, when given: how many more rounds of the
+    chain from level 1 before overdue). Escalations already open keep what they were
+    created with."""
     clean = policy_levels_validate(levels)
+    if repeat_times is not None and (
+        isinstance(repeat_times, bool)
+        or not isinstance(repeat_times, int)
+        or not 0 <= repeat_times <= REPEAT_TIMES_MAX
+    ):
+        message = f"Repeat the chain 0 to {REPEAT_TIMES_MAX} times."
+        raise Invalid(message, code="policy_repeat_invalid", fields={"repeat_times": [message]})
     escalation_policy_get()
     policy = EscalationPolicy.objects.select_for_update().get(pk=1)
-    before = {"levels": policy.levels}
+    before = {"levels": policy.levels, "repeat_times": policy.repeat_times}
     policy.levels = clean
+    if repeat_times is not None:
+        policy.repeat_times = repeat_times
     policy.save()
     audit_record(
         actor=acting_user,
@@ -255,6 +317,6 @@ def escalation_policy_update(*, acting_user: User, levels: list[Any]) -> Escalat
         object_type=ObjectType.ESCALATION_POLICY,
         object_id=policy.pk,
         before=before,
-        after={"levels": clean},
+        after={"levels": clean, "repeat_times": policy.repeat_times},
     )
     return policy

@@ -5,14 +5,12 @@ the first person who comes on call.
 ``_plan`` works out the next move from the row as read; ``_apply`` writes it only if
 nobody moved or decided the escalation since, so the routing task and the sweeper may
 run any number of times, in any number of processes. Lock order and the version-guarded
-UPDATE: docs/concurrency.md.
+UPDATE: docs/concurrency.md. The planning itself is ``discretion.escalations.plan``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
 
 from django.db import OperationalError, transaction
 from django.db.models import F, Q, QuerySet
@@ -24,145 +22,22 @@ from common.db import insert, relate, select_one
 from common.roles import admin_q
 from common.times import local_time_phrase
 from discretion.escalations.oncall import oncall_supervisors_at
+from discretion.escalations.plan import Approval, Move, _admins, move_plan
 from discretion.escalations.services import logger
 from discretion.escalations.wording import _label, _remedy_phrase
-from discretion.models import Escalation, EscalationEvent, EscalationPolicy, OnCallShift, User
+from discretion.models import Escalation, EscalationEvent, User
 from discretion.notifications.services import notification_create
-
-
-class Routable(Protocol):
-    """What planning a move reads: the routing fields an escalation has, which a temporary
-    limit request (``discretion.raises``) has too, so both are routed by one plan."""
-
-    policy_levels: Any
-    level: int
-    routed_at: datetime | None
-    due_at: datetime | None
-    overdue: bool
-    assigned_to_id: int | None
-
-    @property
-    def assigned_to(self) -> User | None: ...
-
-
-def _levels_of(escalation: Routable) -> dict[int, int]:
-    levels = escalation.policy_levels or EscalationPolicy.DEFAULT_LEVELS
-    return {int(entry["level"]): int(entry["timeout_seconds"]) for entry in levels}
-
-
-def _admins() -> list[User]:
-    return list(User.objects.filter(is_active=True).filter(admin_q()).order_by("id"))
-
-
-@dataclass
-class Move:
-    """What one automatic transition writes, computed before the conditional UPDATE."""
-
-    changes: dict[str, Any]
-    entries: list[tuple[str, int, User | None, str]] = field(default_factory=list)
-    assignee: User | None = None
-    overdue: bool = False
+from discretion.rotations.selectors import oncall_anyone_maybe
 
 
 def _plan(escalation: Escalation, *, now: datetime) -> Move | None:
     """The next transition of a pending escalation at ``now``, or None if none is due."""
-    return move_plan(escalation, requester_id=escalation.resolution.agent_id, now=now)
-
-
-def move_plan(escalation: Routable, *, requester_id: int, now: datetime) -> Move | None:
-    """The next transition of a pending routable row at ``now`` (None if none is due):
-    route it, move it up a level past ``due_at``, mark it overdue past the last level, or
-    hand a stranded one to whoever is on call now. Never to ``requester_id``."""
-    levels = _levels_of(escalation)
-    last = max(levels)
-    if escalation.routed_at is not None and escalation.overdue:
-        return _plan_stranded(escalation, levels=levels, requester_id=requester_id, now=now)
-    if escalation.routed_at is None:
-        first, kind = max(1, min(escalation.level, last)), "assigned"
-    elif escalation.due_at is None or escalation.due_at > now:
-        return None
-    else:
-        first, kind = escalation.level + 1, "escalated"
-
-    entries: list[tuple[str, int, User | None, str]] = []
-    for level in range(first, last + 1):
-        chosen = _first_on_call(level=level, requester_id=requester_id, now=now)
-        if chosen is not None:
-            timeout = levels[level]
-            note = (
-                f"Level {escalation.level} timed out after {levels.get(escalation.level)} s."
-                if kind == "escalated"
-                else ""
-            )
-            entries.append((kind, level, chosen, note))
-            return Move(
-                changes={
-                    "level": level,
-                    "assigned_to": chosen,
-                    "due_at": now + timedelta(seconds=timeout),
-                    "routed_at": escalation.routed_at or now,
-                    "overdue": False,
-                },
-                entries=entries,
-                assignee=chosen,
-            )
-        entries.append(("skipped_no_oncall", level, None, f"Nobody on call at level {level}."))
-
-    # Past the last level: it stays where it is (or at the last level if it was never
-    # assigned), marked overdue; every admin is told.
-    stays_at = escalation.level if escalation.routed_at else last
-    entries.append(
-        (
-            "overdue",
-            stays_at,
-            escalation.assigned_to,
-            "Past the last level of the escalation policy.",
-        )
-    )
-    return Move(
-        changes={
-            "level": stays_at,
-            "routed_at": escalation.routed_at or now,
-            "overdue": True,
-        },
-        entries=entries,
-        overdue=True,
-    )
-
-
-def _plan_stranded(
-    escalation: Routable, *, levels: dict[int, int], requester_id: int, now: datetime
-) -> Move | None:
-    """An overdue escalation that nobody was ever assigned (nobody was on call at any
-    level) goes to the first person on call now, from level 1 up; else it stays put.
-
-    An overdue escalation that has an assignee stays with them: they were asked and the
-    admins were told. Nothing is written while nobody is on call, so the sweeper can ask
-    again every round without filling the history.
-    """
-    if escalation.assigned_to_id is not None:
-        return None
-    for level in sorted(levels):
-        person = _first_on_call(level=level, requester_id=requester_id, now=now)
-        if person is not None:
-            note = "Nobody was on call when it went overdue; someone is now."
-            return Move(
-                changes={
-                    "level": level,
-                    "assigned_to": person,
-                    "due_at": now + timedelta(seconds=levels[level]),
-                    "overdue": False,
-                },
-                entries=[("assigned", level, person, note)],
-                assignee=person,
-            )
-    return None
-
-
-def _first_on_call(*, level: int, requester_id: int, now: datetime) -> User | None:
-    """The least-loaded person on call at ``level``; four-eyes: never the requester."""
-    return next(
-        (p for p in oncall_supervisors_at(level=level, at=now) if p.pk != requester_id), None
+    resolution = escalation.resolution
+    return move_plan(
+        escalation,
+        requester_id=resolution.agent_id,
+        now=now,
+        approval=Approval(remedy_type_id=resolution.remedy_type_id, amount=resolution.amount),
     )
 
 
@@ -333,7 +208,7 @@ def escalation_sweep(*, now: datetime | None = None, limit: int = 200) -> int:
     moved = 0
     with transaction.atomic():
         due = Q(routed_at__isnull=True) | Q(due_at__lte=now, overdue=False)
-        if OnCallShift.objects.filter(starts_at__lte=now, ends_at__gt=now).exists():
+        if oncall_anyone_maybe(at=now):
             # Stranded (overdue, nobody was ever on call): someone may be on call now.
             due |= Q(overdue=True, assigned_to__isnull=True)
         ids = list(

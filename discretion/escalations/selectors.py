@@ -6,12 +6,14 @@ with its joins and history loaded in two queries for any page size.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 
 from common.roles import is_supervising
-from discretion.escalations.oncall import oncall_supervisors_at
+from discretion.escalations.oncall import escalation_policy_get, oncall_supervisors_at
 from discretion.models import Escalation, EscalationEvent, User
+from discretion.rotations.selectors import oncall_people
 
 
 def escalation_list(
@@ -57,8 +59,24 @@ def escalation_exists(*, escalation_id: int) -> bool:
     return Escalation.objects.filter(pk=escalation_id).exists()
 
 
-def oncall_supervisor_get(*, level: int = 1, at: datetime | None = None) -> User | None:
-    """Who a new escalation at ``level`` would go to now: the least loaded person on call
-    (one query), or None when nobody is."""
-    people = oncall_supervisors_at(level=level, at=at)
-    return people[0] if people else None
+def oncall_supervisor_get(
+    *,
+    level: int = 1,
+    at: datetime | None = None,
+    remedy_type_id: int | None = None,
+    amount: Decimal | None = None,
+) -> User | None:
+    """Who a new escalation at ``level`` would go to now: the least loaded person on call,
+    or None when nobody is. With ``remedy_type_id`` and ``amount``, as routing picks: the
+    first level from ``level`` up with someone on call whose approval_max covers it (at
+    most four queries)."""
+    if remedy_type_id is None:
+        people = oncall_supervisors_at(level=level, at=at)
+        return people[0] if people else None
+    levels = [int(e["level"]) for e in escalation_policy_get().levels if int(e["level"]) >= level]
+    found = oncall_people(levels=levels, at=at, remedy_type_id=remedy_type_id, amount=amount)
+    for here in sorted(found):
+        chosen = next((p.user for p in found[here] if p.may_approve), None)
+        if chosen is not None:
+            return chosen
+    return None

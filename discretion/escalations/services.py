@@ -48,8 +48,15 @@ def escalation_open(
     sweeper routes any escalation whose message never reached one. Never fails the
     request because the broker is down.
     """
-    levels = escalation_policy_get().levels
-    escalation = insert(Escalation(resolution=resolution, level=1, policy_levels=levels))
+    policy = escalation_policy_get()
+    escalation = insert(
+        Escalation(
+            resolution=resolution,
+            level=1,
+            policy_levels=policy.levels,
+            policy_repeat_times=policy.repeat_times,
+        )
+    )
     # The history's first entry bears the escalation's own time, so a move stamped by a
     # sweep that read the clock before this commit still sorts after it (routing.py).
     event = EscalationEvent(

@@ -68,6 +68,8 @@ class LimitRequest(models.Model):
         related_name="assigned_limit_requests",
     )
     policy_levels = models.JSONField(default=list)
+    policy_repeat_times = models.PositiveSmallIntegerField(default=0)
+    round = models.PositiveSmallIntegerField(default=0)
     due_at = models.DateTimeField(null=True, blank=True)
     routed_at = models.DateTimeField(null=True, blank=True)
     overdue = models.BooleanField(default=False)

@@ -3,6 +3,12 @@ first, moved up when a level times out, overdue past the last one; planned by th
 escalations' own ``move_plan`` (the on-call selection, timeouts and four-eyes rule are
 theirs), written here with the same version-guarded conditional UPDATE.
 
+Who "may approve" a raise: the contract lets any supervisor or admin other than the
+requester decide one (no approval_max is asked of them, ``limit_request_decide``), so
+routing asks the same of whoever it picks: ``move_plan`` gets no ``approval`` here, and
+nobody on call is passed over for their approval_max. (An escalation's approval_max rule
+is about granting that money; a raise grants no money of the approver's.)
+
 The sweeper also flips pending and approved requests past ``expires_at`` to ``expired``.
 That flip is cosmetic: the effective limit compares ``expires_at`` with now itself.
 """
@@ -18,11 +24,13 @@ from django.utils import timezone
 
 from common.times import local_time_phrase
 from discretion.escalations.routing import Move, _admins, move_plan
+from discretion.escalations.plan import Move, _admins, move_plan
 from discretion.escalations.wording import _label
-from discretion.models import LimitRequest, OnCallShift
+from discretion.models import LimitRequest
 from discretion.notifications.services import notification_create
 from discretion.raises.services import QUEUE_LINK
 from discretion.raises.wording import raise_phrase, until_phrase
+from discretion.rotations.selectors import oncall_anyone_maybe
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +116,7 @@ def limit_request_sweep(*, now: datetime | None = None, limit: int = 200) -> int
     moved = 0
     with transaction.atomic():
         due = Q(routed_at__isnull=True) | Q(due_at__lte=now, overdue=False)
-        if OnCallShift.objects.filter(starts_at__lte=now, ends_at__gt=now).exists():
+        if oncall_anyone_maybe(at=now):
             due |= Q(overdue=True, assigned_to__isnull=True)
         ids = list(
             LimitRequest.objects.select_for_update(skip_locked=True)

@@ -145,13 +145,15 @@ def limit_request_create(
         expires_at=expires_at,
         now=now,
     )
+    policy = escalation_policy_get()
     request = insert(
         LimitRequest(
             requester=acting_user,
             remedy_type=remedy_type,
             reason=reason.strip(),
             expires_at=expires_at,
-            policy_levels=escalation_policy_get().levels,
+            policy_levels=policy.levels,
+            policy_repeat_times=policy.repeat_times,
             created_at=now,
             **caps,
             **{f"was_{field}": current[field] for field in CAP_FIELDS if caps[field] is not None},

@@ -56,8 +56,9 @@ def test_running_twice_changes_nothing():
     assert counts() == first
     # Quiet: one summary line each time.
     assert len(first_output.strip().splitlines()) == 1
-    assert "created now: 0 users, 0 trust limits, 0 on-call shifts, 0 cases, 0 policy rules, " in (
-        second_output
+    assert (
+        "created now: 0 users, 0 trust limits, 0 on-call shifts, 0 on-call rotations, 0 cases, "
+        "0 policy rules, " in (second_output)
     )
     assert second_output.rstrip().endswith(" 0 resolutions).")
 

@@ -46,6 +46,10 @@ from tests.factories.webhooks import (
     WebhookDeliveryFactory,
     WebhookEndpointFactory,
     WebhookEventFactory,
+from tests.factories.rotations import (
+    OnCallOverrideFactory,
+    OnCallRotationFactory,
+    OnCallRotationMemberFactory,
 )
 
 __all__ = [
@@ -66,6 +70,9 @@ __all__ = [
     "LimitRequestFactory",
     "MessagingSettingsFactory",
     "NotificationFactory",
+    "OnCallOverrideFactory",
+    "OnCallRotationFactory",
+    "OnCallRotationMemberFactory",
     "OnCallShiftFactory",
     "PolicyRuleFactory",
     "PolicyRuleVersionFactory",

@@ -8,6 +8,7 @@ between tests, statement plans are per model).
 from __future__ import annotations
 
 from common.db import plan_caches_reset
+from discretion.rotations.turns import turn_caches_reset
 from discretion.trust.selectors import remedy_types_reset
 from discretion.webhooks.subscriptions import webhook_subscriptions_reset
 from policies.evaluation import reset_ruleset_cache
@@ -21,6 +22,7 @@ CACHE_RESETS = (
     remedy_types_reset,
     webhook_subscriptions_reset,
 )
+CACHE_RESETS = (plan_caches_reset, reset_ruleset_cache, remedy_types_reset, turn_caches_reset)
 
 
 def caches_reset() -> None:

@@ -261,7 +261,7 @@ def test_week_view_add_and_delete_shift(admin_client, supervisor):
     assert "08:00\u201316:00" in html and supervisor.label in html
     assert "left:33.33%;width:33.33%" in html  # the block sits over 08:00 to 16:00
     assert AuditEvent.objects.filter(object_type="oncall_shift", action="oncall_shift.create")
-    admin_client.post(f"/admin-ui/oncall/shifts/{shift.pk}/delete/")
+    admin_client.post(f"/admin-ui/oncall/shifts/{shift.pk}/delete/", {"day": monday.isoformat()})
     assert not OnCallShift.objects.exists()
 
 
@@ -290,9 +290,11 @@ def test_shift_for_an_agent_or_backwards_is_refused(admin_client, agent, supervi
     assert not OnCallShift.objects.exists()
 
 
-def test_escalation_policy_edit(admin_client):
+def test_escalation_policy_edit_in_minutes(admin_client):
+    page = admin_client.get("/admin-ui/oncall/").content.decode()
+    assert "Level 1 timeout (minutes)" in page and 'value="15"' in page  # 900 s
     response = admin_client.post(
-        "/admin-ui/oncall/policy/", {"timeout_1": "300", "timeout_2": "600", "timeout_3": "1200"}
+        "/admin-ui/oncall/policy/", {"minutes_1": "5", "minutes_2": "10", "minutes_3": "20"}
     )
     assert response.status_code == 302
     assert EscalationPolicy.objects.get(pk=1).levels == [
@@ -300,11 +302,13 @@ def test_escalation_policy_edit(admin_client):
         {"level": 2, "timeout_seconds": 600},
         {"level": 3, "timeout_seconds": 1200},
     ]
-    admin_client.post("/admin-ui/oncall/policy/", {"timeout_1": "300", "timeout_2": ""})
-    assert EscalationPolicy.objects.get(pk=1).levels == [{"level": 1, "timeout_seconds": 300}]
-    response = admin_client.post("/admin-ui/oncall/policy/", {"timeout_1": "0"})
+    admin_client.post("/admin-ui/oncall/policy/", {"minutes_1": "0.5", "minutes_2": ""})
+    assert EscalationPolicy.objects.get(pk=1).levels == [{"level": 1, "timeout_seconds": 30}]
+    response = admin_client.post("/admin-ui/oncall/policy/", {"minutes_1": "0"})
     assert response.status_code == 400
-    assert "timeout_seconds must be a whole number" in response.content.decode()
+    assert "a timeout is at least 1 minute" in response.content.decode()
+    response = admin_client.post("/admin-ui/oncall/policy/", {"minutes_1": "1e9x"})
+    assert "is not a number of minutes" in response.content.decode()
     assert AuditEvent.objects.filter(object_type="escalation_policy").count() == 2
 
 
@@ -445,7 +449,7 @@ def test_admin_forms_refuse_posts_without_csrf(admin_user):
     for url, data in [
         ("/admin-ui/limits/cell/new/refund/", {"per_remedy_max": "1", "reason": "x"}),
         ("/admin-ui/agents/", {"username": "x", "password": "long-enough-1", "role": "agent"}),
-        ("/admin-ui/oncall/policy/", {"timeout_1": "5"}),
+        ("/admin-ui/oncall/policy/", {"minutes_1": "5"}),
         ("/admin-ui/rules/new/", {"name": "x", "expression": "amount > 1.0", "effect": "deny"}),
     ]:
         assert client.post(url, data).status_code == 403, url

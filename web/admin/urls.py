@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("web.admin.tiers")),
     path("", include("web.admin.agents")),
     path("", include("web.admin.oncall")),
+    path("", include("web.admin.rotations")),
     path("", include("web.admin.rules")),
     path("", include("web.admin.audit")),
     path("", include("web.admin.reviews")),

@@ -20,7 +20,7 @@ decisions, once: the history's first case marks it loaded.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 from typing import Any, TypedDict
 
@@ -35,10 +35,19 @@ from discretion.demo.history import history_load
 from discretion.demo.problems import demo_problem_seed
 from discretion.escalations.oncall import oncall_shift_create
 from discretion.followups.services import follow_up_create
-from discretion.models import FollowUp, OnCallShift, Role, TrustLimit, TrustTier, User
+from discretion.models import (
+    FollowUp,
+    OnCallRotation,
+    OnCallShift,
+    Role,
+    TrustLimit,
+    TrustTier,
+    User,
+)
 from discretion.playbook.selectors import brand_promise_get
 from discretion.playbook.services import brand_promise_update
 from discretion.proposals.services import limit_proposals_open
+from discretion.rotations.services import oncall_rotation_create
 from discretion.trust.services import trust_limit_create
 from discretion.trust.users import team_get_or_create, user_create
 from policies.examples import EXAMPLE_RULES
@@ -122,6 +131,7 @@ POLICY_RULES: tuple[str, ...] = (
 # The on-call chain: (supervisor, level).
 ONCALL: tuple[tuple[str, int], ...] = (("pam", 1), ("sam", 2))
 ONCALL_DAYS = 90
+ROTATION_NAME = "Senior approvers"
 
 
 @dataclass(frozen=True)
@@ -338,6 +348,7 @@ class Command(BaseCommand):
             "users": self._users(),
             "trust limits": self._limits(),
             "on-call shifts": self._oncall(),
+            "on-call rotations": self._rotation(),
             "cases": self._cases(),
             "policy rules": self._rules(),
         }
@@ -463,6 +474,25 @@ class Command(BaseCommand):
             )
             created += 1
         return created
+
+    def _rotation(self) -> int:
+        """One weekly rotation of the senior approvers at level 2 (Sam, then Ada, handing
+        over on Mondays at 09:00), so a 3,000.00 refund, above Pam's approval_max at level
+        1, goes straight to level 2, to someone who may approve it. Created once."""
+        if OnCallRotation.objects.filter(name=ROTATION_NAME).exists():
+            return 0
+        today = timezone.localdate()
+        oncall_rotation_create(
+            acting_user=self._admin(),
+            name=ROTATION_NAME,
+            level=2,
+            members=[User.objects.get(username="sam"), self._admin()],
+            turn_days=7,
+            handoff_time=time(9, 0),
+            time_zone=timezone.get_current_timezone_name(),
+            starts_on=today - timedelta(days=today.weekday() + 7),
+        )
+        return 1
 
     # --- cases ---------------------------------------------------------------------
 

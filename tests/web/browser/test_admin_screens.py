@@ -4,7 +4,7 @@ backtest, the dashboard's charts. Each main screen passes axe and is screenshott
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -188,6 +188,45 @@ def test_oncall_week_add_a_shift(page, login_as, live_url, ada):
     expect(page.locator("li.shift", has_text="18:00–23:00")).to_be_visible()  # noqa: RUF001
     assert_no_axe_violations(page)
     screenshot(page, "oncall-week")
+
+
+def test_oncall_x_removes_one_occurrence_after_asking_and_warns(page, login_as, live_url, ada):
+    """A three-day shift: the x on its middle day asks in the page (no browser dialog),
+    warns that level 1 would have nobody, and removes that day only."""
+    pam = factories.UserFactory.create(username="pam", display_name="Pam Beesly", role="supervisor")
+    tz = timezone.get_current_timezone()
+    today = timezone.localdate()
+    monday = today - timedelta(days=today.weekday())
+    start = timezone.make_aware(datetime.combine(monday, time.min), tz)
+    OnCallShift.objects.create(
+        supervisor=pam, level=1, starts_at=start, ends_at=start + timedelta(days=3)
+    )
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    login_as(page, "ada")
+    page.goto(live_url(f"/admin-ui/oncall/?week={monday.isoformat()}"))
+    pams = page.locator("li.shift", has_text="Pam Beesly")
+    expect(pams).to_have_count(3)
+    tuesday = monday + timedelta(days=1)
+    page.get_by_role(
+        "link",
+        name=f"Remove Pam Beesly's level 1 shift 00:00–24:00 on {tuesday:%a %b} {tuesday.day}",  # noqa: RUF001
+    ).click()
+    confirm = page.get_by_role("alertdialog", name="Remove this occurrence?")
+    expect(confirm).to_be_visible()
+    expect(confirm).to_contain_text("Only this day's part goes")
+    expect(confirm.get_by_test_id("gap-warning")).to_contain_text(
+        "This leaves level 1 with nobody on call"
+    )
+    assert OnCallShift.objects.count() == 1  # asked, nothing removed yet
+    expect(confirm.get_by_role("button", name="Remove this occurrence")).to_be_focused()
+    assert_no_axe_violations(page)
+    screenshot(page, "oncall-remove-confirm")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("The rest of the shift stays")
+    expect(pams).to_have_count(2)
+    assert OnCallShift.objects.filter(supervisor=pam).count() == 2
+    assert dialogs == []
 
 
 def test_rule_live_validation_and_backtest(page, login_as, live_url, ada, tier_limits):
