@@ -27,6 +27,7 @@ class ObjectType(models.TextChoices):
     REVIEW = "review", "Review"
     LIMIT_PROPOSAL = "limit_proposal", "Limit proposal"
     BRAND_PROMISE = "brand_promise", "Brand promise"
+    INCIDENT = "incident", "Incident"
 
 
 class AuditEvent(models.Model):

@@ -16,6 +16,7 @@ app.autodiscover_tasks(
     [
         "discretion.escalations",
         "discretion.followups",
+        "discretion.incidents",
         "discretion.messages",
         "discretion.notifications",
         "discretion.proposals",

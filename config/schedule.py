@@ -14,6 +14,8 @@ DISCRETION_PROPOSE_LIMITS_SECONDS = float(
 DISCRETION_FOLLOW_UP_SWEEP_SECONDS = float(
     os.environ.get("DISCRETION_FOLLOW_UP_SWEEP_SECONDS", "30")
 )
+# Incidents end by themselves at ends_at (the decision already treats them as over then).
+DISCRETION_INCIDENT_SWEEP_SECONDS = float(os.environ.get("DISCRETION_INCIDENT_SWEEP_SECONDS", "30"))
 # `celery -A config worker -B` (or a separate `celery -A config beat`) runs these.
 CELERY_BEAT_SCHEDULE = {
     "discretion-sweep-escalations": {
@@ -56,4 +58,9 @@ CELERY_BEAT_SCHEDULE["discretion-sweep-customer-messages"] = {
     "task": "discretion.sweep_customer_messages",
     "schedule": DISCRETION_MESSAGE_SWEEP_SECONDS,
     "options": {"expires": max(DISCRETION_MESSAGE_SWEEP_SECONDS * 2, 1.0)},
+}
+CELERY_BEAT_SCHEDULE["discretion-end-incidents"] = {
+    "task": "discretion.end_incidents",
+    "schedule": DISCRETION_INCIDENT_SWEEP_SECONDS,
+    "options": {"expires": max(DISCRETION_INCIDENT_SWEEP_SECONDS * 2, 1.0)},
 }

@@ -392,6 +392,9 @@ class IdempotencyKey(models.Model):
 # Models of the rooms that grew out of this app (each with its own models module), imported
 # here (as explicit re-exports) so Django registers them with the app.
 from discretion.followups.models import FollowUp as FollowUp  # noqa: E402
+from discretion.incidents.models import Incident as Incident  # noqa: E402
+from discretion.incidents.models import IncidentCase as IncidentCase  # noqa: E402
+from discretion.incidents.models import IncidentRemedy as IncidentRemedy  # noqa: E402
 from discretion.messages.models import CustomerMessage as CustomerMessage  # noqa: E402
 from discretion.playbook.models import MessagingSettings as MessagingSettings  # noqa: E402
 from discretion.proposals.models import LimitProposal as LimitProposal  # noqa: E402

@@ -26,4 +26,5 @@ urlpatterns = [
     path("", include("discretion.api.messages_check")),
     path("", include("discretion.api.brand_promise")),
     path("", include("discretion.api.follow_ups")),
+    path("", include("discretion.api.incidents")),
 ]

@@ -26,7 +26,9 @@ from common.money import ZERO
 from discretion import engine
 from discretion.decisions.inputs import decision_inputs_gather
 from discretion.decisions.record import decision_record
+from discretion.engine.incidents import applied_under_incident, decide_with_incident
 from discretion.escalations.services import escalation_open
+from discretion.incidents.services import incident_spend
 from discretion.messages.services import resolution_message_add
 from discretion.models import User
 from discretion.reviews.services import review_sample
@@ -47,7 +49,9 @@ def resolution_request(
     ``case_closed`` (resolutions cannot be requested on a closed case).
 
     Locks (in this order, docs/concurrency.md): the case row, then the user's day and
-    month budget windows for the remedy type.
+    month budget windows for the remedy type, then (a case in an incident) the incident
+    row. Under an incident's schedule the amount counts against the incident's budget
+    instead of the windows (discretion.engine.incidents).
     """
     now = timezone.now()
     with transaction.atomic():
@@ -68,7 +72,7 @@ def resolution_request(
             now=now,
             windows=windows,
         )
-        decision = engine.decide(
+        decision = decide_with_incident(
             remedy_name=remedy_type.name,
             amount=amount,
             limits=inputs.limit,
@@ -76,6 +80,7 @@ def resolution_request(
             rule_hits=inputs.rule_hits,
             currency=settings.DISCRETION_CURRENCY,
             monetary=remedy_type.monetary,
+            incident=inputs.incident,
         )
         status = {
             "apply": Resolution.Status.APPLIED,
@@ -83,6 +88,7 @@ def resolution_request(
             "reject": Resolution.Status.REJECTED,
         }[decision.outcome]
         applied = status == Resolution.Status.APPLIED
+        under_incident = applied_under_incident(decision)
         resolution = insert(
             Resolution(
                 case=case,
@@ -93,7 +99,7 @@ def resolution_request(
                 reason=reason,
                 customer_message=customer_message,
                 status=status,
-                counts_against_budget=applied,
+                counts_against_budget=applied and not under_incident,
                 decision=decision_record(decision, inputs),
                 created_at=now,
                 applied_at=now if applied else None,
@@ -143,7 +149,12 @@ def resolution_request(
         # The review draw (verify after, not before): an INSERT … SELECT that reads the
         # review policy itself, so it costs no round trip of its own.
         review_sample(resolution=resolution, monetary=remedy_type.monetary, batch=writes)
-        if applied and amount > ZERO:
+        if applied and amount > ZERO and under_incident:
+            assert inputs.incident is not None
+            writes.add(*_case_total_add_sql(case_id=case.pk, amount=amount))
+            # Last in the batch: its row count (1, or IncidentBudgetExceeded) is checked.
+            incident_spend(incident_id=inputs.incident.id, amount=amount, now=now, batch=writes)
+        elif applied and amount > ZERO:
             assert inputs.limit is not None  # only a limit lets an amount above zero apply
             writes.add(*_case_total_add_sql(case_id=case.pk, amount=amount))
             budget_spend(
@@ -169,7 +180,7 @@ def resolution_preview(
     inputs = decision_inputs_gather(
         case=case, user=acting_user, remedy_type=remedy_type, amount=amount, now=now
     )
-    return engine.decide(
+    return decide_with_incident(
         remedy_name=remedy_type.name,
         amount=amount,
         limits=inputs.limit,
@@ -177,6 +188,7 @@ def resolution_preview(
         rule_hits=inputs.rule_hits,
         currency=settings.DISCRETION_CURRENCY,
         monetary=remedy_type.monetary,
+        incident=inputs.incident,
     )
 
 

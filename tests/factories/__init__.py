@@ -29,6 +29,7 @@ from tests.factories.discretion import (
     UserFactory,
     tier,
 )
+from tests.factories.incidents import IncidentCaseFactory, IncidentFactory, IncidentRemedyFactory
 from tests.factories.messages import CustomerMessageFactory
 from tests.factories.playbook import FollowUpFactory, MessagingSettingsFactory
 from tests.factories.policies import PolicyRuleFactory, PolicyRuleVersionFactory
@@ -48,6 +49,9 @@ __all__ = [
     "EscalationPolicyFactory",
     "FollowUpFactory",
     "IdempotencyKeyFactory",
+    "IncidentCaseFactory",
+    "IncidentFactory",
+    "IncidentRemedyFactory",
     "LimitProposalFactory",
     "LimitRequestFactory",
     "MessagingSettingsFactory",

@@ -8,13 +8,14 @@ between tests, statement plans are per model).
 from __future__ import annotations
 
 from common.db import plan_caches_reset
+from discretion.incidents.matcher import matcher_cache_reset
 from discretion.trust.selectors import remedy_types_reset
 from policies.evaluation import reset_ruleset_cache
 
 # The reset function that sits next to each cache, in its owning module. A new cache gets
 # its reset added here: tests/common/test_caches.py finds the modules that keep state and
 # fails for one without a reset in this list.
-CACHE_RESETS = (plan_caches_reset, reset_ruleset_cache, remedy_types_reset)
+CACHE_RESETS = (plan_caches_reset, reset_ruleset_cache, remedy_types_reset, matcher_cache_reset)
 
 
 def caches_reset() -> None:
