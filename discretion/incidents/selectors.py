@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -26,12 +26,19 @@ BIGINT_MAX = 2**63 - 1
 OUTLIER_FACTOR = Decimal(2)
 
 
+def _schedule() -> Prefetch:
+    return Prefetch("remedies", queryset=IncidentRemedy.objects.select_related("remedy_type"))
+
+
+_SCHEDULE = _schedule()
+
+
 def incident_list(*, status: str | None = None) -> QuerySet[Incident]:
-    """Incidents newest first, with the schedule and its remedy types prefetched and the
+    """Incidents newest first, with the schedule (and its remedy types) prefetched and the
     linked cases counted (two queries a page)."""
     qs = (
-        Incident.objects.select_related("created_by")
-        .prefetch_related("remedies__remedy_type")
+        Incident.objects.select_related("created_by", "ended_by")
+        .prefetch_related(_SCHEDULE)
         .annotate(cases_count=Count("case_links", distinct=True))
         .order_by("-starts_at", "-id")
     )
@@ -40,6 +47,17 @@ def incident_list(*, status: str | None = None) -> QuerySet[Incident]:
     elif status == Incident.Status.ENDED:
         qs = qs.exclude(status=Incident.Status.ACTIVE, ends_at__gt=timezone.now())
     return qs
+
+
+def incident_active_choices() -> list[tuple[int, str]]:
+    """(id, title) of the active incidents, newest first: the case list's bulk link (one
+    query)."""
+    now = timezone.now()
+    return list(
+        Incident.objects.filter(status=Incident.Status.ACTIVE, starts_at__lte=now, ends_at__gt=now)
+        .order_by("-starts_at", "-id")
+        .values_list("id", "title")[:50]
+    )
 
 
 def incident_get(*, incident_id: int) -> Incident:
@@ -56,13 +74,28 @@ def incident_active_for_case(*, case: Case, now: datetime | None = None) -> Inci
     if not case.active_incident_id:
         return None
     incident = (
-        Incident.objects.prefetch_related("remedies__remedy_type")
+        Incident.objects.prefetch_related(_SCHEDULE)
         .filter(pk=case.active_incident_id)
         .first()
     )
     if incident is None or not incident.active_at(now):
         return None
     return incident
+
+
+def incident_standard_remedy(
+    *, incident: Incident | None, remedies: list[RemedyType]
+) -> IncidentRemedy | None:
+    """The schedule row the case page fills in: the first whose remedy type is enabled
+    (``remedies``); no query (the schedule is prefetched)."""
+    if incident is None:
+        return None
+    enabled = {remedy.pk: remedy for remedy in remedies}
+    for row in incident.remedies.all():
+        if row.remedy_type_id in enabled:
+            row.remedy_type = enabled[row.remedy_type_id]
+            return row
+    return None
 
 
 def incident_case_list(*, incident_id: int, limit: int = 200) -> list[IncidentCase]:

@@ -47,9 +47,7 @@ class IncidentCaseFactory(factory.django.DjangoModelFactory[IncidentCase]):
     case = factory.SubFactory(CaseFactory)
 
     @factory.post_generation
-    def active(obj, create, extracted, **kwargs):  # noqa: N805 (factory_boy's signature)
+    def active(obj, create, extracted, **kwargs):
         if create and extracted is not False:
-            type(obj.case).objects.filter(pk=obj.case_id).update(
-                active_incident_id=obj.incident_id
-            )
+            type(obj.case).objects.filter(pk=obj.case_id).update(active_incident_id=obj.incident_id)
             obj.case.active_incident_id = obj.incident_id

@@ -60,7 +60,10 @@ def test_agents_cannot_write(api, agent, incident, case):
     assert declare(api, agent).status_code == 403
     client = api.as_user(agent)
     assert client.patch(f"{URL}{incident.pk}/", {"title": "x"}, format="json").status_code == 403
-    assert client.post(f"{URL}{incident.pk}/cases/", {"case": case.pk}, format="json").status_code == 403
+    assert (
+        client.post(f"{URL}{incident.pk}/cases/", {"case": case.pk}, format="json").status_code
+        == 403
+    )
     assert client.post(f"{URL}{incident.pk}/end/").status_code == 403
     assert api.credentials() is None and api.get(URL).status_code == 401
 
@@ -117,8 +120,13 @@ def test_patch_budget_not_below_spent_and_ended_cannot_reactivate(api, superviso
     again = client.patch(f"{URL}{incident.pk}/", {"status": "active"}, format="json")
     assert again.status_code == 409 and "re-activated" in again.json()["detail"]
     assert client.patch(f"{URL}{incident.pk}/", {"budget": "500"}, format="json").status_code == 409
-    assert client.patch(f"{URL}{incident.pk}/", {"title": "Outage (over)"}, format="json").status_code == 200
-    actions = set(AuditEvent.objects.filter(object_type="incident").values_list("action", flat=True))
+    assert (
+        client.patch(f"{URL}{incident.pk}/", {"title": "Outage (over)"}, format="json").status_code
+        == 200
+    )
+    actions = set(
+        AuditEvent.objects.filter(object_type="incident").values_list("action", flat=True)
+    )
     assert {"incident.update", "incident.end"} <= actions
 
 

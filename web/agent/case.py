@@ -34,6 +34,7 @@ from discretion.decisions.selectors import (
 )
 from discretion.decisions.services import resolution_preview, resolution_request
 from discretion.escalations.selectors import oncall_supervisor_get
+from discretion.incidents.selectors import incident_active_for_case, incident_standard_remedy
 from discretion.models import User
 from discretion.playbook.wording import say_why
 from discretion.trust.selectors import METER_LABELS, Meter, check_shortfall_list, meter_get
@@ -74,7 +75,10 @@ def _new_key() -> str:
 
 def _page_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
     remedies = list(remedy_type_list(enabled=True))
-    selected = remedies[0] if remedies else None
+    # A case in an active incident: its standard remedy is filled in (one click applies).
+    incident = incident_active_for_case(case=case)
+    standard = incident_standard_remedy(incident=incident, remedies=remedies)
+    selected = standard.remedy_type if standard else (remedies[0] if remedies else None)
     user = acting_user(request)
     story = messages_context(case)
     return {
@@ -87,6 +91,8 @@ def _page_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
         "helpdesk_ticket_url": helpdesk_ticket_url(case),
         "remedies": remedies,
         "selected_remedy": selected,
+        "incident": incident,
+        "incident_remedy": standard,
         "meter": meter_for(user=user, case=case, remedy=selected),
         "resolutions": case_outcome_list(case_id=case.pk),
         "history": customer_history_list(customer_id=case.customer_id, exclude_case_id=case.pk),
