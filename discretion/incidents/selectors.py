@@ -74,9 +74,7 @@ def incident_active_for_case(*, case: Case, now: datetime | None = None) -> Inci
     if not case.active_incident_id:
         return None
     incident = (
-        Incident.objects.prefetch_related(_SCHEDULE)
-        .filter(pk=case.active_incident_id)
-        .first()
+        Incident.objects.prefetch_related(_SCHEDULE).filter(pk=case.active_incident_id).first()
     )
     if incident is None or not incident.active_at(now):
         return None
