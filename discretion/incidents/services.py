@@ -208,7 +208,8 @@ def incident_update(*, acting_user: User, incident_id: int, changes: dict[str, A
         _cases_release(incident_id)  # before the incident's lock (see _cases_release)
     incident = lock(incident_id)
     before = _snapshot(incident)
-    ended = not incident.active_at(now) and incident.starts_at <= now
+    # Ended, or past its end before the sweeper flipped it: over either way.
+    ended = incident.status == Incident.Status.ENDED or incident.ends_at <= now
     if ended:
         if changes.get("status") == Incident.Status.ACTIVE:
             raise Conflict(
@@ -247,8 +248,6 @@ def incident_update(*, acting_user: User, incident_id: int, changes: dict[str, A
         _schedule_write(incident, changes["remedies"])
     incident.save()
     after = _snapshot(incident)
-    if changes.get("status") == Incident.Status.ENDED and not ended:
-        return _end(incident=incident, acting_user=acting_user, now=now, before=before)
     if after != before:
         audit_record(
             actor=acting_user,
@@ -258,6 +257,9 @@ def incident_update(*, acting_user: User, incident_id: int, changes: dict[str, A
             before=before,
             after=after,
         )
+    if changes.get("status") == Incident.Status.ENDED and incident.status != incident.Status.ENDED:
+        # The one way an incident ends (what its "ended" event hangs on).
+        return incident_end(acting_user=acting_user, incident_id=incident.pk, now=now)
     return incident
 
 
@@ -271,8 +273,8 @@ def _cases_release(incident_id: int) -> None:
     Case.objects.filter(active_incident_id=incident_id).update(active_incident_id=None)
 
 
-def _end(*, incident: Incident, acting_user: User | None, now: datetime, before=None) -> Incident:
-    before = before or _snapshot(incident)
+def _end(*, incident: Incident, acting_user: User | None, now: datetime) -> Incident:
+    before = _snapshot(incident)
     incident.status = Incident.Status.ENDED
     incident.ended_at = now
     incident.ended_by = acting_user

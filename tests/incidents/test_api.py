@@ -192,3 +192,12 @@ def test_the_matcher_links_new_cases_while_active(api, supervisor, agent):
     api.as_user(supervisor).post(f"{URL}{incident_id}/end/")
     assert create("Outage still")["incident"] is None
     assert IncidentCase.objects.filter(incident_id=incident_id, via="matcher").count() == 1
+
+
+def test_patch_status_ended_ends_it_and_frees_its_cases(api, supervisor, incident, linked_case):
+    client = api.as_user(supervisor)
+    response = client.patch(f"{URL}{incident.pk}/", {"status": "ended"}, format="json")
+    assert response.status_code == 200 and response.json()["status"] == "ended"
+    assert response.json()["ended_at"] is not None
+    assert Case.objects.get(pk=linked_case.pk).active_incident_id is None
+    assert AuditEvent.objects.filter(action="incident.end", actor=supervisor).count() == 1
