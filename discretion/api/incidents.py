@@ -38,7 +38,7 @@ from discretion.incidents.models import (
     TITLE_MAX_LENGTH,
     Incident,
 )
-from discretion.incidents.selectors import incident_get, incident_list
+from discretion.incidents.selectors import BIGINT_MAX, incident_get, incident_list
 from discretion.incidents.services import (
     EDITABLE,
     MAX_BULK_LINK,
@@ -126,9 +126,9 @@ class IncidentPatch(serializers.Serializer):
 
 
 class LinkInput(serializers.Serializer):
-    case = StrictIntegerField(required=False, min_value=1)
+    case = StrictIntegerField(required=False, min_value=1, max_value=BIGINT_MAX)
     cases = serializers.ListField(
-        child=StrictIntegerField(min_value=1),
+        child=StrictIntegerField(min_value=1, max_value=BIGINT_MAX),
         required=False,
         allow_empty=False,
         max_length=MAX_BULK_LINK,
