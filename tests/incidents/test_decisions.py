@@ -163,3 +163,9 @@ def test_the_incident_path_adds_one_read(
             format="json",
         )
     assert response.json()["status"] == "applied"
+
+
+def test_the_end_sweeper_is_on_the_beat_schedule(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["discretion-end-incidents"]
+    assert entry["task"] == "discretion.end_incidents"
+    assert entry["schedule"] <= 30
