@@ -201,3 +201,19 @@ def test_patch_status_ended_ends_it_and_frees_its_cases(api, supervisor, inciden
     assert response.json()["ended_at"] is not None
     assert Case.objects.get(pk=linked_case.pk).active_incident_id is None
     assert AuditEvent.objects.filter(action="incident.end", actor=supervisor).count() == 1
+
+
+def test_the_list_reads_a_fixed_number_of_queries(api, agent, django_assert_num_queries):
+    client = api.as_user(agent)
+    client.get(URL)  # warm: the token's user
+    for _ in range(3):
+        incident = factories.IncidentFactory()
+        factories.IncidentRemedyFactory(incident=incident)
+        factories.IncidentCaseFactory(incident=incident)
+    # token+user, count, the page (cases counted), the schedules with their remedy types
+    with django_assert_num_queries(4):
+        body = client.get(URL).json()
+    assert body["count"] == 3 and all(i["cases_count"] == 1 for i in body["results"])
+    factories.IncidentFactory.create_batch(5)
+    with django_assert_num_queries(4):
+        assert client.get(URL).json()["count"] == 8

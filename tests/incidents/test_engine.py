@@ -3,7 +3,9 @@ under and just over each incident cap."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal as D
+from typing import Any
 
 import pytest
 
@@ -13,16 +15,16 @@ from discretion.engine.incidents import IncidentTerms, applied_under_incident, d
 AGENT = Limits(per_remedy_max=D("25.00"), daily_max=D("100.00"))
 
 
-def terms(**overrides) -> IncidentTerms:
-    values = {
-        "id": 4,
-        "title": "Outage 3 Dec",
-        "active": True,
-        "budget": D("5000.00"),
-        "spent": D("3700.00"),
-        "per_remedy_max": D("60.00"),
-    } | overrides
-    return IncidentTerms(**values)
+def terms(**overrides: Any) -> IncidentTerms:
+    base = IncidentTerms(
+        id=4,
+        title="Outage 3 Dec",
+        active=True,
+        budget=D("5000.00"),
+        spent=D("3700.00"),
+        per_remedy_max=D("60.00"),
+    )
+    return replace(base, **overrides)
 
 
 def decide(amount: str, incident: IncidentTerms | None, *, limits=AGENT, rules=(), monetary=True):

@@ -126,3 +126,17 @@ def test_bulk_link_from_the_case_list(client_for, supervisor, incident):
         cases[0].pk,
         cases[2].pk,
     }
+
+
+def test_the_list_page_reads_a_fixed_number_of_queries(
+    client_for, supervisor, django_assert_num_queries
+):
+    client = client_for(supervisor)
+    client.get("/incidents/")  # warm the session
+    factories.IncidentRemedyFactory()
+    # session, user, remedy types (the form), the incidents (cases counted), schedules
+    with django_assert_num_queries(5):
+        client.get("/incidents/")
+    factories.IncidentRemedyFactory.create_batch(4)
+    with django_assert_num_queries(5):
+        assert client.get("/incidents/").content.decode().count('data-testid="incident-row"') == 5
