@@ -27,6 +27,7 @@ def test_supervisor_declares_and_links_then_the_agent_applies_in_one_click(
 
     login_as(page, "pam")
     page.goto(live_url("/incidents/"))
+    assert_no_axe_violations(page)
     page.get_by_label("Title").fill("Outage 3 Dec")
     page.get_by_label("What we tell customers").fill("Card payments failed for three hours.")
     page.get_by_label("Refund up to").fill("60")
@@ -47,6 +48,7 @@ def test_supervisor_declares_and_links_then_the_agent_applies_in_one_click(
     )
     expect(agent.get_by_label("Amount (USD)")).to_have_value("60.00")
     expect(agent.get_by_test_id("preview")).to_contain_text("Applies under incident")
+    assert_no_axe_violations(agent)
     agent.get_by_role("button", name="Submit remedy").click()
     outcome = agent.locator("#submit-result").get_by_test_id("outcome")
     expect(outcome.get_by_test_id("outcome-status")).to_have_text("applied")
