@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from discretion.models import Incident
 from tests import factories
-from tests.support.browser import assert_no_axe_violations
+from tests.support.browser import assert_no_axe_violations, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,6 +38,7 @@ def test_supervisor_declares_and_links_then_the_agent_applies_in_one_click(
     page.get_by_test_id("link-form").get_by_role("button", name="Link").click()
     expect(page.get_by_test_id("cases-count")).to_have_text("1")
     assert_no_axe_violations(page)
+    screenshot(page, "incident")
     incident = Incident.objects.get()
 
     agent = new_page()
@@ -53,6 +54,7 @@ def test_supervisor_declares_and_links_then_the_agent_applies_in_one_click(
     outcome = agent.locator("#submit-result").get_by_test_id("outcome")
     expect(outcome.get_by_test_id("outcome-status")).to_have_text("applied")
     expect(outcome).to_contain_text(f"Applies under incident #{incident.pk} 'Outage 3 Dec'")
+    screenshot(agent, "agent-case-incident")
     incident.refresh_from_db()
     assert incident.spent == Decimal("60.00")
     assert not agent.errors  # type: ignore[attr-defined]
