@@ -33,6 +33,7 @@ class ObjectType(models.TextChoices):
     INTEGRATION_KEY = "integration_key", "Integration key"
     ONCALL_ROTATION = "oncall_rotation", "On-call rotation"
     ONCALL_OVERRIDE = "oncall_override", "On-call override"
+    INCIDENT = "incident", "Incident"
 
 
 class AuditEvent(models.Model):

@@ -69,6 +69,10 @@ class CaseOutput(serializers.ModelSerializer):
         max_digits=14, decimal_places=2, coerce_to_string=True, read_only=True
     )
     currency = serializers.SerializerMethodField()
+    # The active incident the case is in (discretion.incidents keeps the column), or null.
+    incident = serializers.IntegerField(
+        source="active_incident_id", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Case
@@ -83,6 +87,7 @@ class CaseOutput(serializers.ModelSerializer):
             "external_ref",
             "remedies_total",
             "currency",
+            "incident",
             "created_at",
             "updated_at",
         ]

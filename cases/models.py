@@ -96,6 +96,10 @@ class Case(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The one active incident the case is in (discretion.incidents), or None. One column,
+    # so a case is in at most one active incident; written only by conditional UPDATEs
+    # of discretion.incidents.services (cases knows nothing of incidents: a plain id).
+    active_incident_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

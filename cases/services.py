@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from cases.models import CASE_TICKET_UNIQUE, Case, CaseEvent, Customer, ticket_key
 from common.db import Batch, insert
 from common.errors import Invalid
+from common.hooks import case_created
 
 User = get_user_model()
 
@@ -117,6 +118,8 @@ def case_create(
             summary=f"Assigned to {_actor_label(assignee)}.",
             data={"from": None, "to": assignee.pk},
         )
+    # E.g. an active incident's matcher links it (common.hooks: cases knows no incident).
+    case_created(case=case, customer_external_id=record.external_id)
     return case
 
 

@@ -39,3 +39,14 @@ class AdminWritesAllRead(BasePermission):
         if request.method in SAFE_METHODS:
             return role_of(request.user) is not None
         return is_admin(request.user)
+
+
+class SupervisorWritesAllRead(BasePermission):
+    """Everyone signed in reads; supervisors and admins write (incidents)."""
+
+    message = "Only supervisors and admins may change this."
+
+    def has_permission(self, request, view):
+        if request.method in SAFE_METHODS:
+            return role_of(request.user) is not None
+        return is_supervising(request.user)

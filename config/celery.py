@@ -22,6 +22,7 @@ app.autodiscover_tasks(
     [
         "discretion.escalations",
         "discretion.followups",
+        "discretion.incidents",
         "discretion.messages",
         "discretion.notifications",
         "discretion.proposals",

@@ -15,6 +15,8 @@ DISCRETION_PROPOSE_LIMITS_SECONDS = float(
 DISCRETION_FOLLOW_UP_SWEEP_SECONDS = float(
     os.environ.get("DISCRETION_FOLLOW_UP_SWEEP_SECONDS", "30")
 )
+# Incidents end by themselves at ends_at (the decision already treats them as over then).
+DISCRETION_INCIDENT_SWEEP_SECONDS = float(os.environ.get("DISCRETION_INCIDENT_SWEEP_SECONDS", "30"))
 # `celery -A config worker -B` (or a separate `celery -A config beat`) runs these.
 CELERY_BEAT_SCHEDULE = {
     "discretion-sweep-escalations": {
@@ -63,4 +65,8 @@ CELERY_BEAT_SCHEDULE["discretion-sweep-webhook-deliveries"] = {
     "task": "discretion.sweep_webhook_deliveries",
     "schedule": DISCRETION_WEBHOOK_SWEEP_SECONDS,
     "options": {"expires": max(DISCRETION_WEBHOOK_SWEEP_SECONDS * 2, 1.0)},
+CELERY_BEAT_SCHEDULE["discretion-end-incidents"] = {
+    "task": "discretion.end_incidents",
+    "schedule": DISCRETION_INCIDENT_SWEEP_SECONDS,
+    "options": {"expires": max(DISCRETION_INCIDENT_SWEEP_SECONDS * 2, 1.0)},
 }

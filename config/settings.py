@@ -345,6 +345,9 @@ SPECTACULAR_SETTINGS = {
 
 # --- Discretion -----------------------------------------------------------------------
 DISCRETION_CURRENCY = os.environ.get("DISCRETION_CURRENCY", "USD")
+# Called by cases.services.case_create in its transaction (common.hooks): an active
+# incident's matcher links the new case.
+DISCRETION_CASE_CREATED_HOOKS = ["discretion.incidents.links.incident_case_created"]
 try:
     DISCRETION_MAX_AMOUNT = Decimal(os.environ.get("DISCRETION_MAX_AMOUNT", "1000000.00"))
 except InvalidOperation as exc:  # pragma: no cover - configuration error

@@ -19,6 +19,8 @@ from discretion.models import (
     Escalation,
     EscalationEvent,
     EscalationPolicy,
+    Incident,
+    IncidentRemedy,
     Notification,
     OnCallShift,
     Team,
@@ -213,3 +215,23 @@ class EscalationAdmin(ReadOnlyAdmin):
 class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["recipient", "kind", "title", "created_at", "read_at"]
     list_select_related = ["recipient"]
+
+
+class IncidentRemedyInline(admin.TabularInline):
+    model = IncidentRemedy
+    extra = 0
+    can_delete = False
+    fields = ("remedy_type", "per_remedy_max")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Incident)
+class IncidentAdmin(ReadOnlyAdmin):
+    """Read-only: incidents are declared, changed and ended on /incidents/ or the API."""
+
+    list_display = ["id", "title", "status", "starts_at", "ends_at", "budget", "spent"]
+    list_filter = ["status"]
+    inlines = [IncidentRemedyInline]

@@ -401,6 +401,9 @@ class IdempotencyKey(models.Model):
 # here (as explicit re-exports) so Django registers them with the app.
 from discretion.followups.models import FollowUp as FollowUp  # noqa: E402
 from discretion.integrations.models import IntegrationKey as IntegrationKey  # noqa: E402
+from discretion.incidents.models import Incident as Incident  # noqa: E402
+from discretion.incidents.models import IncidentCase as IncidentCase  # noqa: E402
+from discretion.incidents.models import IncidentRemedy as IncidentRemedy  # noqa: E402
 from discretion.messages.models import CustomerMessage as CustomerMessage  # noqa: E402
 from discretion.playbook.models import MessagingSettings as MessagingSettings  # noqa: E402
 from discretion.problems.models import ChangeProposal as ChangeProposal  # noqa: E402

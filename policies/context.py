@@ -24,6 +24,8 @@ CONTEXT_VARIABLES: dict[str, str] = {
     "agent.tier": "string",
     "agent.team": "string",
     "agent.tenure_days": "int",
+    "incident.active": "bool",
+    "incident.id": "int",
 }
 
 CONTEXT_DESCRIPTIONS: dict[str, str] = {
@@ -40,9 +42,11 @@ CONTEXT_DESCRIPTIONS: dict[str, str] = {
     "agent.tier": 'The requester\'s trust tier code (new, standard, senior, ...), or "".',
     "agent.team": 'The requester\'s team name, or "".',
     "agent.tenure_days": "Days since the requester's account was created.",
+    "incident.active": "Whether the case is linked to an incident that is active now.",
+    "incident.id": "The id of that active incident, or 0 when there is none.",
 }
 
-_EMPTY = {"double": 0.0, "int": 0, "string": ""}
+_EMPTY: dict[str, Any] = {"double": 0.0, "int": 0, "string": "", "bool": False}
 
 # Top-level names; a name with fields is a "namespace" (a CEL map).
 NAMESPACES: dict[str, frozenset[str]] = {}
@@ -57,7 +61,7 @@ ROOTS = frozenset(LEAVES) | frozenset(NAMESPACES)
 
 
 def empty_context() -> dict[str, Any]:
-    """A full context with every variable at its empty default (0, 0.0, "")."""
+    """A full context with every variable at its empty default (0, 0.0, "", false)."""
     context: dict[str, Any] = {}
     for name, cel_type in CONTEXT_VARIABLES.items():
         if "." in name:
@@ -73,6 +77,10 @@ class ContextError(ValueError):
 
 
 def _coerce(name: str, cel_type: str, value: Any) -> Any:
+    if cel_type == "bool":
+        if not isinstance(value, bool):
+            raise ContextError(f"{name} must be true or false.")
+        return value
     if cel_type == "string":
         if not isinstance(value, str):
             raise ContextError(f"{name} must be a string.")

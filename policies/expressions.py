@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import cel
 from django.conf import settings
 
-from policies.context import LEAVES, NAMESPACES, ROOTS, empty_context
+from policies.context import LEAVES, NAMESPACES, empty_context
 from policies.cost import CostError, expression_cost
 from policies.wording import parse_error_sentence
 
@@ -110,14 +111,45 @@ def _located(source: str, offset: int, message: str) -> ExpressionError:
     )
 
 
-def _unknown(name: str) -> str:
+@dataclass(frozen=True)
+class Vocabulary:
+    """The names an expression may read: bare ``leaves`` and ``namespaces`` (a CEL map
+    with fields). The decision context's by default; ``vocabulary()`` builds another
+    (an incident's case matcher reads other names)."""
+
+    leaves: frozenset[str]
+    namespaces: Mapping[str, frozenset[str]]
+
+    @property
+    def roots(self) -> frozenset[str]:
+        return self.leaves | frozenset(self.namespaces)
+
+
+DECISION_VOCABULARY = Vocabulary(frozenset(LEAVES), NAMESPACES)
+
+
+def vocabulary(variables: Mapping[str, str]) -> Vocabulary:
+    """The vocabulary of a context described as dotted name -> CEL type."""
+    leaves: set[str] = set()
+    namespaces: dict[str, frozenset[str]] = {}
+    for name in variables:
+        root, _, field = name.partition(".")
+        if field:
+            namespaces[root] = namespaces.get(root, frozenset()) | {field}
+        else:
+            leaves.add(name)
+    return Vocabulary(frozenset(leaves), namespaces)
+
+
+def _unknown(name: str, words: Vocabulary = DECISION_VOCABULARY) -> str:
     known = ", ".join(
-        sorted(LEAVES) + [f"{ns}.{f}" for ns in sorted(NAMESPACES) for f in sorted(NAMESPACES[ns])]
+        sorted(words.leaves)
+        + [f"{ns}.{f}" for ns in sorted(words.namespaces) for f in sorted(words.namespaces[ns])]
     )
     return f"unknown variable {name} (the context has: {known})."
 
 
-def analyse_variables(source: str) -> frozenset[str]:
+def analyse_variables(source: str, words: Vocabulary = DECISION_VOCABULARY) -> frozenset[str]:
     """The dotted context variables ``source`` reads; raises ExpressionError on unknown ones.
 
     A namespace used as a whole (``size(customer)``, ``customer[key]``) counts as using
@@ -150,16 +182,18 @@ def analyse_variables(source: str) -> frozenset[str]:
             continue  # a global function call: size(...), has(...), double(...)
         if tok.text in _KEYWORDS or tok.text in _TYPE_NAMES or tok.text in bound:
             continue
-        if tok.text not in ROOTS:
-            raise _located(source, tok.offset, _unknown(tok.text))
-        if tok.text in LEAVES:
+        if tok.text not in words.roots:
+            raise _located(source, tok.offset, _unknown(tok.text, words))
+        if tok.text in words.leaves:
             used.add(tok.text)
             if nxt is not None and nxt.text == "." and i + 2 < n:
                 field, after = tokens[i + 2], tokens[i + 3] if i + 3 < n else None
                 if field.kind == "ident" and not (after is not None and after.text == "("):
-                    raise _located(source, field.offset, _unknown(f"{tok.text}.{field.text}"))
+                    raise _located(
+                        source, field.offset, _unknown(f"{tok.text}.{field.text}", words)
+                    )
             continue
-        fields = NAMESPACES[tok.text]
+        fields = words.namespaces[tok.text]
         whole = {f"{tok.text}.{f}" for f in fields}
         if nxt is not None and nxt.text == "." and i + 2 < n and tokens[i + 2].kind == "ident":
             field = tokens[i + 2]
@@ -169,7 +203,7 @@ def analyse_variables(source: str) -> frozenset[str]:
             elif field.text in fields:
                 used.add(f"{tok.text}.{field.text}")
             else:
-                raise _located(source, field.offset, _unknown(f"{tok.text}.{field.text}"))
+                raise _located(source, field.offset, _unknown(f"{tok.text}.{field.text}", words))
         elif (
             nxt is not None
             and nxt.text == "["
@@ -182,7 +216,7 @@ def analyse_variables(source: str) -> frozenset[str]:
             if key in fields:
                 used.add(f"{tok.text}.{key}")
             else:
-                raise _located(source, key_token.offset, _unknown(f"{tok.text}.{key}"))
+                raise _located(source, key_token.offset, _unknown(f"{tok.text}.{key}", words))
         else:
             used |= whole
     return frozenset(used)
@@ -231,10 +265,10 @@ def _nesting_check(source: str) -> None:
             depth -= 1
 
 
-def _cost_check(source: str) -> int:
+def _cost_check(source: str, words: Vocabulary = DECISION_VOCABULARY) -> int:
     """The worst-case cost of ``source``; ExpressionError when over the limits."""
     try:
-        estimate = expression_cost(source, namespaces=NAMESPACES)
+        estimate = expression_cost(source, namespaces=words.namespaces)
     except CostError as exc:
         raise ExpressionError(f"The expression is too complex to check its cost: {exc}.") from exc
     limit = settings.DISCRETION_CEL_MAX_COST
@@ -254,9 +288,10 @@ def _cost_check(source: str) -> int:
     return estimate.cost
 
 
-def compile_expression(source: str) -> CompiledExpression:
-    """Parse ``source``, resolve its variables and bound its cost. No evaluation: use
-    ``check_expression`` at save time. Raises ExpressionError."""
+def compile_expression(source: str, words: Vocabulary = DECISION_VOCABULARY) -> CompiledExpression:
+    """Parse ``source``, resolve its variables (the decision context's, or ``words``) and
+    bound its cost. No evaluation: use ``check_expression`` at save time. Raises
+    ExpressionError."""
     if not isinstance(source, str) or not source.strip():
         raise ExpressionError("The expression is empty.")
     if len(source) > MAX_EXPRESSION_LENGTH:
@@ -266,13 +301,13 @@ def compile_expression(source: str) -> CompiledExpression:
         program = cel.compile(source)
     except Exception as exc:  # cel raises ValueError, be safe with others
         raise _parse_error(source, exc) from exc
-    variables = analyse_variables(source)
+    variables = analyse_variables(source, words)
     # Belt and braces: whatever CEL itself says the expression reads must be known.
     bound_or_types = _TYPE_NAMES | _KEYWORDS
     for name in program.variables():
-        if name not in ROOTS and name not in bound_or_types and not _is_bound(source, name):
-            raise ExpressionError(_unknown(name))
-    cost = _cost_check(source)
+        if name not in words.roots and name not in bound_or_types and not _is_bound(source, name):
+            raise ExpressionError(_unknown(name, words))
+    cost = _cost_check(source, words)
     return CompiledExpression(source=source, program=program, variables=variables, cost=cost)
 
 
@@ -317,6 +352,7 @@ def _samples() -> list[tuple[str, dict[str, Any]]]:
         external_id="CUST-00007", remedies_30d_total=10.0, remedies_30d_count=1
     )
     small["agent"].update(role="supervisor", tier="new", team="Escalations", tenure_days=3)
+    small["incident"].update(active=True, id=4)
     return [
         ('the empty context (all 0, 0.0 and "")', empty),
         ("a typical refund of 250.0", typical),

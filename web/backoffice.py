@@ -5,6 +5,7 @@ URL map (every view checks the role; agents get 403, anonymous users the login p
 - ``/queue/`` … supervisors and admins: pending escalations, live (``views.queue``)
 - ``/reviews/`` … supervisors and admins: sampled resolutions to review (``supervisor.reviews``)
 - ``/escalations/<id>/`` … the link in notifications: the decision page, or the case
+- ``/incidents/`` … supervisors and admins: declare, link cases, end (``supervisor.incidents``)
 - ``/dashboard/`` … supervisors and admins: metrics as charts (``views.dashboard``)
 - ``/admin-ui/…`` … admins: limits, agents, on-call, rules, audit (``views.admin_ui``)
 """
@@ -36,6 +37,7 @@ urlpatterns = [
     path("", include("web.supervisor.decide_here")),
     path("", include("web.supervisor.raises")),
     path("", include("web.supervisor.reviews")),
+    path("", include("web.supervisor.incidents")),
     path("", include("web.dashboard.views")),
     path("", include("web.dashboard.tables")),
     path("", include("web.admin.urls")),

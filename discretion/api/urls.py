@@ -34,4 +34,5 @@ urlpatterns = [
     path("", include("discretion.api.webhooks")),
     path("", include("discretion.api.integrations")),
     path("", include("discretion.api.intake")),
+    path("", include("discretion.api.incidents")),
 ]

@@ -96,6 +96,8 @@ CHECK_LABELS = {
     "monthly_max": "Monthly cap",
     "policy_rules": "Policy rules",
     "no_limit": "No limit set",
+    "incident_per_remedy_max": "Incident per-remedy cap",
+    "incident_budget": "Incident budget",
 }
 
 

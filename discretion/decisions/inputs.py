@@ -22,6 +22,8 @@ from cases.models import Case, RemedyType, Resolution
 from common.money import ZERO
 from common.roles import role_of
 from discretion import engine
+from discretion.engine.incidents import IncidentTerms
+from discretion.incidents.selectors import incident_terms_get
 from discretion.models import BudgetWindow, User
 from discretion.trust.locks import LockedWindows
 from discretion.trust.selectors import effective_limit_get
@@ -36,6 +38,8 @@ class DecisionInputs:
     context: dict[str, Any]
     rule_hits: tuple[engine.RuleHit, ...]
     rule_versions: tuple[tuple[int, int], ...]
+    # The incident the case is linked to (active or not), None when none: no query then.
+    incident: IncidentTerms | None = None
 
 
 def decision_inputs_gather(
@@ -68,6 +72,10 @@ def decision_inputs_gather(
         case=case, remedy_type=remedy_type, since=now - timedelta(days=30)
     )
     usage = engine.Usage(case_used=case_used, daily_used=daily_used, monthly_used=monthly_used)
+    # The request locks the incident row last (after the case and the windows).
+    incident = incident_terms_get(
+        case=case, remedy_type=remedy_type, now=now, lock=windows is not None
+    )
 
     ruleset = current_ruleset(rules_generation)
     context = decision_context(
@@ -78,6 +86,7 @@ def decision_inputs_gather(
         now=now,
         history_total=history_total,
         history_count=history_count,
+        incident=incident,
     )
     hits = tuple(
         engine.RuleHit(
@@ -98,6 +107,7 @@ def decision_inputs_gather(
         context=context,
         rule_hits=hits,
         rule_versions=tuple(ruleset.versions),
+        incident=incident,
     )
 
 
@@ -177,6 +187,7 @@ def decision_context(
     now,
     history_total: Decimal,
     history_count: int,
+    incident: IncidentTerms | None = None,
 ) -> dict[str, Any]:
     """The CEL context (docs/api.md, "Policy rule context"); the customer's 30-day history
     comes from the caller."""
@@ -202,5 +213,9 @@ def decision_context(
             "tenure_days": max(
                 (timezone.localdate(now) - timezone.localdate(user.date_joined)).days, 0
             ),
+        },
+        "incident": {
+            "active": bool(incident and incident.active),
+            "id": incident.id if incident and incident.active else 0,
         },
     }

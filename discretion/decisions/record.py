@@ -13,15 +13,22 @@ from typing import Any
 from common.money import money
 from discretion import engine
 from discretion.decisions.inputs import DecisionInputs
+from discretion.engine.incidents import applied_under_incident
 
 
 def decision_record(decision: engine.Decision, inputs: DecisionInputs) -> dict[str, Any]:
-    """The decision as stored on the resolution: enough to explain and replay it."""
+    """The decision as stored on the resolution: enough to explain and replay it.
+    ``incident``: the incident whose budget paid for it (None when none did)."""
     return {
         **decision_payload(decision),
         "limit_source": inputs.limit_source,
         "rule_versions": [list(pair) for pair in inputs.rule_versions],
         "context": inputs.context,
+        "incident": (
+            inputs.incident.id
+            if inputs.incident is not None and applied_under_incident(decision)
+            else None
+        ),
     }
 
 

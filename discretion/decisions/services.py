@@ -28,7 +28,9 @@ from discretion.decisions.inputs import decision_inputs_gather
 from discretion.decisions.record import decision_record
 from discretion.decisions.repeats import repeat_of_get, repeat_record
 from discretion.engine.split import rest_decision
+from discretion.engine.incidents import applied_under_incident, decide_with_incident
 from discretion.escalations.services import escalation_open
+from discretion.incidents.services import incident_spend
 from discretion.messages.services import resolution_message_add
 from discretion.models import User
 from discretion.reviews.services import review_sample
@@ -55,7 +57,9 @@ def resolution_request(
     (``discretion.decisions.split``); this request is its rest, and escalates.
 
     Locks (in this order, docs/concurrency.md): the case row, then the user's day and
-    month budget windows for the remedy type.
+    month budget windows for the remedy type, then (a case in an incident) the incident
+    row. Under an incident's schedule the amount counts against the incident's budget
+    instead of the windows (discretion.engine.incidents).
     """
     now = timezone.now()
     with transaction.atomic():
@@ -76,7 +80,7 @@ def resolution_request(
             now=now,
             windows=windows,
         )
-        decision = engine.decide(
+        decision = decide_with_incident(
             remedy_name=remedy_type.name,
             amount=amount,
             limits=inputs.limit,
@@ -84,6 +88,7 @@ def resolution_request(
             rule_hits=inputs.rule_hits,
             currency=settings.DISCRETION_CURRENCY,
             monetary=remedy_type.monetary,
+            incident=inputs.incident,
         )
         if split_of is not None:
             decision = rest_decision(
@@ -104,6 +109,7 @@ def resolution_request(
             "reject": Resolution.Status.REJECTED,
         }[decision.outcome]
         applied = status == Resolution.Status.APPLIED
+        under_incident = applied_under_incident(decision)
         resolution = insert(
             Resolution(
                 case=case,
@@ -120,6 +126,8 @@ def resolution_request(
                     "repeat_of": repeat_record(repeat),
                     **({"split_of": split_of.pk} if split_of is not None else {}),
                 },
+                counts_against_budget=applied and not under_incident,
+                decision=decision_record(decision, inputs),
                 created_at=now,
                 applied_at=now if applied else None,
                 budget_day=day if applied else None,
@@ -177,6 +185,12 @@ def resolution_request(
             batch=writes,
         )
         if applied and amount > ZERO:
+        if applied and amount > ZERO and under_incident:
+            assert inputs.incident is not None
+            writes.add(*_case_total_add_sql(case_id=case.pk, amount=amount))
+            # Last in the batch: its row count (1, or IncidentBudgetExceeded) is checked.
+            incident_spend(incident_id=inputs.incident.id, amount=amount, now=now, batch=writes)
+        elif applied and amount > ZERO:
             assert inputs.limit is not None  # only a limit lets an amount above zero apply
             writes.add(*_case_total_add_sql(case_id=case.pk, amount=amount))
             budget_spend(
@@ -202,7 +216,7 @@ def resolution_preview(
     inputs = decision_inputs_gather(
         case=case, user=acting_user, remedy_type=remedy_type, amount=amount, now=now
     )
-    return engine.decide(
+    return decide_with_incident(
         remedy_name=remedy_type.name,
         amount=amount,
         limits=inputs.limit,
@@ -210,6 +224,7 @@ def resolution_preview(
         rule_hits=inputs.rule_hits,
         currency=settings.DISCRETION_CURRENCY,
         monetary=remedy_type.monetary,
+        incident=inputs.incident,
     )
 
 

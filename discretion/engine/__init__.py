@@ -27,12 +27,16 @@ _CHECK_LABELS = {
     "per_case_max": "limit for this case",
     "daily_max": "daily limit",
     "monthly_max": "monthly limit",
+    # Recorded under an incident (discretion.engine.incidents); named when replayed.
+    "incident_per_remedy_max": "incident's limit per remedy",
+    "incident_budget": "incident's remaining budget",
 }
 _HEADROOM_LABELS = {
     "per_remedy_max": "on a single remedy",
     "per_case_max": "on this case",
     "daily_max": "today",
     "monthly_max": "this month",
+    "incident_budget": "in the incident's budget",
 }
 
 
@@ -219,7 +223,7 @@ def _headroom(checks: Sequence[Check], currency: str) -> str:
     best: tuple[Decimal, str] | None = None
     for check in checks:
         # "left on a single remedy" reads oddly after this one: the windows matter.
-        if check.limit is None or check.name == "per_remedy_max":
+        if check.limit is None or check.name in ("per_remedy_max", "incident_per_remedy_max"):
             continue
         left = max(check.limit - check.used - check.requested, ZERO)
         if best is None or left < best[0]:

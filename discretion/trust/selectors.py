@@ -154,6 +154,9 @@ METER_LABELS = {
     "daily_max": "Today",
     "monthly_max": "This month",
     "policy_rules": "Policy rules",
+    # A case in an incident (discretion.engine.incidents): its schedule and budget.
+    "incident_per_remedy_max": "Incident, per remedy",
+    "incident_budget": "Incident budget",
 }
 
 

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.django_db
         "discretion_trustlimit",
         "discretion_budgetwindow",
         "discretion_escalation",
+        "discretion_incident",
         "cases_case",
         "cases_customer",
         "cases_remedytype",

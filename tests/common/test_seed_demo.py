@@ -49,7 +49,7 @@ def test_running_twice_changes_nothing():
     first_output = seed()
     first = counts()
     assert first["User"] == len(seed_demo.USERS)
-    assert first["Case"] == len(seed_demo.CASES) == 12
+    assert first["Case"] == len(seed_demo.CASES) == 15
     assert first["Resolution"] == len(seed_demo.RESOLUTIONS)
 
     second_output = seed()

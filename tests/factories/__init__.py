@@ -30,6 +30,7 @@ from tests.factories.discretion import (
     tier,
 )
 from tests.factories.integrations import IntegrationKeyFactory
+from tests.factories.incidents import IncidentCaseFactory, IncidentFactory, IncidentRemedyFactory
 from tests.factories.messages import CustomerMessageFactory
 from tests.factories.playbook import FollowUpFactory, MessagingSettingsFactory
 from tests.factories.policies import PolicyRuleFactory, PolicyRuleVersionFactory
@@ -66,6 +67,9 @@ __all__ = [
     "FollowUpFactory",
     "IdempotencyKeyFactory",
     "IntegrationKeyFactory",
+    "IncidentCaseFactory",
+    "IncidentFactory",
+    "IncidentRemedyFactory",
     "LimitProposalFactory",
     "LimitRequestFactory",
     "MessagingSettingsFactory",

@@ -258,4 +258,7 @@ def test_context_endpoint_lists_the_documented_variables(api, agent):
     assert {"name": "customer.remedies_30d_count", "type": "int"} in [
         {"name": v["name"], "type": v["type"]} for v in body
     ]
-    assert len(body) == 12
+    assert len(body) == 14  # the contract's twelve and incident.active, incident.id
+    assert {"name": "incident.active", "type": "bool"} in [
+        {"name": v["name"], "type": v["type"]} for v in body
+    ]

@@ -157,4 +157,6 @@ def test_ruleset_replacing_for_backtests():
 def test_context_variables_are_the_contract_ones():
     assert CONTEXT_VARIABLES["customer.remedies_30d_count"] == "int"
     assert CONTEXT_VARIABLES["amount"] == "double"
-    assert len(CONTEXT_VARIABLES) == 12
+    assert CONTEXT_VARIABLES["incident.active"] == "bool"
+    assert CONTEXT_VARIABLES["incident.id"] == "int"
+    assert len(CONTEXT_VARIABLES) == 14

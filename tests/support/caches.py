@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from common.db import plan_caches_reset
 from discretion.rotations.turns import turn_caches_reset
+from discretion.incidents.matcher import matcher_cache_reset
 from discretion.trust.selectors import remedy_types_reset
 from discretion.webhooks.subscriptions import webhook_subscriptions_reset
 from policies.evaluation import reset_ruleset_cache
@@ -23,6 +24,7 @@ CACHE_RESETS = (
     webhook_subscriptions_reset,
 )
 CACHE_RESETS = (plan_caches_reset, reset_ruleset_cache, remedy_types_reset, turn_caches_reset)
+CACHE_RESETS = (plan_caches_reset, reset_ruleset_cache, remedy_types_reset, matcher_cache_reset)
 
 
 def caches_reset() -> None:

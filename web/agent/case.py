@@ -36,6 +36,7 @@ from discretion.decisions.selectors import (
 from discretion.decisions.services import resolution_preview, resolution_request
 from discretion.escalations.selectors import oncall_supervisor_get
 from discretion.metrics.instruments import decision_observe, decision_started
+from discretion.incidents.selectors import incident_active_for_case, incident_standard_remedy
 from discretion.models import User
 from discretion.playbook.wording import say_why
 from discretion.trust.selectors import METER_LABELS, Meter, check_shortfall_list, meter_get
@@ -80,13 +81,18 @@ def resolve_panel_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     ``_meter.html``, ``_outcomes.html``): the case page's and the sidebar panel's
     (``web.embed``)."""
     remedies = list(remedy_type_list(enabled=True))
-    selected = remedies[0] if remedies else None
+    # A case in an active incident: its standard remedy is filled in (one click applies).
+    incident = incident_active_for_case(case=case)
+    standard = incident_standard_remedy(incident=incident, remedies=remedies)
+    selected = standard.remedy_type if standard else (remedies[0] if remedies else None)
     user = acting_user(request)
     return {
         **playbook_context(user=user, case=case, remedies=remedies),
         "case": case,
         "remedies": remedies,
         "selected_remedy": selected,
+        "incident": incident,
+        "incident_remedy": standard,
         "meter": meter_for(user=user, case=case, remedy=selected),
         "resolutions": case_outcome_list(case_id=case.pk),
         "currency": settings.DISCRETION_CURRENCY,

@@ -17,6 +17,8 @@ from cases.models import (
 )
 from cases.selectors import case_search_list, case_workspace_list
 from common.errors import DomainError
+from common.roles import is_supervising
+from discretion.incidents.selectors import incident_active_choices
 from web.common import HtmxHttpRequest, acting_user, form_errors_add
 
 PAGE_SIZE = 50
@@ -81,6 +83,8 @@ def case_list_view(request: HtmxHttpRequest) -> HttpResponse:
         "q": q,
         "statuses": Case.Status.choices,
         "categories": Case.Category.choices,
+        # Supervisors tick cases to link them to an active incident (one query more).
+        "link_incidents": incident_active_choices() if is_supervising(request.user) else [],
     }
     template = "agent/_case_rows.html" if request.htmx and not request.htmx.boosted else None
     if template and request.htmx.target == "case-results":

@@ -266,6 +266,38 @@ CASES: tuple[DemoCase, ...] = (
         "lee",
         2,
     ),
+    # The payments outage of 3 Dec: open crisis cases for a supervisor to gather under an
+    # incident ("Outage 3 Dec"), so Nina (refund limit 25) applies its 60.00 in one click.
+    DemoCase(
+        "DEMO-1013",
+        "Outage: card payment failed and the order was lost",
+        "During this morning's payments outage the checkout took the card but no order was "
+        "made. The customer had to order again at a higher price.",
+        "crisis",
+        ("C-31410", "Grace Kim", "grace.kim@example.com"),
+        "nina",
+        1,
+    ),
+    DemoCase(
+        "DEMO-1014",
+        "Outage: charged but the booking never went through",
+        "Payments outage: the customer was charged for a delivery slot that was never booked "
+        "and missed the delivery window.",
+        "crisis",
+        ("C-31411", "Oliver Brown", "oliver.brown@example.com"),
+        "nina",
+        1,
+    ),
+    DemoCase(
+        "DEMO-1015",
+        "Outage: subscription renewal failed, account locked",
+        "The renewal failed during the payments outage and the account was locked for a day; "
+        "the customer could not use the service they pay for.",
+        "crisis",
+        ("C-31412", "Amara Singh", "amara.singh@example.com"),
+        "nina",
+        1,
+    ),
 )
 
 
