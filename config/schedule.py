@@ -65,6 +65,7 @@ CELERY_BEAT_SCHEDULE["discretion-sweep-webhook-deliveries"] = {
     "task": "discretion.sweep_webhook_deliveries",
     "schedule": DISCRETION_WEBHOOK_SWEEP_SECONDS,
     "options": {"expires": max(DISCRETION_WEBHOOK_SWEEP_SECONDS * 2, 1.0)},
+}
 CELERY_BEAT_SCHEDULE["discretion-end-incidents"] = {
     "task": "discretion.end_incidents",
     "schedule": DISCRETION_INCIDENT_SWEEP_SECONDS,

@@ -400,10 +400,10 @@ class IdempotencyKey(models.Model):
 # Models of the rooms that grew out of this app (each with its own models module), imported
 # here (as explicit re-exports) so Django registers them with the app.
 from discretion.followups.models import FollowUp as FollowUp  # noqa: E402
-from discretion.integrations.models import IntegrationKey as IntegrationKey  # noqa: E402
 from discretion.incidents.models import Incident as Incident  # noqa: E402
 from discretion.incidents.models import IncidentCase as IncidentCase  # noqa: E402
 from discretion.incidents.models import IncidentRemedy as IncidentRemedy  # noqa: E402
+from discretion.integrations.models import IntegrationKey as IntegrationKey  # noqa: E402
 from discretion.messages.models import CustomerMessage as CustomerMessage  # noqa: E402
 from discretion.playbook.models import MessagingSettings as MessagingSettings  # noqa: E402
 from discretion.problems.models import ChangeProposal as ChangeProposal  # noqa: E402
@@ -414,11 +414,11 @@ from discretion.raises.models import LimitRequest as LimitRequest  # noqa: E402
 from discretion.recognition.models import Recognition as Recognition  # noqa: E402
 from discretion.reviews.models import Review as Review  # noqa: E402
 from discretion.reviews.models import ReviewPolicy as ReviewPolicy  # noqa: E402
-from discretion.webhooks.models import WebhookDelivery as WebhookDelivery  # noqa: E402
-from discretion.webhooks.models import WebhookEndpoint as WebhookEndpoint  # noqa: E402
-from discretion.webhooks.models import WebhookEvent as WebhookEvent  # noqa: E402
 from discretion.rotations.models import OnCallOverride as OnCallOverride  # noqa: E402
 from discretion.rotations.models import OnCallRotation as OnCallRotation  # noqa: E402
 from discretion.rotations.models import (  # noqa: E402
     OnCallRotationMember as OnCallRotationMember,
 )
+from discretion.webhooks.models import WebhookDelivery as WebhookDelivery  # noqa: E402
+from discretion.webhooks.models import WebhookEndpoint as WebhookEndpoint  # noqa: E402
+from discretion.webhooks.models import WebhookEvent as WebhookEvent  # noqa: E402

@@ -27,8 +27,8 @@ from discretion import engine
 from discretion.decisions.inputs import decision_inputs_gather
 from discretion.decisions.record import decision_record
 from discretion.decisions.repeats import repeat_of_get, repeat_record
-from discretion.engine.split import rest_decision
 from discretion.engine.incidents import applied_under_incident, decide_with_incident
+from discretion.engine.split import rest_decision
 from discretion.escalations.services import escalation_open
 from discretion.incidents.services import incident_spend
 from discretion.messages.services import resolution_message_add
@@ -120,14 +120,12 @@ def resolution_request(
                 reason=reason,
                 customer_message=customer_message,
                 status=status,
-                counts_against_budget=applied,
+                counts_against_budget=applied and not under_incident,
                 decision={
                     **decision_record(decision, inputs),
                     "repeat_of": repeat_record(repeat),
                     **({"split_of": split_of.pk} if split_of is not None else {}),
                 },
-                counts_against_budget=applied and not under_incident,
-                decision=decision_record(decision, inputs),
                 created_at=now,
                 applied_at=now if applied else None,
                 budget_day=day if applied else None,
@@ -184,7 +182,6 @@ def resolution_request(
             data=resolution_data(resolution, escalation=escalation),
             batch=writes,
         )
-        if applied and amount > ZERO:
         if applied and amount > ZERO and under_incident:
             assert inputs.incident is not None
             writes.add(*_case_total_add_sql(case_id=case.pk, amount=amount))

@@ -19,9 +19,7 @@ from django.utils import timezone
 from cases.models import Case, RemedyType, Resolution
 from cases.services import case_event_add
 from common.db import insert, relate, select_one
-from common.roles import admin_q
 from common.times import local_time_phrase
-from discretion.escalations.oncall import oncall_supervisors_at
 from discretion.escalations.plan import Approval, Move, _admins, move_plan
 from discretion.escalations.services import logger
 from discretion.escalations.wording import _label, _remedy_phrase

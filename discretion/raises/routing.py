@@ -23,7 +23,6 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from common.times import local_time_phrase
-from discretion.escalations.routing import Move, _admins, move_plan
 from discretion.escalations.plan import Move, _admins, move_plan
 from discretion.escalations.wording import _label
 from discretion.models import LimitRequest

@@ -29,8 +29,8 @@ from tests.factories.discretion import (
     UserFactory,
     tier,
 )
-from tests.factories.integrations import IntegrationKeyFactory
 from tests.factories.incidents import IncidentCaseFactory, IncidentFactory, IncidentRemedyFactory
+from tests.factories.integrations import IntegrationKeyFactory
 from tests.factories.messages import CustomerMessageFactory
 from tests.factories.playbook import FollowUpFactory, MessagingSettingsFactory
 from tests.factories.policies import PolicyRuleFactory, PolicyRuleVersionFactory
@@ -43,14 +43,15 @@ from tests.factories.problems import (
 from tests.factories.proposals import LimitProposalFactory
 from tests.factories.raises import LimitRequestFactory
 from tests.factories.reviews import RecognitionFactory, ReviewFactory, ReviewPolicyFactory
-from tests.factories.webhooks import (
-    WebhookDeliveryFactory,
-    WebhookEndpointFactory,
-    WebhookEventFactory,
 from tests.factories.rotations import (
     OnCallOverrideFactory,
     OnCallRotationFactory,
     OnCallRotationMemberFactory,
+)
+from tests.factories.webhooks import (
+    WebhookDeliveryFactory,
+    WebhookEndpointFactory,
+    WebhookEventFactory,
 )
 
 __all__ = [
@@ -66,10 +67,10 @@ __all__ = [
     "EscalationPolicyFactory",
     "FollowUpFactory",
     "IdempotencyKeyFactory",
-    "IntegrationKeyFactory",
     "IncidentCaseFactory",
     "IncidentFactory",
     "IncidentRemedyFactory",
+    "IntegrationKeyFactory",
     "LimitProposalFactory",
     "LimitRequestFactory",
     "MessagingSettingsFactory",

@@ -8,8 +8,8 @@ between tests, statement plans are per model).
 from __future__ import annotations
 
 from common.db import plan_caches_reset
-from discretion.rotations.turns import turn_caches_reset
 from discretion.incidents.matcher import matcher_cache_reset
+from discretion.rotations.turns import turn_caches_reset
 from discretion.trust.selectors import remedy_types_reset
 from discretion.webhooks.subscriptions import webhook_subscriptions_reset
 from policies.evaluation import reset_ruleset_cache

@@ -35,8 +35,8 @@ from discretion.decisions.selectors import (
 )
 from discretion.decisions.services import resolution_preview, resolution_request
 from discretion.escalations.selectors import oncall_supervisor_get
-from discretion.metrics.instruments import decision_observe, decision_started
 from discretion.incidents.selectors import incident_active_for_case, incident_standard_remedy
+from discretion.metrics.instruments import decision_observe, decision_started
 from discretion.models import User
 from discretion.playbook.wording import say_why
 from discretion.trust.selectors import METER_LABELS, Meter, check_shortfall_list, meter_get

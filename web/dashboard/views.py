@@ -16,8 +16,8 @@ from discretion.dashboard.selectors import (
     follow_through_list,
     review_findings,
 )
-from discretion.problems.selectors import problem_board
 from discretion.dashboard.tables import ops_tables
+from discretion.problems.selectors import problem_board
 from web.common import supervisor_required
 from web.dashboard.charts import (
     Column,
@@ -155,7 +155,6 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "median_text": span(m.median_decision_seconds)
         if m.median_decision_seconds is not None
         else "—",
-        "reviews": review_findings(),
         "problem_board": problem_board(),
         "reviews": review_findings(now=m.until, days=period.days),
     }

@@ -10,8 +10,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0005_incidents"),
-        ("discretion", "0010_messages"),
+        ("cases", "0008_incidents"),
+        ("discretion", "0015_problems"),
     ]
 
     operations = [

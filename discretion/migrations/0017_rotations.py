@@ -10,7 +10,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("discretion", "0010_messages"),
+        ("discretion", "0016_incidents"),
     ]
 
     operations = [
