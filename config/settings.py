@@ -155,11 +155,8 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # --- Logins: lockout (django-axes) ----------------------------------------------------
-# 10 failed logins for one username within 15 minutes lock it (API token endpoint, login
-# form, Django admin) until 15 minutes after the last counted failure; attempts while
-# locked are refused without being counted, so the window does not move. The response
-# is web.lockout's: a JSON 429 {detail, code: "throttled"} under /api/v1/, a page
-# elsewhere, both with Retry-After.
+# 10 failed logins for a username in 15 minutes lock it (token API, login form, admin)
+# until 15 minutes after the last counted failure; web.lockout answers 429 + Retry-After.
 AXES_FAILURE_LIMIT = 10
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username"]
@@ -359,10 +356,7 @@ DISCRETION_IDEMPOTENCY_TTL_HOURS = int(os.environ.get("DISCRETION_IDEMPOTENCY_TT
 DISCRETION_IDEMPOTENCY_STALE_SECONDS = int(
     os.environ.get("DISCRETION_IDEMPOTENCY_STALE_SECONDS", "120")
 )
-# Bounds on policy-rule CEL (policies.expressions, policies.cost; docs/policy-rules.md):
-# the worst-case cost a rule may have (checked at save and when a rule is compiled), how
-# deeply brackets and comprehensions may nest, and the wall-clock budget of one rule's
-# evaluation at decision time (a rule over it counts as require_approval).
+# Bounds on policy-rule CEL: worst-case cost, nesting, wall-clock per rule (docs/policy-rules.md).
 DISCRETION_CEL_MAX_COST = int(os.environ.get("DISCRETION_CEL_MAX_COST", "10000"))
 DISCRETION_CEL_MAX_NESTING = int(os.environ.get("DISCRETION_CEL_MAX_NESTING", "32"))
 DISCRETION_CEL_MAX_COMPREHENSION_DEPTH = int(
@@ -413,13 +407,8 @@ from config.security import (  # noqa: E402, F401
 )
 
 # Swagger UI and Redoc from drf-spectacular-sidecar's static files, not a CDN.
-SPECTACULAR_SETTINGS.update(
-    {
-        "SWAGGER_UI_DIST": "SIDECAR",
-        "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-        "REDOC_DIST": "SIDECAR",
-    }
-)
+SPECTACULAR_SETTINGS.update(SWAGGER_UI_DIST="SIDECAR", SWAGGER_UI_FAVICON_HREF="SIDECAR")
+SPECTACULAR_SETTINGS.update(REDOC_DIST="SIDECAR")
 
 INSTALLED_APPS += ["csp", "drf_spectacular_sidecar"]
 MIDDLEWARE += [

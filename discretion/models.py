@@ -332,11 +332,8 @@ class EscalationEvent(models.Model):
 
 
 class Notification(models.Model):
-    """An in-app notification, written in the transaction of what it announces.
-
-    ``dedupe_key`` makes "notify once" a database fact: a duplicate task or a racing
-    sweeper inserting the same notification hits the unique constraint.
-    """
+    """An in-app notification, written in the transaction of what it announces. Its
+    ``dedupe_key`` makes "notify once" a database fact (a duplicate hits the constraint)."""
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -397,8 +394,7 @@ class IdempotencyKey(models.Model):
         return f"{self.user_id}:{self.key} ({self.state})"
 
 
-# Models of the rooms that grew out of this app (each with its own models module), imported
-# here (as explicit re-exports) so Django registers them with the app.
+# The rooms' models (each room has its own models module), re-exported so Django registers them.
 from discretion.followups.models import FollowUp as FollowUp  # noqa: E402
 from discretion.incidents.models import Incident as Incident  # noqa: E402
 from discretion.incidents.models import IncidentCase as IncidentCase  # noqa: E402

@@ -40,6 +40,7 @@ from cases.models import Case, Resolution
 from discretion.models import BudgetWindow, Escalation, IdempotencyKey, OnCallShift
 from tests import factories
 from tests.support.auth import api_token
+from tests.support.escalations import approval_give
 from tests.support.faults import Stack
 
 pytestmark = [
@@ -161,6 +162,7 @@ def test_burst_survives_killed_workers_and_a_redis_restart(stack: Stack):
     ]
     now = timezone.now()
     for supervisor in supervisors:
+        approval_give(supervisor)  # routing assigns only to someone who may approve it
         OnCallShift.objects.create(
             supervisor=supervisor,
             level=1,

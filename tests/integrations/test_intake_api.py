@@ -136,7 +136,7 @@ def test_bad_revoked_or_missing_keys_are_401_json_and_change_nothing(api, agent)
             client.credentials(HTTP_AUTHORIZATION=header)
         response = client.post(URL, ticket(), format="json")
         assert response.status_code == 401, (header, response.content)
-        assert set(response.json()) == {"detail", "code"}
+        assert set(response.json()) == {"detail", "code", "request_id"}
     assert "revoked" in keyed(revoked).post(URL, ticket(), format="json").json()["detail"]
     # A user's token is not a key either.
     assert api.as_user(agent).post(URL, ticket(), format="json").status_code == 401

@@ -22,9 +22,9 @@ CACHE_RESETS = (
     reset_ruleset_cache,
     remedy_types_reset,
     webhook_subscriptions_reset,
+    turn_caches_reset,
+    matcher_cache_reset,
 )
-CACHE_RESETS = (plan_caches_reset, reset_ruleset_cache, remedy_types_reset, turn_caches_reset)
-CACHE_RESETS = (plan_caches_reset, reset_ruleset_cache, remedy_types_reset, matcher_cache_reset)
 
 
 def caches_reset() -> None:

@@ -202,6 +202,8 @@ def incident_link_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(error_lines(exc)))
             return redirect(back)
         form_errors_add(form, exc, rename={"case": "cases"})
+        linked = None
+    if linked is None:
         return render(request, "incidents/detail.html", _incident_context(pk, form), status=400)
     count = len(linked)
     messages.success(
