@@ -4,15 +4,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0005_object_types'),
+        ("audit", "0005_object_types"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='object_type',
-            field=models.CharField(choices=[('trust_limit', 'Trust limit'), ('trust_tier', 'Trust tier'), ('user', 'User'), ('policy_rule', 'Policy rule'), ('oncall_shift', 'On-call shift'), ('escalation_policy', 'Escalation policy'), ('resolution', 'Resolution'), ('escalation', 'Escalation'), ('limit_request', 'Limit request'), ('review_policy', 'Review policy'), ('review', 'Review'), ('limit_proposal', 'Limit proposal'), ('brand_promise', 'Brand promise'), ('problem', 'Problem'), ('root_cause', 'Root cause'), ('webhook_endpoint', 'Webhook endpoint'), ('integration_key', 'Integration key'), ('oncall_rotation', 'On-call rotation'), ('oncall_override', 'On-call override'), ('incident', 'Incident')], max_length=32),
+            model_name="auditevent",
+            name="object_type",
+            field=models.CharField(
+                choices=[
+                    ("trust_limit", "Trust limit"),
+                    ("trust_tier", "Trust tier"),
+                    ("user", "User"),
+                    ("policy_rule", "Policy rule"),
+                    ("oncall_shift", "On-call shift"),
+                    ("escalation_policy", "Escalation policy"),
+                    ("resolution", "Resolution"),
+                    ("escalation", "Escalation"),
+                    ("limit_request", "Limit request"),
+                    ("review_policy", "Review policy"),
+                    ("review", "Review"),
+                    ("limit_proposal", "Limit proposal"),
+                    ("brand_promise", "Brand promise"),
+                    ("problem", "Problem"),
+                    ("root_cause", "Root cause"),
+                    ("webhook_endpoint", "Webhook endpoint"),
+                    ("integration_key", "Integration key"),
+                    ("oncall_rotation", "On-call rotation"),
+                    ("oncall_override", "On-call override"),
+                    ("incident", "Incident"),
+                ],
+                max_length=32,
+            ),
         ),
     ]

@@ -91,7 +91,7 @@ def test_an_agent_logs_in_and_resolves_inside_the_help_desks_frame(page, live_ur
         case = Case.objects.get(source="zendesk", external_ref="123")
         assert case.assignee == agent
         meter_today = frame.get_by_test_id("meter-today")
-        expect(meter_today).to_contain_text("100.00 of 100.00 left today")
+        expect(meter_today).to_contain_text("$100.00 of $100.00 left today")
         frame.get_by_label("Remedy", exact=True).select_option("refund")
         frame.get_by_label("Amount (USD)").fill("20")
         expect(frame.get_by_test_id("preview")).to_contain_text("Applies now")
@@ -99,9 +99,9 @@ def test_an_agent_logs_in_and_resolves_inside_the_help_desks_frame(page, live_ur
         frame.get_by_role("button", name="Submit remedy").click()
 
         outcome = frame.locator("#submit-result").get_by_test_id("outcome")
-        expect(outcome.get_by_test_id("outcome-status")).to_have_text("applied")
-        expect(meter_today).to_contain_text("80.00 of 100.00 left today")
-        expect(frame.get_by_test_id("remedies-total")).to_have_text("20.00 USD")
+        expect(outcome.get_by_test_id("outcome-status")).to_have_text("Applied")
+        expect(meter_today).to_contain_text("$80.00 of $100.00 left today")
+        expect(frame.get_by_test_id("remedies-total")).to_have_text("$20.00")
         expect(frame.locator("#outcomes").get_by_test_id("outcome")).to_have_count(1)
         screenshot(page, "embed-panel")
         panel = next(f for f in page.frames if "/embed/cases/" in f.url)

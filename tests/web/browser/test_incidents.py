@@ -52,7 +52,7 @@ def test_supervisor_declares_and_links_then_the_agent_applies_in_one_click(
     assert_no_axe_violations(agent)
     agent.get_by_role("button", name="Submit remedy").click()
     outcome = agent.locator("#submit-result").get_by_test_id("outcome")
-    expect(outcome.get_by_test_id("outcome-status")).to_have_text("applied")
+    expect(outcome.get_by_test_id("outcome-status")).to_have_text("Applied")
     expect(outcome).to_contain_text(f"Applies under incident #{incident.pk} 'Outage 3 Dec'")
     screenshot(agent, "agent-case-incident")
     incident.refresh_from_db()
