@@ -126,7 +126,7 @@ class ProblemPatch(serializers.Serializer):
     owner = UserIdField(required=False, allow_null=True)
 
 
-class LinkInput(serializers.Serializer):
+class ProblemLinkInput(serializers.Serializer):
     case = serializers.PrimaryKeyRelatedField(queryset=case_list())
 
 
@@ -215,12 +215,12 @@ class ProblemCaseLink(APIView):
     @extend_schema(
         description="Link a case to an open problem (anyone may). A case already in a "
         "problem is a 400 naming `case`; a fixed problem is 409.",
-        request=LinkInput,
+        request=ProblemLinkInput,
         responses={201: ProblemDetailOutput, 400: E400, 401: E401, 404: E404, 409: E409},
     )
     def post(self, request, pk: int):
         problem = problem_get(problem_id=pk)
-        data = LinkInput(data=request.data)
+        data = ProblemLinkInput(data=request.data)
         data.is_valid(raise_exception=True)
         problem_case_link(
             acting_user=acting_user(request), problem=problem, case=data.validated_data["case"]

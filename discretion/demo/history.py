@@ -235,7 +235,7 @@ class Replay:
             customer_message="",
             status=status,
             counts_against_budget=applied,
-            decision=decision_record(decision, inputs),
+            decision={**decision_record(decision, inputs), "repeat_of": None},  # as the service
             created_at=at,
             applied_at=at if applied else None,
             budget_day=day if applied else None,
