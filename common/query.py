@@ -4,6 +4,7 @@ the database unchecked (contract, second part: "never a 500 for any … query pa
 - ``query_datetime``: an ISO 8601 date and time whose offset is within ±18:00 (ISO 8601's
   range; a naive one is in ``TIME_ZONE``), returned in UTC — PostgreSQL refuses offsets
   past ±15:59, Python accepts up to ±23:59, so a value is never sent with its own offset.
+- ``query_choice``: one of a few fixed values (a status filter).
 - ``query_id``: a database id, ASCII digits only (``str.isdigit`` takes "²", which
   ``int`` refuses).
 - ``AwareDateTimeFilter``: ``query_datetime`` as a django-filter filter.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import django_filters
@@ -75,6 +76,18 @@ def query_id(params: Mapping[str, str], name: str, *, message: str = "Give an id
     if raw is None:
         return None
     return id_parse(raw, name=name, message=message)
+
+
+def query_choice(
+    params: Mapping[str, str], name: str, choices: Collection[str], *, message: str
+) -> str | None:
+    """The value of ``?name=`` when it is one of ``choices``; None when absent."""
+    raw = params.get(name)
+    if raw is None:
+        return None
+    if raw not in choices:
+        raise _refuse(name, message)
+    return raw
 
 
 def id_parse(raw: str, *, name: str, message: str = "Give an id.") -> int:

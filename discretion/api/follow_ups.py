@@ -21,8 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.selectors import case_list
-from common.errors import Invalid
-from common.query import id_parse, query_id
+from common.query import id_parse, query_choice, query_id
 from discretion.api.common import (
     E400,
     E401,
@@ -111,13 +110,9 @@ def _assigned_to(request) -> int | None:
 
 
 def _status(request) -> str | None:
-    raw = request.query_params.get("status")
-    if raw is None:
-        return None
-    if raw not in FILTER_STATUSES:
-        message = "Give open, done or overdue."
-        raise Invalid(message, code="invalid_query", fields={"status": [message]})
-    return raw
+    return query_choice(
+        request.query_params, "status", FILTER_STATUSES, message="Give open, done or overdue."
+    )
 
 
 class FollowUpListCreate(generics.ListAPIView):

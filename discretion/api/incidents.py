@@ -17,8 +17,8 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.errors import Invalid
 from common.permissions import SupervisorWritesAllRead
+from common.query import query_choice
 from discretion.api.common import (
     E400,
     E401,
@@ -157,13 +157,9 @@ def _out(incident_id: int) -> dict:
 
 
 def _status(request) -> str | None:
-    raw = request.query_params.get("status")
-    if raw is None:
-        return None
-    if raw not in Incident.Status.values:
-        message = "Give active or ended."
-        raise Invalid(message, code="invalid_query", fields={"status": [message]})
-    return raw
+    return query_choice(
+        request.query_params, "status", Incident.Status.values, message="Give active or ended."
+    )
 
 
 class IncidentListCreate(generics.ListAPIView):

@@ -16,8 +16,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.selectors import case_list
-from common.errors import Invalid
 from common.permissions import IsSupervisorOrAdmin
+from common.query import query_choice
 from common.roles import is_supervising
 from discretion.api.common import (
     E400,
@@ -139,13 +139,9 @@ def _detail(problem_id: int) -> dict:
 
 
 def _status(request) -> str | None:
-    raw = request.query_params.get("status")
-    if raw is None:
-        return None
-    if raw not in FILTER_STATUSES:
-        message = "Give open or fixed."
-        raise Invalid(message, code="invalid_query", fields={"status": [message]})
-    return raw
+    return query_choice(
+        request.query_params, "status", FILTER_STATUSES, message="Give open or fixed."
+    )
 
 
 class ProblemListCreate(generics.ListAPIView):
