@@ -148,6 +148,35 @@
     if (key) key.value = keyValue;
   };
 
+  // A live preview must never paint over what a submit just showed: a preview sent
+  // before (or while) the resolve form was submitting answers for the old budget. Each
+  // submit starts a new generation; a preview from an older one is not swapped in, and
+  // none is sent while a submit is in flight (the submit's answer redraws the meter).
+  var resolveGeneration = 0;
+  var resolveXhr = null; // the submit's request; done once its readyState is 4
+  // The resolve form and the preview's split offer both answer into #submit-result.
+  function isSubmit(elt) {
+    return elt && elt.getAttribute && elt.getAttribute("hx-target") === "#submit-result";
+  }
+  function isPreview(elt) {
+    return elt && elt.getAttribute && elt.getAttribute("hx-target") === "#preview";
+  }
+  document.addEventListener("htmx:beforeRequest", function (ev) {
+    var elt = ev.detail.elt;
+    if (isSubmit(elt)) {
+      resolveGeneration += 1;
+      resolveXhr = ev.detail.xhr;
+    } else if (isPreview(elt)) {
+      if (resolveXhr && resolveXhr.readyState !== 4) { ev.preventDefault(); return; }
+      ev.detail.xhr.discretionGeneration = resolveGeneration;
+    }
+  });
+  document.addEventListener("htmx:beforeSwap", function (ev) {
+    if (!isPreview(ev.detail.elt)) return;
+    var sent = ev.detail.xhr.discretionGeneration;
+    if (sent !== undefined && sent !== resolveGeneration) ev.detail.shouldSwap = false;
+  });
+
   // htmx fires the response's HX-Trigger event (resolution-submitted) on the form.
   document.addEventListener("resolution-submitted", function (ev) {
     // From the form, or from a button inside it (the preview's split offer).
