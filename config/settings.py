@@ -17,10 +17,15 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_list
+from config.broker import broker_transport_options, cache_settings
+from config.env import env_bool, env_list, redis_url_shifted, test_process_index
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DISCRETION_VAR_DIR", BASE_DIR / "var"))
+# One of `./dev test`'s parallel test processes: its own var dir and Redis DB.
+_TEST_PROCESS = test_process_index()
+if _TEST_PROCESS is not None:
+    VAR_DIR = VAR_DIR / f"gw{_TEST_PROCESS}"
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
@@ -171,43 +176,14 @@ AXES_VERBOSE = False
 
 # --- Redis: broker and cache ----------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL and _TEST_PROCESS:
+    REDIS_URL = redis_url_shifted(REDIS_URL, _TEST_PROCESS)
 
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "discretion"),
-        }
-    }
-else:
-    # Shared by the web server and the worker processes of the embedded default.
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(VAR_DIR / "cache"),
-        }
-    }
+CACHES = cache_settings(REDIS_URL, VAR_DIR)
 
 # --- Celery ---------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
-_CELERY_FS_DIR = VAR_DIR / "celery"
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    (_CELERY_FS_DIR / "queue").mkdir(parents=True, exist_ok=True)
-    (_CELERY_FS_DIR / "processed").mkdir(parents=True, exist_ok=True)
-    (_CELERY_FS_DIR / "control").mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_CELERY_FS_DIR / "queue"),
-        "data_folder_out": str(_CELERY_FS_DIR / "queue"),
-        "processed_folder": str(_CELERY_FS_DIR / "processed"),
-        # Broadcast (worker control) messages; kombu's default is ./control in the cwd.
-        "control_folder": str(_CELERY_FS_DIR / "control"),
-        "store_processed": False,
-    }
-else:
-    # No countdown in this app is longer than this: a task reserved by a worker that
-    # dies is redelivered after the visibility timeout.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL, VAR_DIR)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None

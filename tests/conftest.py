@@ -13,6 +13,16 @@ from tests import factories
 from tests.support.auth import api_token
 from tests.support.caches import caches_reset
 
+# In one of `./dev test`'s parallel test processes (pytest-xdist) the settings took their
+# own Redis DB and var dir (config/settings.py): child processes (Celery workers,
+# manage.py, the servers some tests start) get them as plain values, shifted no further.
+if os.environ.pop("PYTEST_XDIST_WORKER", None) is not None:
+    from django.conf import settings as _settings
+
+    os.environ["DISCRETION_VAR_DIR"] = str(_settings.VAR_DIR)
+    if _settings.REDIS_URL:
+        os.environ["REDIS_URL"] = _settings.REDIS_URL
+
 # The ``celery_worker`` and ``worker_factory`` fixtures: a real Celery worker subprocess
 # for tests that go through Celery (tests/support/worker.py).
 pytest_plugins = ["tests.support.worker"]
@@ -85,13 +95,21 @@ def seed_reference_data() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _reseed_transactional_tests(request):
+def _reseed_transactional_tests(request, django_db_blocker):
+    """Before a transactional test, and after its closing TRUNCATE: the tests that follow
+    in this process (with xdist's scheduling, plain ones too) find the seeds in place."""
     marker = request.node.get_closest_marker("django_db")
     transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
         name in request.fixturenames for name in ("transactional_db", "live_server")
     )
-    if transactional:
-        request.getfixturevalue("transactional_db")
+    if not transactional:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    seed_reference_data()
+    yield
+    # transactional_db was set up inside this fixture, so its flush has run by now.
+    with django_db_blocker.unblock():
         seed_reference_data()
 
 
