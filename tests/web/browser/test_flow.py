@@ -139,8 +139,7 @@ def test_case_page_meter_and_outcome_above_the_fold_split_repeat_withdraw_and_su
     split.click()
     summary = page.get_by_test_id("split-summary")
     expect(summary).to_have_text(
-        "Applied 25.00 USD now (your limit per remedy); "
-        "35.00 USD went to Pam Beesly for approval."
+        "Applied 25.00 USD now (your limit per remedy); 35.00 USD went to Pam Beesly for approval."
     )
     outcomes = page.locator("#submit-result").get_by_test_id("outcome")
     expect(outcomes).to_have_count(2)
