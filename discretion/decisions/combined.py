@@ -126,11 +126,15 @@ def resolution_request_split(
             customer_message=customer_message,
             split_of=applied,
         )
-        oncall = oncall_supervisor_get(level=1)
+        # Named as routing picks: someone on call who may approve the rest, never the agent.
+        oncall = oncall_supervisor_get(
+            remedy_type_id=remedy_type.pk, amount=rest.amount, requester_id=acting_user.pk
+        )
         summary = (
             f"Applied {_amount(applied.amount)} now ({HEADROOM_REASONS[room.binding]}); "
             f"{_amount(rest.amount)} went to "
-            f"{oncall.label if oncall else 'a supervisor'} for approval."
+            f"{oncall.label if oncall else 'the admins (nobody on call may approve it)'} "
+            "for approval."
         )
         case_event_add(
             case=case,

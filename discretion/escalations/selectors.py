@@ -65,18 +65,22 @@ def oncall_supervisor_get(
     at: datetime | None = None,
     remedy_type_id: int | None = None,
     amount: Decimal | None = None,
+    requester_id: int | None = None,
 ) -> User | None:
     """Who a new escalation at ``level`` would go to now: the least loaded person on call,
     or None when nobody is. With ``remedy_type_id`` and ``amount``, as routing picks: the
-    first level from ``level`` up with someone on call whose approval_max covers it (at
-    most four queries)."""
+    first level from ``level`` up with someone on call whose approval_max covers it, never
+    ``requester_id`` (four-eyes), or None when nobody on call may approve it (at most four
+    queries)."""
     if remedy_type_id is None:
         people = oncall_supervisors_at(level=level, at=at)
         return people[0] if people else None
     levels = [int(e["level"]) for e in escalation_policy_get().levels if int(e["level"]) >= level]
     found = oncall_people(levels=levels, at=at, remedy_type_id=remedy_type_id, amount=amount)
     for here in sorted(found):
-        chosen = next((p.user for p in found[here] if p.may_approve), None)
+        chosen = next(
+            (p.user for p in found[here] if p.may_approve and p.user.pk != requester_id), None
+        )
         if chosen is not None:
             return chosen
     return None

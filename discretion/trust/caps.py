@@ -58,7 +58,8 @@ class ResolvedCap:
         if self.source == "tier":
             return "inherited from the tier" if self.value is not None else "the tier has no cap"
         if self.source == "no_cap":
-            return "may not approve" if self.name == "approval_max" else "no cap (ticked)"
+            # The amount column already says "may not approve": say why here.
+            return "ticked here" if self.name == "approval_max" else "no cap (ticked)"
         return "nothing to inherit: type an amount or tick No cap"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -122,6 +123,34 @@ def test_page_range_validation_and_csv(boss_client, history):
         "USD",
     )
     assert boss_client.get("/dashboard/", {"format": "csv", "table": "x"}).status_code == 404
+
+
+def test_every_table_on_the_page_downloads_as_csv(boss_client, history):
+    """Each <table> of the dashboard (its caption) has a "Download as CSV" link, and each
+    link answers a CSV of that table with its header and the range in its file name."""
+    from web.dashboard.tables import TABLES
+
+    html = boss_client.get("/dashboard/").content.decode()
+    links = re.findall(r'data-testid="csv-([a-z_]+)"', html)
+    assert len(links) == len(set(links)) and set(links) <= set(TABLES), links
+    # One link per table shown (the rules list is no <table>, its link is "every rule").
+    assert html.count('<table class="table table-compact"') == len(set(links) - {"rules"}), links
+    for table in sorted(TABLES):  # those not shown here (no problems yet) download too
+        response = boss_client.get("/dashboard/", {"format": "csv", "table": table})
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+        assert f"discretion-{table}-" in response["Content-Disposition"]
+        rows = list(csv.reader(io.StringIO(response.content.decode())))
+        assert rows and rows[0] == [name for name, _ in TABLES[table][1]]
+    days = boss_client.get("/dashboard/", {"format": "csv", "table": "days"})
+    rows = list(csv.DictReader(io.StringIO(days.content.decode())))
+    assert len(rows) == 30 and sum(int(r["requests"]) for r in rows) >= 1
+    spend = boss_client.get("/dashboard/", {"format": "csv", "table": "spend"})
+    refund = next(
+        r
+        for r in csv.DictReader(io.StringIO(spend.content.decode()))
+        if r["remedy_type"] == "refund"
+    )
+    assert refund["currency"] == "USD" and refund["month"]
 
 
 def test_rule_off_backtest_from_the_dashboard(boss_client, history):

@@ -43,7 +43,7 @@ def test_split_applies_the_headroom_and_escalates_the_rest(api, agent, case, lim
     assert body["escalated"]["escalation"]["status"] == "pending"
     assert body["summary"] == (
         "Applied 25.00 USD now (your limit per remedy); "
-        "35.00 USD went to a supervisor for approval."
+        "35.00 USD went to the admins (nobody on call may approve it) for approval."
     )
     # The rest names why it escalates: the per-remedy cap counts the applied part.
     per_remedy = body["escalated"]["decision"]["checks"][0]

@@ -53,7 +53,7 @@ def test_preview_offers_the_split_and_warns_of_a_repeat(client, agent, case, lim
     url = f"/cases/{case.pk}/preview/"
     html = client.post(url, form()).content.decode()
     assert 'data-testid="split-action"' in html
-    assert "Apply $25.00 now, send $35.00 to a supervisor" in html
+    assert "Apply $25.00 now, send $35.00 to the admins" in html  # nobody on call
     assert "repeat-warning" not in html
     within = client.post(url, form(amount="10.00")).content.decode()
     assert "split-action" not in within

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from cases.models import Case, Resolution
 from tests import factories
+from tests.support.escalations import on_call
 
 pytestmark = pytest.mark.django_db
 
@@ -170,7 +171,7 @@ def test_preview_names_the_failing_check_and_the_on_call_supervisor(
     client_for, agent, case, refund_limit
 ):
     pam = factories.UserFactory(role="supervisor", display_name="Pam Beesly")
-    factories.OnCallShiftFactory(supervisor=pam)
+    on_call(pam, approval_max="1000.00")  # routing names only who may approve it
     client = client_for(agent)
     url = f"/cases/{case.pk}/preview/"
     ok = client.post(url, {"remedy_type": "refund", "amount": "20"}).content.decode()
@@ -183,6 +184,38 @@ def test_preview_names_the_failing_check_and_the_on_call_supervisor(
     unknown = client.post(url, {"remedy_type": "bitcoin", "amount": "1"}).content.decode()
     assert "is not a remedy type" in unknown
     assert not Resolution.objects.exists()
+
+
+def test_preview_names_the_supervisor_who_may_approve_the_amount(client_for, agent, case):
+    """3,000.00 of store credit goes to Sam (approval 5,000), not to Pam on call at level
+    1 (approval 1,000): the preview names whom routing would pick; with nobody on call
+    who may approve it, it says the admins get it."""
+    pam = factories.UserFactory(role="supervisor", display_name="Pam Beesly")
+    sam = factories.UserFactory(role="supervisor", display_name="Sam Rivera")
+    on_call(pam, level=1, approval_max="1000.00")
+    on_call(sam, level=2, approval_max="5000.00")
+    url = f"/cases/{case.pk}/preview/"
+    client = client_for(agent)
+    big = client.post(url, {"remedy_type": "store_credit", "amount": "3000.00"}).content.decode()
+    assert "Goes to Sam Rivera, on call" in big and "Pam Beesly" not in big
+    small = client.post(url, {"remedy_type": "store_credit", "amount": "500.00"}).content.decode()
+    assert "Goes to Pam Beesly, on call" in small
+    huge = client.post(url, {"remedy_type": "store_credit", "amount": "9000.00"}).content.decode()
+    assert "Goes to the admins: nobody on call may approve $9,000.00" in huge
+    assert "Sam Rivera" not in huge and "Pam Beesly" not in huge
+    assert not Resolution.objects.exists()
+
+
+def test_preview_never_names_the_requester(client_for, case):
+    """A supervisor resolving a case themself is on call: the preview names the next one
+    who may approve, as routing (four-eyes) would."""
+    me = factories.UserFactory(role="supervisor", display_name="Me Myself")
+    other = factories.UserFactory(role="supervisor", display_name="Olga Other")
+    on_call(me, level=1, approval_max="5000.00")
+    on_call(other, level=2, approval_max="5000.00")
+    url = f"/cases/{case.pk}/preview/"
+    html = client_for(me).post(url, {"remedy_type": "refund", "amount": "3000.00"}).content.decode()
+    assert "Goes to Olga Other, on call" in html
 
 
 def test_submit_applies_once_per_form_key(client_for, agent, case, refund_limit):

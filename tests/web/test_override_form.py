@@ -4,6 +4,7 @@ contradictory caps are warned about (issue 16, part 3)."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -90,6 +91,10 @@ def test_preview_shows_effective_limits_and_warns(
     assert "per remedy ($500.00) is above the cap per case ($150.00)" in html
     assert "per day ($3,000.00) is above the cap per month ($2,000.00)" in html
     assert not TrustLimit.objects.filter(agent=rosa).exists()  # nothing saved
+    ticked = admin_client.post(URL + "preview/", {**data, "no_cap_approval_max": "on"})
+    row = re.search(r"May approve up to.*?</tr>", ticked.content.decode(), re.S)
+    assert row is not None and row.group(0).count("may not approve") == 1, row
+    assert "ticked here" in row.group(0)
 
     # Saving the same warns once more, after the save.
     response = admin_client.post(URL, {**data, "reason": "Try"}, follow=True)

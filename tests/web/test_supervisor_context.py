@@ -71,10 +71,22 @@ def test_decide_from_the_case_page(pam, waiting):
     assert "Waiting for a decision" in panel and "$150.00" in panel
     # Deny without a note: refused, nothing decided.
     url = f"/cases/{case_id}/decide-here/{waiting.pk}/"
-    client.post(url, {"decision": "deny", "note": ""})
+    refused = client.post(url, {"decision": "deny", "note": ""}, follow=True).content.decode()
     assert Escalation.objects.get(pk=waiting.pk).status == "pending"
+    assert "Write a note: the agent sees it and needs to know why." in refused
+    # Raising the amount: the same refusal as in the queue, nothing decided.
+    raised = client.post(url, {"decision": "approve", "amount": "999.00"}, follow=True)
+    assert Escalation.objects.get(pk=waiting.pk).status == "pending"
+    assert "not raise it" in raised.content.decode()
     response = client.post(url, {"decision": "approve", "amount": "120.00", "note": ""})
     assert response.status_code == 302 and response["Location"] == f"/cases/{case_id}/"
+    # Worded once for both screens (web.supervisor.deciding): the queue says the same.
+    shown = client.get(f"/cases/{case_id}/").content.decode()
+    agent_name = waiting.resolution.agent.label
+    assert (
+        f"Approved {agent_name}&#x27;s refund of $120.00 (lowered from $150.00). "
+        f"{agent_name} has been notified."
+    ) in shown
     decided = Escalation.objects.select_related("resolution").get(pk=waiting.pk)
     assert (decided.status, decided.resolution.amount) == ("approved", Decimal("120.00"))
     assert client.get(f"/cases/{case_id}/decide-here/").content == b""

@@ -186,6 +186,17 @@ def _form_data(request: HttpRequest) -> dict[str, Any]:
     return data
 
 
+def _oncall_label(user: User, remedy_type_id: int, amount: Decimal, outcome: str) -> str | None:
+    """The name of whoever an escalation of ``amount`` would be routed to now, or None
+    when it would not escalate or nobody on call may approve it."""
+    if outcome != "escalate":
+        return None
+    person = oncall_supervisor_get(
+        remedy_type_id=remedy_type_id, amount=amount, requester_id=user.pk
+    )
+    return person.label if person else None
+
+
 @login_required
 @require_POST
 def resolve_preview(request: HttpRequest, case_id: int) -> HttpResponse:
@@ -208,11 +219,25 @@ def resolve_preview(request: HttpRequest, case_id: int) -> HttpResponse:
         remedy_type=data["remedy_type"],
         amount=data["amount"],
     )
-    oncall = oncall_supervisor_get(level=1) if decision.outcome == "escalate" else None
+    offers = preview_offers(
+        case_id=case.pk,
+        user=user,
+        remedy_type=data["remedy_type"],
+        amount=data["amount"],
+        decision=decision,
+    )
     context.update(
         decision=decision,
         failed=check_shortfall_list(checks=decision.checks),
-        oncall=oncall.label if oncall else None,
+        # Who the request would go to: as routing picks, someone on call whose own
+        # approval_max covers the amount (the split's rest, when split), never the agent.
+        oncall=_oncall_label(user, data["remedy_type"].pk, data["amount"], decision.outcome),
+        decision_amount=data["amount"],
+        split_oncall=(
+            _oncall_label(user, data["remedy_type"].pk, offers.split.rest, "escalate")
+            if offers.split
+            else None
+        ),
         say_why=say_why(
             outcome=decision.outcome,
             remedy_code=data["remedy_type"].code,
@@ -220,13 +245,7 @@ def resolve_preview(request: HttpRequest, case_id: int) -> HttpResponse:
             rules=decision.rules,
         ),
         meter=meter_for(user=user, case=case, remedy=data["remedy_type"], requested=data["amount"]),
-        offers=preview_offers(
-            case_id=case.pk,
-            user=user,
-            remedy_type=data["remedy_type"],
-            amount=data["amount"],
-            decision=decision,
-        ),
+        offers=offers,
     )
     return render(request, "agent/_preview.html", context)
 

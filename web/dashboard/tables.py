@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -19,8 +20,10 @@ from django.views.decorators.http import require_POST
 
 from common.errors import DomainError
 from common.money import money
+from discretion.dashboard.selectors import DashboardMetrics, FollowThroughRow
 from discretion.dashboard.tables import MAX_RANGE_DAYS, OpsTables, Period
 from discretion.decisions.backtest import backtest_run, rule_draft_build
+from discretion.problems.selectors import ProblemBoard
 from web.common import supervisor_required
 
 DEFAULT_DAYS = 30
@@ -97,17 +100,35 @@ _PEOPLE: Columns = [
     ("currency", lambda r: settings.DISCRETION_CURRENCY),
 ]
 
-TABLES: dict[str, tuple[Callable[[OpsTables], Iterable[Any]], Columns]] = {
+
+@dataclass(frozen=True)
+class Sheets:
+    """Everything the dashboard shows as a table, for its CSV export."""
+
+    ops: OpsTables
+    metrics: DashboardMetrics
+    follow_through: list[FollowThroughRow]
+    board: ProblemBoard
+
+
+def _currency(_: Any) -> str:
+    return settings.DISCRETION_CURRENCY
+
+
+_COST: Columns = [("cost", lambda r: _amount(r.total)), ("currency", _currency)]
+
+# Every table of the dashboard, by the name ``?format=csv&table=`` takes.
+TABLES: dict[str, tuple[Callable[[Sheets], Iterable[Any]], Columns]] = {
     "agents": (
-        lambda t: t.agents,
+        lambda s: s.ops.agents,
         [("agent", lambda r: r.name), ("team", lambda r: r.team), *_PEOPLE],
     ),
     "teams": (
-        lambda t: t.teams,
+        lambda s: s.ops.teams,
         [("team", lambda r: r.name), ("members", lambda r: r.members), *_PEOPLE],
     ),
     "approvers": (
-        lambda t: t.approvers,
+        lambda s: s.ops.approvers,
         [
             ("approver", lambda r: r.name),
             ("decisions", lambda r: r.decisions),
@@ -119,7 +140,7 @@ TABLES: dict[str, tuple[Callable[[OpsTables], Iterable[Any]], Columns]] = {
         ],
     ),
     "rules": (
-        lambda t: t.rules,
+        lambda s: s.ops.rules,
         [
             ("rule", lambda r: r.name),
             ("enabled", lambda r: "yes" if r.enabled else "no"),
@@ -131,6 +152,56 @@ TABLES: dict[str, tuple[Callable[[OpsTables], Iterable[Any]], Columns]] = {
             ("finding", lambda r: r.finding),
         ],
     ),
+    "days": (
+        lambda s: s.metrics.days,
+        [
+            ("day", lambda r: r.day.isoformat()),
+            ("requests", lambda r: r.total),
+            ("applied_on_own_authority", lambda r: r.autonomous),
+            ("escalated", lambda r: r.escalated),
+            ("rejected", lambda r: r.rejected),
+            ("autonomy_rate", lambda r: _pct(r.autonomy_rate)),
+        ],
+    ),
+    "spend": (
+        # The spend is the calendar month's, whatever the range: each row says which.
+        lambda s: [(s.metrics.month_start, row) for row in s.metrics.spend],
+        [
+            ("month", lambda p: p[0].strftime("%Y-%m")),
+            ("remedy_type", lambda p: p[1].remedy_type.code),
+            ("own_authority", lambda p: _amount(p[1].own)),
+            ("approved", lambda p: _amount(p[1].approved)),
+            ("total", lambda p: _amount(p[1].total)),
+            (
+                "monthly_caps_sum",
+                lambda p: "no cap" if p[1].uncapped_users else _amount(p[1].monthly_caps),
+            ),
+            ("uncapped_users", lambda p: p[1].uncapped_users),
+            ("share_of_caps", lambda p: _pct(p[1].share_of_caps)),
+            ("currency", _currency),
+        ],
+    ),
+    "failing": (
+        lambda s: s.metrics.failing,
+        [("check_or_rule", lambda r: r[0]), ("times", lambda r: r[1])],
+    ),
+    "follow_through": (
+        lambda s: s.follow_through,
+        [
+            ("team", lambda r: r.team),
+            ("due", lambda r: r.due),
+            ("done_by_due_date", lambda r: r.on_time),
+            ("rate", lambda r: _pct(r.rate)),
+        ],
+    ),
+    "problems": (
+        lambda s: s.board.problems,
+        [("problem", lambda r: r.label), ("cases", lambda r: r.count), *_COST],
+    ),
+    "root_causes": (
+        lambda s: s.board.root_causes,
+        [("root_cause", lambda r: r.label), ("remedies", lambda r: r.count), *_COST],
+    ),
 }
 
 
@@ -138,18 +209,18 @@ def _num(value: float | None) -> str:
     return "" if value is None else str(round(value))
 
 
-def tables_csv(tables: OpsTables, table: str) -> HttpResponse:
+def tables_csv(sheets: Sheets, table: str) -> HttpResponse:
     if table not in TABLES:
-        raise Http404("No such table: pick agents, teams, approvers or rules.")
+        raise Http404(f"No such table: pick one of {', '.join(TABLES)}.")
     rows_of, columns = TABLES[table]
-    period = tables.period
+    period = sheets.ops.period
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="discretion-{table}-{period.first}-{period.last}.csv"'
     )
     writer = csv.writer(response)
     writer.writerow([name for name, _ in columns])
-    for row in rows_of(tables):
+    for row in rows_of(sheets):
         writer.writerow([value(row) for _, value in columns])
     return response
 

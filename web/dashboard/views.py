@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -29,7 +30,7 @@ from web.dashboard.charts import (
     legend,
     rate_line_chart,
 )
-from web.dashboard.tables import period_from, period_words, tables_csv
+from web.dashboard.tables import Sheets, period_from, period_words, tables_csv
 from web.templatetags.backoffice_tags import span
 
 
@@ -51,14 +52,18 @@ def _spend_text(row) -> str:
 @require_GET
 def dashboard_page(request: HttpRequest) -> HttpResponse:
     """The dashboard over a date range (``?from=&to=``, default the last 30 days);
-    ``?format=csv&table=agents|teams|approvers|rules`` downloads one of its tables."""
+    ``?format=csv&table=<name>`` downloads one of its tables (``web.dashboard.tables.TABLES``:
+    every table the page shows)."""
     range_form, period = period_from(request)
     tables = ops_tables(period=period)
-    if request.GET.get("format") == "csv":
-        return tables_csv(tables, request.GET.get("table", ""))
     # The charts count back from the range's last moment (or now, for a range to today).
     until = min(period.end - timedelta(microseconds=1), timezone.now())
     m = dashboard_metrics(now=until, days=period.days)
+    follow_through = follow_through_list(now=m.until, days=period.days)
+    board = problem_board()
+    if request.GET.get("format") == "csv":
+        sheets = Sheets(ops=tables, metrics=m, follow_through=follow_through, board=board)
+        return tables_csv(sheets, request.GET.get("table", ""))
     span_words = period_words(period)
     n = len(m.days)
     autonomy_chart = rate_line_chart(
@@ -133,7 +138,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "m": m,
-        "follow_through": follow_through_list(now=m.until, days=period.days),
+        "follow_through": follow_through,
         "range_form": range_form,
         "range_fields": [
             (range_form["start"], "from", request.GET.get("from") or period.first.isoformat()),
@@ -141,6 +146,8 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         ],
         "period": period,
         "tables": tables,
+        # The range as a query string, for the tables' "Download as CSV" links.
+        "csv_q": urlencode({"from": period.first.isoformat(), "to": period.last.isoformat()}),
         "autonomy_chart": autonomy_chart,
         "escalations_chart": escalations_chart,
         "spend_chart": spend_chart,
@@ -155,7 +162,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "median_text": span(m.median_decision_seconds)
         if m.median_decision_seconds is not None
         else "—",
-        "problem_board": problem_board(),
+        "problem_board": board,
         "reviews": review_findings(now=m.until, days=period.days),
     }
     return render(

@@ -1,27 +1,23 @@
 """Deciding an escalation from the case page: a small panel for supervisors and admins
 when the case has a pending escalation (``templates/agent/_decide_here.html`` loads it),
-approve as asked, lower and approve, or deny with a note. The same service as the queue
-(``escalation_decide``); the page reloads on the decision, so the outcome card, the meter
-and the bell all show it at once.
+approve as asked, lower and approve, or deny with a note. The same path as the queue
+(``web.supervisor.deciding``: form, service, wording); the page reloads on the decision,
+so the outcome card, the meter and the bell all show it at once.
 """
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
-from common.errors import DomainError, NotFound
-from common.money import money_display
 from discretion.escalations.rules import approval_refusal, decider_refusal
-from discretion.escalations.selectors import escalation_get, escalation_pending_for_case
-from discretion.escalations.services import escalation_decide
+from discretion.escalations.selectors import escalation_pending_for_case
 from discretion.trust.effective import effective_limit_get
-from web.common import acting_user, error_lines, found, supervisor_required
-from web.supervisor.queue import ApproveForm, DenyForm
+from web.common import acting_user, error_lines, supervisor_required
+from web.supervisor.deciding import decision_post, escalation_for_screen
 
 
 @supervisor_required
@@ -47,40 +43,17 @@ def decide_here(request: HttpRequest, case_id: int) -> HttpResponse:
 @supervisor_required
 @require_POST
 def decide_here_submit(request: HttpRequest, case_id: int, pk: int) -> HttpResponse:
-    escalation = found(
-        escalation_get, "No such escalation.", user=acting_user(request), escalation_id=pk
-    )
+    escalation = escalation_for_screen(request, pk)
     if escalation.resolution.case_id != case_id:
         raise Http404("No such escalation on this case.")
-    approve = request.POST.get("decision") != "deny"
-    form: forms.Form = ApproveForm(request.POST) if approve else DenyForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(str(error) for error in errors))
-        return redirect("agent-case", case_id=case_id)
-    try:
-        decided = escalation_decide(
-            acting_user=acting_user(request),
-            escalation_id=escalation.pk,
-            approve=approve,
-            amount=form.cleaned_data.get("amount") if approve else None,
-            note=form.cleaned_data.get("note", ""),
-        )
-    except NotFound:
-        raise Http404("No such escalation.") from None
-    except DomainError as exc:
-        messages.error(request, " ".join(error_lines(exc)))
-        return redirect("agent-case", case_id=case_id)
-    resolution = decided.resolution
-    agent = resolution.agent.label
-    if approve:
-        messages.success(
-            request,
-            f"You approved {agent}'s {resolution.remedy_type.name.lower()} of "
-            f"{money_display(resolution.amount)}. {agent} has been told.",
-        )
+    outcome = decision_post(request, escalation, approve=request.POST.get("decision") != "deny")
+    if outcome.ok:
+        messages.success(request, outcome.message)
+    elif outcome.error is not None:
+        messages.error(request, " ".join(error_lines(outcome.error)))
     else:
-        messages.success(request, f"You denied {agent}'s request. {agent} has been told.")
+        for errors in outcome.form.errors.values():
+            messages.error(request, " ".join(str(error) for error in errors))
     return redirect("agent-case", case_id=case_id)
 
 

@@ -1,7 +1,8 @@
 """The supervisor queue: pending escalations, live, with approve / lower / deny.
 
-Decisions go through ``discretion.escalations.services.escalation_decide`` (four-eyes, approval_max,
-one decision wins); its refusals are shown to the supervisor as they are worded.
+Decisions go through ``web.supervisor.deciding`` (the case page's panel uses it too), which
+calls ``escalation_decide`` (four-eyes, approval_max, one decision wins); its refusals are
+shown to the supervisor as they are worded.
 The list polls every 3 s with the signature of what it shows and gets 204 (no swap)
 when nothing changed, so focus and scroll stay put between changes.
 """
@@ -12,51 +13,27 @@ import hashlib
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
-from common.errors import DomainError, NotFound
-from common.money import money_display
 from discretion.escalations.queue import QueueItem, queue_list
-from discretion.escalations.rules import NOTE_MAX_LENGTH
-from discretion.escalations.selectors import escalation_get
-from discretion.escalations.services import escalation_decide
 from discretion.models import Escalation
 from discretion.raises.selectors import RaiseCard, raise_queue
 from web.common import (
     HtmxHttpRequest,
-    MoneyFormField,
     acting_user,
     error_status,
     form_errors_add,
-    found,
     supervisor_required,
 )
-
-
-class ApproveForm(forms.Form):
-    amount = MoneyFormField(required=False, label="Amount to approve")
-    note = forms.CharField(
-        required=False, max_length=NOTE_MAX_LENGTH, widget=forms.Textarea, label="Note"
-    )
-
-
-class DenyForm(forms.Form):
-    note = forms.CharField(
-        required=True,
-        max_length=NOTE_MAX_LENGTH,
-        widget=forms.Textarea,
-        label="Why are you denying it?",
-        error_messages={"required": "Write a note: the agent sees it and needs to know why."},
-    )
-
-    def clean_note(self) -> str:
-        note = self.cleaned_data["note"].strip()
-        if not note:
-            raise forms.ValidationError("Write a note: the agent sees it and needs to know why.")
-        return note
+from web.supervisor.deciding import (
+    ApproveForm,
+    DenyForm,
+    decision_post,
+    escalation_for_screen,
+)
 
 
 def _signature(items: list[QueueItem], raises: list[RaiseCard]) -> str:
@@ -99,7 +76,7 @@ def queue_items(request: HttpRequest) -> HttpResponse:
 
 
 def _escalation_or_404(request: HttpRequest, pk: int) -> Escalation:
-    return found(escalation_get, "No such escalation.", user=acting_user(request), escalation_id=pk)
+    return escalation_for_screen(request, pk)
 
 
 @supervisor_required
@@ -144,41 +121,24 @@ def _decided(request: HtmxHttpRequest, escalation: Escalation, message: str) -> 
 def _decide(request: HtmxHttpRequest, pk: int, *, approve: bool) -> HttpResponse:
     escalation = _escalation_or_404(request, pk)
     action = request.POST.get("action") or ("approve" if approve else "deny")
-    form: forms.Form = ApproveForm(request.POST) if approve else DenyForm(request.POST)
-    if not form.is_valid():
+    outcome = decision_post(request, escalation, approve=approve)
+    if outcome.escalation is not None:
+        return _decided(request, outcome.escalation, outcome.message)
+    if outcome.error is None:
         # htmx swaps only 2xx bodies by default: the form with its errors comes with a 200.
         status = 200 if request.htmx else 400
-        return _panel(request, escalation, action=action, form=form, status=status)
-    try:
-        decided = escalation_decide(
-            acting_user=acting_user(request),
-            escalation_id=escalation.pk,
-            approve=approve,
-            amount=form.cleaned_data.get("amount") if approve else None,
-            note=form.cleaned_data.get("note", ""),
-        )
-    except NotFound:
-        raise Http404("No such escalation.") from None
-    except DomainError as exc:
-        if exc.fields:
-            form_errors_add(form, exc)
-        status = error_status(exc, request)
-        return _panel(
-            request, escalation, action=action, form=form, error=exc.message, status=status
-        )
-    # Read back as decided, with the agent and remedy joined.
-    decided = _escalation_or_404(request, decided.pk)
-    resolution = decided.resolution
-    agent = resolution.agent.label
-    if approve:
-        lowered = resolution.amount != resolution.requested_amount
-        what = f"{resolution.remedy_type.name.lower()} of {money_display(resolution.amount)}"
-        message = f"Approved {agent}'s {what}" + (
-            f" (lowered from {money_display(resolution.requested_amount)})." if lowered else "."
-        )
-    else:
-        message = f"Denied {agent}'s {resolution.remedy_type.name.lower()} request."
-    return _decided(request, decided, f"{message} {agent} has been notified.")
+        return _panel(request, escalation, action=action, form=outcome.form, status=status)
+    exc = outcome.error
+    if exc.fields:
+        form_errors_add(outcome.form, exc)
+    return _panel(
+        request,
+        escalation,
+        action=action,
+        form=outcome.form,
+        error=exc.message,
+        status=error_status(exc, request),
+    )
 
 
 @supervisor_required

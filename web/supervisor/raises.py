@@ -21,7 +21,8 @@ from discretion.raises.selectors import limit_request_get
 from discretion.raises.services import limit_request_decide
 from discretion.raises.wording import raise_phrase, until_phrase
 from web.common import HtmxHttpRequest, acting_user, error_status, found, supervisor_required
-from web.supervisor.queue import DenyForm, _list_context
+from web.supervisor.deciding import DenyForm
+from web.supervisor.queue import _list_context
 
 
 class ApproveForm(forms.Form):

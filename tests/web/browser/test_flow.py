@@ -111,8 +111,9 @@ def test_queue_keys_act_only_on_the_selected_card_and_approve_takes_two_presses(
 
 
 def test_case_page_meter_and_outcome_above_the_fold_split_repeat_withdraw_and_submit_key(
-    new_page, login_as, live_url, nina
+    new_page, login_as, live_url, nina, pam
 ):
+    factories.OnCallShiftFactory(supervisor=pam)  # may approve 5,000: the split names her
     case = factories.CaseFactory(subject="Kettle leaks", assignee=nina, category="question")
     page = new_page(viewport=DESKTOP)
     login_as(page, "nina")
@@ -133,13 +134,12 @@ def test_case_page_meter_and_outcome_above_the_fold_split_repeat_withdraw_and_su
     # Over the headroom: the preview offers the split (apply 25 now, escalate 35).
     page.get_by_label("Amount (USD)").fill("60")
     split = page.get_by_test_id("split-action")
-    expect(split).to_have_text("Apply $25.00 now, send $35.00 to a supervisor")
+    expect(split).to_have_text("Apply $25.00 now, send $35.00 to Pam Beesly")
     page.get_by_label("Reason (internal)").fill("Leaked twice")
     split.click()
     summary = page.get_by_test_id("split-summary")
     expect(summary).to_have_text(
-        "Applied 25.00 USD now (your limit per remedy); "
-        "35.00 USD went to a supervisor for approval."
+        "Applied 25.00 USD now (your limit per remedy); 35.00 USD went to Pam Beesly for approval."
     )
     outcomes = page.locator("#submit-result").get_by_test_id("outcome")
     expect(outcomes).to_have_count(2)

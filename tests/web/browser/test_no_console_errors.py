@@ -10,6 +10,7 @@ page. One test per role; each screen is loaded as the least role that may open i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal as D
 
 import pytest
@@ -19,8 +20,10 @@ from django.urls import URLPattern, URLResolver, reverse
 from playwright.sync_api import expect
 
 import web.urls
+from cases.models import Case
 from tests import factories
 from tests.support.escalations import open_escalation
+from tests.support.rotations import rotation_with
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,17 +51,46 @@ def _screens(user) -> set[str]:
     return paths
 
 
+@dataclass
+class World:
+    case: Case
+    details: dict[str, list[str]]
+
+
 @pytest.fixture
 def world(agent, supervisor):
-    """A case with an escalated resolution, so the lists and the queue are not empty."""
+    """A case with an escalated resolution, so the lists and the queue are not empty; an
+    incident and a problem it is linked to, a rotation with an override, a webhook: the
+    screens added with issues 14-16 show something, and their detail pages are visited."""
     factories.TrustLimitFactory(tier=agent.tier, per_remedy_max=D("50.00"))
     case = factories.CaseFactory(assignee=agent, subject="Parcel never arrived")
     factories.OnCallShiftFactory(supervisor=supervisor)
-    open_escalation(agent=agent, case=case, amount="80.00")
-    return case
+    escalation = open_escalation(agent=agent, case=case, amount="80.00")
+    incident = factories.IncidentCaseFactory(case=case).incident
+    factories.IncidentRemedyFactory(incident=incident)
+    problem = factories.ProblemCaseFactory(case=case).problem
+    rotation = rotation_with(supervisor, factories.UserFactory(role="supervisor"))
+    factories.OnCallOverrideFactory(rotation=rotation)
+    webhook = factories.WebhookEndpointFactory()
+    return World(
+        case=case,
+        details={
+            "all": [f"/problems/{problem.pk}/", f"/cases/{case.pk}/"],  # the case page last
+            "supervisor": [
+                f"/incidents/{incident.pk}/",
+                f"/queue/{escalation.pk}/decide/",
+                f"/agents/{agent.pk}/record/",
+            ],
+            "admin": [
+                f"/admin-ui/oncall/rotations/{rotation.pk}/",
+                f"/admin-ui/webhooks/{webhook.pk}/",
+                f"/admin-ui/agents/{agent.pk}/",
+            ],
+        },
+    )
 
 
-def _visit_all(page, login_as, live_url, user, paths: list[str]) -> None:
+def _visit_all(page, login_as, live_url, user, paths: list[str]) -> list[str]:
     problems: list[str] = []
     page.on(
         "console",
@@ -72,6 +104,7 @@ def _visit_all(page, login_as, live_url, user, paths: list[str]) -> None:
         # The fragments the page loads at once (hx-trigger="load") have come back.
         page.wait_for_function("() => !document.querySelector('.htmx-request')")
     assert not problems, "\n".join(problems)
+    return problems  # still listening: the caller may check what it does next
 
 
 # Each screen as the least role that may open it (the nav and lists differ little by
@@ -80,8 +113,11 @@ def _visit_all(page, login_as, live_url, user, paths: list[str]) -> None:
 
 def test_agent_screens(page, login_as, live_url, agent, world):
     screens = sorted(_screens(agent))
-    assert {"/cases/", "/me/record/", "/me/follow-ups/"} <= set(screens), screens
-    _visit_all(page, login_as, live_url, agent, [*screens, f"/cases/{world.pk}/"])
+    assert {"/cases/", "/me/record/", "/me/follow-ups/", "/problems/"} <= set(screens), screens
+    _visit_all(page, login_as, live_url, agent, [*screens, *world.details["all"]])
+
+    # (Previews aborted for a newer one, hx-sync="this:replace" on the resolve form, are
+    # logged by htmx as errors; the walk waits for each preview, so none is aborted here.)
 
     # On the case page, the session expires while a draft is being typed: the next htmx
     # request (the meter, as the form changes) says so and the draft stays.
@@ -93,7 +129,7 @@ def test_agent_screens(page, login_as, live_url, agent, world):
     expect(banner).to_be_visible()
     expect(banner).to_contain_text("Your session expired")
     expect(banner.get_by_role("link", name="Log in again")).to_have_attribute(
-        "href", f"/login/?next=%2Fcases%2F{world.pk}%2F"
+        "href", f"/login/?next=%2Fcases%2F{world.case.pk}%2F"
     )
     expect(page.locator("#customer_message")).to_have_value(draft)
     expect(page.get_by_label("Reason")).to_have_value("Lost parcel")
@@ -101,11 +137,20 @@ def test_agent_screens(page, login_as, live_url, agent, world):
 
 def test_supervisor_screens(page, login_as, live_url, agent, supervisor, world):
     screens = sorted(_screens(supervisor) - _screens(agent))
-    assert {"/queue/", "/reviews/", "/dashboard/"} <= set(screens), screens
-    _visit_all(page, login_as, live_url, supervisor, [*screens, f"/cases/{world.pk}/"])
+    assert {"/queue/", "/reviews/", "/dashboard/", "/incidents/"} <= set(screens), screens
+    details = [*world.details["all"], *world.details["supervisor"]]
+    _visit_all(page, login_as, live_url, supervisor, [*screens, *details])
 
 
 def test_admin_screens(page, login_as, live_url, supervisor, admin_user, world):
     screens = sorted(_screens(admin_user) - _screens(supervisor))
-    assert {"/admin-ui/limits/", "/admin-ui/rules/", "/admin-ui/audit/"} <= set(screens), screens
-    _visit_all(page, login_as, live_url, admin_user, [*screens, f"/cases/{world.pk}/"])
+    assert {
+        "/admin-ui/limits/",
+        "/admin-ui/rules/",
+        "/admin-ui/audit/",
+        "/admin-ui/oncall/",
+        "/admin-ui/webhooks/",
+        "/admin-ui/integrations/",
+    } <= set(screens), screens
+    details = [*world.details["all"], *world.details["admin"]]
+    _visit_all(page, login_as, live_url, admin_user, [*screens, *details])

@@ -172,7 +172,12 @@ def test_dashboard_range_and_csv_then_the_queue_card_and_deciding_on_the_case(
     panel = page.get_by_test_id("decide-here")
     panel.get_by_label("Amount to approve").fill("110.00")
     panel.get_by_test_id("decide-here-approve").click()
-    expect(page.get_by_text("You approved Rosa Diaz's refund of $110.00.")).to_be_visible()
+    expect(
+        page.get_by_text(
+            "Approved Rosa Diaz's refund of $110.00 (lowered from $140.00). "
+            "Rosa Diaz has been notified."
+        )
+    ).to_be_visible()
     expect(page.get_by_test_id("outcome-status").first).to_have_text("Approved by Pam Beesly")
     expect(page.get_by_test_id("unread-count")).to_have_count(0)
     assert Escalation.objects.get(pk=waiting.escalation.pk).status == "approved"
