@@ -177,6 +177,15 @@
     if (sent !== undefined && sent !== resolveGeneration) ev.detail.shouldSwap = false;
   });
 
+  // What a submit answered is always in view: scrolled to only when it is not already
+  // (the resolve panel is sticky, but taller than a small window).
+  document.addEventListener("htmx:afterSwap", function (ev) {
+    var target = ev.detail.target;
+    if (!target || target.id !== "submit-result") return;
+    var first = target.querySelector("[data-testid=outcome-headline], [data-testid=split-summary]");
+    if (first && first.scrollIntoView) first.scrollIntoView({ block: "nearest" });
+  });
+
   // htmx fires the response's HX-Trigger event (resolution-submitted) on the form.
   document.addEventListener("resolution-submitted", function (ev) {
     // From the form, or from a button inside it (the preview's split offer).
