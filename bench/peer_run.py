@@ -17,7 +17,7 @@ What it does, on loopback, on the same PostgreSQL server:
    for the peer: the same driver, the peer's form instead of our JSON): ours with 25% of
    requests over the limit, ours within limits only, the peer's ticket update (an agent
    adds a public follow-up to one of its tickets: helpdesk's ``helpdesk:update`` view, the
-   form on its ticket page; it e-mails the customer and the queue in the request). The
+   form on its ticket page; it e-mails the customer in the request). The
    order alternates from pass to pass. CPU per request of every process of both stacks
    and of their PostgreSQL backends is read from /proc (bench/cpu_split.py);
 4. checks that every request wrote its row (resolutions for ours, follow-ups for the

@@ -1,7 +1,7 @@
-"""Seed the peer (django-helpdesk) for bench/peer.py, like bench/harness.seed seeds ours:
-``agents`` staff users, ``tickets`` open tickets each assigned to them (a customer's
-e-mail as submitter, so an update notifies the customer and the assignee, as helpdesk
-does by default), two queues, and one logged-in session per agent with its CSRF secret.
+"""Seed the peer (django-helpdesk) for bench/peer_run.py, like bench/harness.seed seeds
+ours: ``agents`` staff users, ``tickets`` open tickets each assigned to them (a customer's
+e-mail as submitter, so a public update e-mails the customer, as helpdesk does by
+default), two queues, and one logged-in session per agent with its CSRF secret.
 
     DJANGO_SETTINGS_MODULE=peer.settings bench/.peer-venv/bin/python -m peer.seed AGENTS TICKETS OUT
 
