@@ -18,8 +18,9 @@ What it does, on loopback, on the same PostgreSQL server:
    requests over the limit, ours within limits only, the peer's ticket update (an agent
    adds a public follow-up to one of its tickets: helpdesk's ``helpdesk:update`` view, the
    form on its ticket page; it e-mails the customer in the request). The
-   order alternates from pass to pass. CPU per request of every process of both stacks
-   and of their PostgreSQL backends is read from /proc (bench/cpu_split.py);
+   order alternates from pass to pass. CPU per request of each side's own processes
+   (its stack, its PostgreSQL backends, PostgreSQL's background processes, Redis) is
+   read from /proc (bench/cpu_split.py);
 4. checks that every request wrote its row (resolutions for ours, follow-ups for the
    peer: at least one per answered request, at most the clients' in-flight requests
    more) and counts non-2xx/3xx answers as errors;
