@@ -17,6 +17,7 @@ import argparse
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -48,12 +49,17 @@ def _group(command: str) -> str:
     return next((name for name in GROUPS if name in command), "other")
 
 
-def measure(label: str, runner) -> dict:
+def measure(label: str, runner, scope: Callable[[str, str], bool] | None = None) -> dict:
+    """CPU per request of ``runner()``'s requests, by group. ``scope(pid, command)``, when
+    given, keeps only the processes it accepts (bench/peer_run.py: the benchmark's own,
+    on a machine shared with other work)."""
     before = _cpu_by_pid()
     result = runner()
     after = _cpu_by_pid()
     spent: dict[str, float] = dict.fromkeys((*GROUPS, "other"), 0.0)
     for pid, (command, seconds) in after.items():
+        if scope is not None and not scope(pid, command):
+            continue
         spent[_group(command)] += seconds - before.get(pid, (command, 0.0))[1]
     per_request = {name: seconds * 1000 / result["requests"] for name, seconds in spent.items()}
     return {"label": label, **result, "cpu_ms": per_request}

@@ -323,11 +323,9 @@ class Stack:
             "celery_concurrency": self.celery_concurrency if self.with_celery else 0,
         }
 
-    def start(self) -> None:
-        log = open(VAR_DIR / "gunicorn.log", "ab")  # noqa: SIM115 - kept open for the child
-        cmd = [
-            str(VENV_BIN / "gunicorn"),
-            "config.wsgi",
+    def gunicorn_args(self) -> list[str]:
+        """gunicorn's options after the app: the same for ours and the peer (bench/peer_run.py)."""
+        return [
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",
@@ -343,6 +341,10 @@ class Stack:
             "--log-level",
             "warning",
         ]
+
+    def start(self) -> None:
+        log = open(VAR_DIR / "gunicorn.log", "ab")  # noqa: SIM115 - kept open for the child
+        cmd = [str(VENV_BIN / "gunicorn"), "config.wsgi", *self.gunicorn_args()]
         self.procs.append(
             subprocess.Popen(
                 cmd, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True

@@ -54,11 +54,17 @@ TARGET_P99_MS = 100.0
 # --- load generators ----------------------------------------------------------------------
 
 
-def write_data_file(directory: Path, name: str, path: str, pairs: list[tuple[str, int]]) -> Path:
+def write_data_file(
+    directory: Path,
+    name: str,
+    path: str,
+    pairs: list[tuple[str, int]],
+    over_percent: int | None = None,
+) -> Path:
     lines = [
         "return {",
         f'  path = "{path}",',
-        f"  over_percent = {OVER_PERCENT},",
+        f"  over_percent = {OVER_PERCENT if over_percent is None else over_percent},",
         f'  within = "{harness.WITHIN}",',
         f'  over = "{harness.OVER}",',
         "  pairs = {",
@@ -70,7 +76,14 @@ def write_data_file(directory: Path, name: str, path: str, pairs: list[tuple[str
     return out
 
 
-def run_wrk(wrk: str, url: str, data_file: Path, clients: int, duration: float) -> dict:
+def run_wrk(
+    wrk: str,
+    url: str,
+    data_file: Path,
+    clients: int,
+    duration: float,
+    script: Path = harness.BENCH_DIR / "load.lua",
+) -> dict:
     threads = max(1, min(clients, harness.nproc()))
     cmd = [
         wrk,
@@ -80,7 +93,7 @@ def run_wrk(wrk: str, url: str, data_file: Path, clients: int, duration: float) 
         "--timeout",
         "10s",
         "-s",
-        str(harness.BENCH_DIR / "load.lua"),
+        str(script),
         url,
         "--",
         str(data_file),
@@ -374,8 +387,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per point")
     parser.add_argument("--quick", action="store_true", help="3 s per point")
-    parser.add_argument("--repeat", type=int, default=1, help="passes; the table shows medians")
-    parser.add_argument("--clients", default="1,8,32")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=None,
+        help="passes; the table shows medians (default 1; --peer: 3)",
+    )
+    parser.add_argument("--clients", default=None, help="default 1,8,32 (--peer: 8)")
+    parser.add_argument(
+        "--peer",
+        action="store_true",
+        help="against django-helpdesk's ticket update instead (bench/peer_run.py)",
+    )
     parser.add_argument("--agents", type=int, default=200)
     parser.add_argument("--workers", type=int, default=None, help="default 2 x cores")
     parser.add_argument("--worker-class", default="sync")
@@ -383,8 +406,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--celery-concurrency", type=int, default=2)
     parser.add_argument("--label", default="", help="added to the result file names")
     args = parser.parse_args(argv)
+    if args.peer:
+        import peer_run
+
+        return peer_run.main(args)
     duration = 3.0 if args.quick else args.duration
-    clients_list = [int(c) for c in args.clients.split(",")]
+    clients_list = [int(c) for c in (args.clients or "1,8,32").split(",")]
+    args.repeat = args.repeat or 1
 
     wrk = harness.need("wrk", "wrk")
     pgbench = harness.need("pgbench", "postgresql-contrib")

@@ -62,10 +62,10 @@ def add_customers_and_cases(n_cases: int, n_customers: int) -> None:
     )
     sql(
         "INSERT INTO cases_case (subject, description, category, status, customer_id, "
-        "assignee_id, created_by_id, external_ref, remedies_total, created_at, updated_at) "
-        "SELECT 'Scale case ' || g, '', 'complaint', 'open', "
+        "assignee_id, created_by_id, external_ref, source, remedies_total, created_at, "
+        "updated_at) SELECT 'Scale case ' || g, '', 'complaint', 'open', "
         "(SELECT min(id) FROM cases_customer WHERE external_id LIKE 'SCALE-%%') "
-        "  + (g %% %s), NULL, NULL, '', 0, now() - g * interval '1 minute', now() "
+        "  + (g %% %s), NULL, NULL, '', '', 0, now() - g * interval '1 minute', now() "
         "FROM generate_series(1, %s) g",
         [n_customers, n_cases],
     )
@@ -110,10 +110,10 @@ def add_pending_escalations(n: int, agent_id: int, supervisor_id: int, remedy_ty
         " SELECT 250.00, 250.00, 'over', '', 'pending_approval', false, '{}'::jsonb, now(), "
         " NULL, NULL, %s, %s + (g %% %s), %s FROM generate_series(1, %s) g RETURNING id) "
         "INSERT INTO discretion_escalation (resolution_id, status, level, assigned_to_id, "
-        "policy_levels, due_at, routed_at, overdue, version, decision_note, decided_at, "
-        "created_at) SELECT id, 'pending', 1, %s, "
+        "policy_levels, policy_repeat_times, round, due_at, routed_at, overdue, version, "
+        "decision_note, decided_at, created_at) SELECT id, 'pending', 1, %s, "
         '\'[{"level": 1, "timeout_seconds": 900}, {"level": 2, "timeout_seconds": 900}]\','
-        " now() + interval '1 day', now(), false, 0, '', NULL, now() FROM r",
+        " 0, 0, now() + interval '1 day', now(), false, 0, '', NULL, now() FROM r",
         [agent_id, lo, hi - lo + 1, remedy_type_id, n, supervisor_id],
     )
     for event, actor in (("created", agent_id), ("assigned", None)):
@@ -124,6 +124,78 @@ def add_pending_escalations(n: int, agent_id: int, supervisor_id: int, remedy_ty
             [event, actor, supervisor_id if event == "assigned" else None, last],
         )
     sql("ANALYZE")
+
+
+def add_reviews(n: int, agent_id: int) -> None:
+    """``n`` pending reviews (verify-after sampling) of the agent's newest resolutions
+    that have none yet."""
+    sql(
+        "INSERT INTO discretion_review (resolution_id, agent_id, remedy_type_id, reason, "
+        "status, verdict, note, reviewer_id, created_at, done_at) "
+        "SELECT r.id, r.agent_id, r.remedy_type_id, 'sampled', 'pending', '', '', NULL, "
+        "r.created_at, NULL FROM cases_resolution r "
+        "WHERE r.agent_id = %s AND NOT EXISTS "
+        "(SELECT 1 FROM discretion_review v WHERE v.resolution_id = r.id) "
+        "ORDER BY r.id DESC LIMIT %s",
+        [agent_id, n],
+    )
+
+
+def add_follow_ups(n: int, agent_id: int) -> None:
+    """``n`` open follow-ups assigned to the agent, over the cases, due over two weeks."""
+    lo, hi = scalar("SELECT min(id) FROM cases_case"), scalar("SELECT max(id) FROM cases_case")
+    sql(
+        "INSERT INTO discretion_followup (case_id, due_at, note, assigned_to_id, status, "
+        "done_at, done_by_id, created_by_id, created_at, notified_at) "
+        "SELECT %s + (g %% %s), now() + (g %% 1209600) * interval '1 second', "
+        "'Call the customer back', %s, 'open', NULL, NULL, %s, now(), NULL "
+        "FROM generate_series(1, %s) g",
+        [lo, hi - lo + 1, agent_id, agent_id, n],
+    )
+
+
+def add_incident(supervisor_id: int, remedy_type_id: int) -> int:
+    """One active incident with a refund schedule (the incident page's subject)."""
+    return scalar(
+        "WITH i AS (INSERT INTO discretion_incident (title, status, customer_explanation, "
+        "starts_at, ends_at, budget, spent, matcher, created_by_id, created_at, ended_at, "
+        "ended_by_id) VALUES ('Scale outage', 'active', 'The courier lost a day of parcels.', "
+        "now() - interval '30 days', now() + interval '30 days', 100000000.00, 0, '', %s, "
+        "now(), NULL, NULL) RETURNING id), "
+        "r AS (INSERT INTO discretion_incidentremedy (incident_id, remedy_type_id, "
+        "per_remedy_max) SELECT id, %s, 50.00 FROM i) SELECT id FROM i",
+        [supervisor_id, remedy_type_id],
+    )
+
+
+def add_incident_cases(n: int, incident_id: int, agent_id: int, remedy_type_id: int) -> None:
+    """Link ``n`` more cases to the incident, each with one refund its budget paid (as the
+    decision records it: ``decision.incident``), spread over the incident's 30 days. The
+    cases' ``active_incident_id`` stays empty, so the decision rows of this script are
+    decided as before."""
+    first = scalar(
+        "SELECT coalesce(max(case_id), (SELECT min(id) - 1 FROM cases_case)) "
+        "FROM discretion_incidentcase WHERE incident_id = %s",
+        [incident_id],
+    )
+    sql(
+        "WITH c AS (INSERT INTO discretion_incidentcase (incident_id, case_id, via, "
+        "linked_by_id, linked_at) SELECT %s, id, 'hand', NULL, now() FROM cases_case "
+        "WHERE id > %s ORDER BY id LIMIT %s RETURNING case_id) "
+        "INSERT INTO cases_resolution (requested_amount, amount, reason, customer_message, "
+        "status, counts_against_budget, decision, created_at, applied_at, budget_day, "
+        "agent_id, case_id, remedy_type_id) "
+        "SELECT a, a, 'incident', '', 'applied', false, "
+        "jsonb_build_object('outcome', 'apply', 'incident', %s), ts, ts, NULL, %s, case_id, %s "
+        "FROM (SELECT case_id, 10.00 + (case_id %% 40) AS a, "
+        "      now() - (case_id %% 2592000) * interval '1 second' AS ts FROM c) s",
+        [incident_id, first, n, incident_id, agent_id, remedy_type_id],
+    )
+    sql(
+        "UPDATE discretion_incident SET spent = (SELECT coalesce(sum(amount), 0) "
+        "FROM cases_resolution WHERE decision->>'incident' = %s::text) WHERE id = %s",
+        [incident_id, incident_id],
+    )
 
 
 def add_record_agent(n: int, agent_id: int, boss_id: int, remedy_type_id: int) -> None:
@@ -146,10 +218,10 @@ def add_record_agent(n: int, agent_id: int, boss_id: int, remedy_type_id: int) -
     )
     sql(
         "INSERT INTO discretion_escalation (resolution_id, status, level, assigned_to_id, "
-        "policy_levels, due_at, routed_at, overdue, version, decided_by_id, decision_note, "
-        "decided_at, created_at) "
+        "policy_levels, policy_repeat_times, round, due_at, routed_at, overdue, version, "
+        "decided_by_id, decision_note, decided_at, created_at) "
         "SELECT id, CASE WHEN status = 'denied' THEN 'denied' ELSE 'approved' END, 1, %s, "
-        "'[]', NULL, created_at, false, 1, %s, '', created_at, created_at "
+        "'[]', 0, 0, NULL, created_at, false, 1, %s, '', created_at, created_at "
         "FROM cases_resolution WHERE id > %s AND (status = 'denied' OR "
         "(status = 'applied' AND NOT counts_against_budget))",
         [boss_id, boss_id, last],
@@ -178,6 +250,20 @@ def record_plan(agent_id: int, days: int) -> str:
     return rows.explain(analyze=True, buffers=True)
 
 
+def incident_plan(incident_id: int) -> str:
+    """EXPLAIN ANALYZE of the incident page's spend-by-day query (its SQL as the selector
+    sends it)."""
+    from discretion.incidents.selectors import incident_get, incident_spend_by_day
+
+    incident = incident_get(incident_id=incident_id)
+    with CaptureQueriesContext(connection) as queries:
+        incident_spend_by_day(incident=incident)
+    (query,) = queries.captured_queries
+    with connection.cursor() as cur:
+        cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+        return "\n".join(row[0] for row in cur.fetchall())
+
+
 def measure(
     client: Client,
     method: str,
@@ -188,18 +274,18 @@ def measure(
 ):
     """(statements of one call, median ms over ``n`` calls)."""
 
+    auth = {"HTTP_AUTHORIZATION": f"Token {token}"} if token else {}
+
     def call():
         if method == "post":
             response = client.post(
                 path() if callable(path) else path,
                 body,
                 content_type="application/json",
-                HTTP_AUTHORIZATION=f"Token {token}",
+                **auth,
             )
         else:
-            response = client.get(
-                path() if callable(path) else path, HTTP_AUTHORIZATION=f"Token {token}"
-            )
+            response = client.get(path() if callable(path) else path, **auth)
         assert response.status_code in (200, 201), (path, response.status_code, response.content)
         return response
 
@@ -237,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
     agent_id, agent_token = seeded.agent_ids[0], seeded.tokens[0]
     rt = seeded.remedy_type_id
     client = Client()
+    web = Client()  # the incident page is a web page: a supervisor's session
+    web.force_login(supervisor)
     cases = list(seeded.case_ids)
     counter = {"i": 0}
 
@@ -246,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
 
     body = {"remedy_type": "refund", "amount": "1.00", "reason": "Scale benchmark"}
     rows: list[dict] = []
+    plans: dict[str, str] = {}
 
     record_path = f"/api/v1/agents/{agent_id}/record/"
 
@@ -254,14 +343,27 @@ def main(argv: list[str] | None = None) -> int:
         rows.append({"what": "record", "rows": label, "statements": count, "median_ms": ms})
         print(f"  record {label:>40}: {count} statements, {ms} ms", file=sys.stderr)
 
-    def lists(label: int) -> None:
-        for name, path, token in (
-            ("case list", "/api/v1/cases/", admin_token),
-            ("escalation queue", "/api/v1/escalations/?status=pending", supervisor_token),
-            ("/me", "/api/v1/me/", agent_token),
-            ("record `?days=90`", record_path, agent_token),
+    def lists(label: int | str) -> None:
+        for name, path, token, via in (
+            ("case list", "/api/v1/cases/", admin_token, client),
+            ("escalation queue", "/api/v1/escalations/?status=pending", supervisor_token, client),
+            ("/me", "/api/v1/me/", agent_token, client),
+            ("record `?days=90`", record_path, agent_token, client),
+            (
+                "reviews queue `?status=pending`",
+                "/api/v1/reviews/?status=pending",
+                supervisor_token,
+                client,
+            ),
+            (
+                "follow-ups `?status=open&assigned_to=me`",
+                "/api/v1/follow-ups/?status=open&assigned_to=me",
+                agent_token,
+                client,
+            ),
+            ("incident page (web)", lambda: f"/incidents/{incident_id}/", "", web),
         ):
-            count, ms = measure(client, "get", path, token, n=args.calls)
+            count, ms = measure(via, "get", path, token, n=args.calls)
             rows.append({"what": name, "rows": label, "statements": count, "median_ms": ms})
             print(f"  {name:18} {label:>9} rows: {count} statements, {ms} ms", file=sys.stderr)
 
@@ -285,6 +387,10 @@ def main(argv: list[str] | None = None) -> int:
     print("==> 10 rows each", file=sys.stderr)
     add_pending_escalations(10, agent_id, supervisor.pk, rt)
     add_agent_resolutions(10, agent_id, rt)
+    add_reviews(10, agent_id)
+    add_follow_ups(10, agent_id)
+    incident_id = add_incident(supervisor.pk, rt)
+    add_incident_cases(10, incident_id, agent_id, rt)
     sql("ANALYZE")
     lists(10)
     decision(10)
@@ -293,6 +399,9 @@ def main(argv: list[str] | None = None) -> int:
     add_customers_and_cases(10_000 - 10, 1_000)
     add_pending_escalations(10_000 - 10, agent_id, supervisor.pk, rt)
     add_agent_resolutions(10_000 - 10, agent_id, rt)
+    add_reviews(10_000 - 10, agent_id)
+    add_follow_ups(10_000 - 10, agent_id)
+    add_incident_cases(10_000 - 10, incident_id, agent_id, rt)
     cases = list(
         range(
             scalar("SELECT min(id) FROM cases_case"), scalar("SELECT max(id) FROM cases_case") + 1
@@ -308,6 +417,10 @@ def main(argv: list[str] | None = None) -> int:
     add_history(big - have, seeded.agent_ids, rt)
     print(f"    inserted in {time.monotonic() - start:.1f} s", file=sys.stderr)
     decision(big)
+    print(f"==> the hot reads again at 10,000 rows, among {big:,} resolutions", file=sys.stderr)
+    sql("VACUUM ANALYZE cases_resolution")  # as autovacuum would by now
+    lists(f"10,000 among {big:,} resolutions")
+    plans["incident_spend"] = incident_plan(incident_id)
 
     print("==> the track record among them", file=sys.stderr)
     typical = User.objects.create(username="scale-record-agent", role=Role.AGENT)
@@ -327,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
         typical_token,
     )
     record(f"busiest agent, {in_window:,} in the window, of {total:,}", record_path, agent_token)
-    plans = {
+    plans |= {
         "typical_90": record_plan(typical.pk, 90),
         "typical_365": record_plan(typical.pk, 365),
         "busiest_90": record_plan(agent_id, 90),
@@ -354,5 +467,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def plain_static():
+    """Web pages render static URLs by their plain names, as the tests do
+    (tests/conftest.py): the manifest storage of DEBUG off needs collectstatic first."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    return override_settings(STORAGES={**settings.STORAGES, "staticfiles": plain})
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    with plain_static():
+        sys.exit(main())

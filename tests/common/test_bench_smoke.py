@@ -45,7 +45,14 @@ def test_noop_endpoint_goes_through_drf_validation(client):
 
 @pytest.mark.parametrize(
     "script",
-    ["run.py", "scale.py", "escalation_latency.py", "profile_decision.py", "cpu_split.py"],
+    [
+        "run.py",
+        "scale.py",
+        "escalation_latency.py",
+        "profile_decision.py",
+        "cpu_split.py",
+        "hot_rows.py",
+    ],
 )
 def test_bench_scripts_start(script):
     # --help imports the script and its helpers (and Django), touching no database.
@@ -58,3 +65,22 @@ def test_bench_scripts_start(script):
     )
     assert out.returncode == 0, out.stderr
     assert "usage" in out.stdout
+
+
+def test_bench_has_the_peer_mode():
+    # ./dev bench --peer: django-helpdesk's ticket update, its pins exact (bench/peer_run.py).
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert "--peer" in out.stdout
+    pins = [
+        line
+        for line in (ROOT / "bench" / "peer" / "requirements.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert "django-helpdesk==2.6.1" in pins
+    assert all("==" in line for line in pins)
