@@ -3,7 +3,7 @@
 
 - ``resolution_request_split``: "apply what I may now, escalate the rest": the part
   every check allows applies at once, the rest escalates, with one sentence saying so
-  ("Applied 25.00 USD now (your limit per remedy); 35.00 USD went to Pam Beesly for
+  ("Applied $25.00 now (your limit per remedy); $35.00 went to Pam Beesly for
   approval.").
 - ``resolution_request_close``: "Resolve & close": the request, and the case closed when
   it applied (when it escalates the case stays open: the agent waits for the decision).
@@ -26,7 +26,7 @@ from audit.services import audit_record
 from cases.models import Case, RemedyType, Resolution
 from cases.services import case_event_add, case_update
 from common.errors import Conflict
-from common.money import money
+from common.money import money, money_display
 from discretion import engine
 from discretion.decisions.inputs import decision_inputs_gather
 from discretion.decisions.services import resolution_request
@@ -44,8 +44,8 @@ class Split:
 
 
 def _amount(value: Decimal) -> str:
-    """``1,250.00 USD``: as the engine's sentences write amounts (thousands separated)."""
-    return f"{Decimal(value).quantize(Decimal('0.01')):,} {settings.DISCRETION_CURRENCY}"
+    """``$1,250.00``: as the engine's sentences and the screens write amounts."""
+    return money_display(value)
 
 
 def _closed(case: Case) -> Conflict:

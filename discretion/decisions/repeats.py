@@ -10,10 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
-
 from cases.models import Resolution
-from common.money import money
+from common.money import money, money_display
 
 REPEAT_WINDOW = timedelta(minutes=10)
 NOT_REPEATED = (Resolution.Status.REJECTED, Resolution.Status.WITHDRAWN)
@@ -58,9 +56,9 @@ def _ago(then: datetime, now: datetime) -> str:
 
 
 def repeat_warning(*, repeat: Resolution, user: Any, now: datetime) -> str:
-    """'You already asked for 25.00 USD refund on this case 2 minutes ago (another tab?)'."""
+    """'You already asked for $25.00 refund on this case 2 minutes ago (another tab?)'."""
     who = "You" if repeat.agent_id == getattr(user, "pk", None) else repeat.agent.label
-    what = f"{repeat.requested_amount:,.2f} {settings.DISCRETION_CURRENCY}"
+    what = money_display(repeat.requested_amount)
     state = {
         Resolution.Status.PENDING_APPROVAL: "; it is waiting for a supervisor",
         Resolution.Status.APPLIED: "; it was applied",

@@ -93,8 +93,18 @@ class Decision:
         return tuple(c for c in self.checks if not c.passed)
 
 
-def _fmt(amount: Decimal, currency: str) -> str:
-    return f"{amount.quantize(CENT):,} {currency}"
+# The screens' currency symbols (common.money.money_display; a test keeps the two equal).
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
+
+
+def money_text(amount: Decimal, currency: str) -> str:
+    """How every sentence writes an amount: ``$1,250.00``, or ``CHF 1,250.00``."""
+    text = f"{amount.quantize(CENT):,.2f}"
+    symbol = SYMBOLS.get(currency)
+    return f"{symbol}{text}" if symbol else f"{currency} {text}"
+
+
+_fmt = money_text
 
 
 def limit_checks(*, amount: Decimal, limits: Limits | None, usage: Usage) -> tuple[Check, ...]:

@@ -24,6 +24,7 @@ from . import (  # relative: the engine imports no app, not even by name
     decide,
     decide_from_checks,
     limit_checks,
+    money_text,
 )
 
 INCIDENT_CHECK_NAMES = ("incident_per_remedy_max", "incident_budget")
@@ -58,8 +59,7 @@ def applied_under_incident(decision: Decision) -> bool:
     return decision.outcome == "apply" and any(c.name == "incident_budget" for c in decision.checks)
 
 
-def _fmt(amount: Decimal, currency: str) -> str:
-    return f"{amount.quantize(Decimal('0.01')):,} {currency}"
+_fmt = money_text
 
 
 def incident_checks(*, amount: Decimal, incident: IncidentTerms) -> tuple[Check, Check]:
@@ -135,7 +135,7 @@ def decide_with_incident(
             return decision  # a policy rule still rejects or asks for approval
         left = incident.left - amount
         summary = (
-            f"Applies under {_label(incident)}; {left.quantize(Decimal('0.01')):,} of "
+            f"Applies under {_label(incident)}; {_fmt(left, currency)} of "
             f"{_fmt(incident.budget, currency)} left."
         )
         return Decision("apply", summary, decision.checks, decision.rules)

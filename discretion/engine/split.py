@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from . import ZERO, Check, Decision, decide_from_checks
+from . import ZERO, Check, Decision, decide_from_checks, money_text
 
 # How the binding check reads in the split sentence: "Applied 25.00 now (your limit per remedy)".
 HEADROOM_REASONS = {
@@ -90,5 +90,6 @@ def rest_decision(
     if rest.outcome != "apply":
         return rest
     # Only reachable with caps changed between the two parts: never apply a rest.
-    summary = f"Goes to a supervisor: the rest of a request over your limits ({amount} {currency})."
+    rest_text = money_text(amount, currency)
+    summary = f"Goes to a supervisor: the rest of a request over your limits ({rest_text})."
     return Decision("escalate", summary, rest.checks, rest.rules)

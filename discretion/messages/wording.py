@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
-
 from cases.models import SUBJECT_MAX_LENGTH, Case, Resolution
-from common.money import money, money_display
+from common.money import money_display
 
 NO_EMAIL = "The customer has no e-mail address: add one to the customer, then send."
 
@@ -19,7 +17,7 @@ def subject_default(case: Case) -> str:
 
 
 def _amount(value: Decimal) -> str:
-    return f"{money(value)} {settings.DISCRETION_CURRENCY}"
+    return money_display(value)
 
 
 def _remedy(resolution: Resolution) -> str:

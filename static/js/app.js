@@ -95,13 +95,21 @@
   "use strict";
   var App = window.App;
 
+  // How every sentence writes an amount, as the server does (common.money.money_display):
+  // "$1,250.00", or "CHF 1,250.00" for a currency without a symbol here.
+  var SYMBOLS = { USD: "$", EUR: "\u20ac", GBP: "\u00a3" };
+  App.money = function (n, currency) {
+    var text = Number(n).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    return SYMBOLS[currency] ? SYMBOLS[currency] + text : currency + " " + text;
+  };
+
   function remedyPhrase(form) {
     var select = form.querySelector("[name=remedy_type]");
     var code = select ? select.value : "";
     var raw = (form.querySelector("[name=amount]") || {}).value || "";
     var n = parseFloat(raw.replace(",", "."));
     var currency = form.getAttribute("data-currency") || "";
-    var amount = isFinite(n) && n > 0 ? n.toFixed(2) + " " + currency : "[amount]";
+    var amount = isFinite(n) && n > 0 ? App.money(n, currency) : "[amount]";
     switch (code) {
       case "refund": return "I've refunded " + amount + "; you'll see it on your statement in 3–5 days.";
       case "store_credit": return "I've added " + amount + " of credit to your account; you can use it right away.";

@@ -245,7 +245,7 @@
     var token = this.step("token");
     if (token && token.checked) {
       var currency = this.fs.getAttribute("data-currency") || "";
-      parts.push("I'd also like to give you " + token.getAttribute("data-amount") + " " + currency + " for the trouble.");
+      parts.push("I'd also like to give you " + window.App.money(parseFloat(token.getAttribute("data-amount")), currency) + " for the trouble.");
     }
     var due = this.step("follow_up");
     if (due && due.value) {

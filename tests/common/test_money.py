@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 
 from common.errors import Invalid
-from common.money import AMOUNT_MESSAGES, money_parse
+from common.money import AMOUNT_MESSAGES, money_display, money_parse
+from discretion.engine import money_text
 
 LENIENT = [
     "1e2",
@@ -63,3 +64,15 @@ def test_places_and_maximum():
     with pytest.raises(Invalid, match=r"1000000\.00"):
         money_parse("1000000.01")
     assert money_parse("1000000") == Decimal("1000000.00")
+
+
+WRITTEN = {"$1,250.50", "€1,250.50", "£1,250.50", "CHF 1,250.50"}
+
+
+@pytest.mark.parametrize("currency", ["USD", "EUR", "GBP", "CHF"])
+@pytest.mark.parametrize("amount", ["0", "25", "1250.5", "1000000"])
+def test_the_engine_writes_amounts_as_the_screens_do(settings, currency, amount):
+    # One money format everywhere: the engine's sentences, the screens, the messages.
+    settings.DISCRETION_CURRENCY = currency
+    assert money_text(Decimal(amount), currency) == money_display(Decimal(amount))
+    assert money_display(Decimal("1250.5")) in WRITTEN

@@ -111,11 +111,11 @@ def test_non_monetary_remedy_applies_without_budget():
 def test_summary_names_the_failed_check_and_the_headroom():
     decision = run("150.00", usage=Usage(daily_used=D("120.00")))
     assert decision.outcome == "escalate"
-    assert "limit per remedy of 100.00 USD" in decision.summary
+    assert "limit per remedy of $100.00" in decision.summary
     assert "daily limit" in decision.summary
     ok = run("30.00", usage=Usage(daily_used=D("120.00")))
-    assert ok.summary.startswith("Applies now: 30.00 USD refund")
-    assert "50.00 USD left today" in ok.summary
+    assert ok.summary.startswith("Applies now: $30.00 refund")
+    assert "$50.00 left today" in ok.summary
 
 
 DENY = RuleHit(7, "No cash refunds over 300", 2, "deny", "Send them to the returns desk.")
@@ -163,7 +163,7 @@ def test_every_failed_check_is_named_in_plain_words():
         ),
     )
     assert decision.summary.endswith(
-        "over your limit per remedy of 100.00 USD; "
+        "over your limit per remedy of $100.00; "
         "also over your limit for this case and your daily limit."
     ), decision.summary
 

@@ -73,7 +73,7 @@ def test_over_limit_goes_pending_with_an_escalation_and_spends_nothing(api, agen
     body = response.json()
     assert body["status"] == "pending_approval"
     assert body["decision"]["outcome"] == "escalate"
-    assert "limit per remedy of 100.00 USD" in body["decision"]["summary"]
+    assert "limit per remedy of $100.00" in body["decision"]["summary"]
     per_remedy = body["decision"]["checks"][0]
     assert per_remedy["passed"] is False and per_remedy["limit"] == "100.00"
     escalation = body["escalation"]

@@ -42,8 +42,8 @@ def test_split_applies_the_headroom_and_escalates_the_rest(api, agent, case, lim
     assert body["escalated"]["amount"] == "35.00"
     assert body["escalated"]["escalation"]["status"] == "pending"
     assert body["summary"] == (
-        "Applied 25.00 USD now (your limit per remedy); "
-        "35.00 USD went to the admins (nobody on call may approve it) for approval."
+        "Applied $25.00 now (your limit per remedy); "
+        "$35.00 went to the admins (nobody on call may approve it) for approval."
     )
     # The rest names why it escalates: the per-remedy cap counts the applied part.
     per_remedy = body["escalated"]["decision"]["checks"][0]
@@ -73,7 +73,7 @@ def test_split_uses_the_tightest_window_and_is_idempotent(api, agent, case, limi
     first = post(api, agent, case, "split/", headers=headers)
     assert first.status_code == 201, first.json()
     assert first.json()["applied"]["amount"] == "10.00"
-    assert first.json()["summary"].startswith("Applied 10.00 USD now (your limit for this case)")
+    assert first.json()["summary"].startswith("Applied $10.00 now (your limit for this case)")
     again = post(api, agent, case, "split/", headers=headers)
     assert again.status_code == 201 and again.json() == first.json()
     assert Resolution.objects.count() == 3
@@ -161,5 +161,5 @@ def test_preview_offers_the_split_and_the_repeat_warning(api, agent, case, limit
         .json()
     )
     assert again["split"] is None
-    assert again["repeat_warning"].startswith("You already asked for 1,200.00 USD refund")
+    assert again["repeat_warning"].startswith("You already asked for $1,200.00 refund")
     assert not Resolution.objects.filter(amount=D("10.00")).exists()

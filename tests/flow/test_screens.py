@@ -59,7 +59,7 @@ def test_preview_offers_the_split_and_warns_of_a_repeat(client, agent, case, lim
     assert "split-action" not in within
     refund(agent, case, "10.00")
     again = client.post(url, form(amount="10.00")).content.decode()
-    assert "You already asked for 10.00 USD refund on this case less than a minute ago" in again
+    assert "You already asked for $10.00 refund on this case less than a minute ago" in again
 
 
 def test_resolve_and_close_closes_only_when_it_applies(client, agent, case, limits):
@@ -88,7 +88,7 @@ def test_split_and_withdraw_from_the_case_page(client, agent, case, limits):
         form(mode="split", idempotency_key="s1"),
         HTTP_HX_REQUEST="true",
     ).content.decode()
-    assert "Applied 25.00 USD now (your limit per remedy); 35.00 USD went to" in html
+    assert "Applied $25.00 now (your limit per remedy); $35.00 went to" in html
     rest = Resolution.objects.get(status="pending_approval")
     assert 'data-testid="withdraw"' in html
     card = client.post(

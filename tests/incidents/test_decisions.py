@@ -41,7 +41,7 @@ def test_applies_under_the_schedule_and_spends_the_incident_budget(
     assert body["status"] == "applied"
     decision = body["decision"]
     assert decision["summary"] == (
-        f"Applies under incident #{incident.pk} 'Outage 3 Dec'; 140.00 of 200.00 USD left."
+        f"Applies under incident #{incident.pk} 'Outage 3 Dec'; $140.00 of $200.00 left."
     )
     assert _check(decision, "incident_per_remedy_max") == {
         "name": "incident_per_remedy_max",
@@ -76,12 +76,12 @@ def test_over_the_schedule_or_the_budget_escalates_with_the_agents_checks(
         "incident_budget",
         "policy_rules",
     ]
-    assert "over the 60.00 USD per remedy of incident" in over["decision"]["summary"]
+    assert "over the $60.00 per remedy of incident" in over["decision"]["summary"]
     Incident.objects.filter(pk=incident.pk).update(spent=D("150.00"))
     short = post(api, small_agent, linked_case, amount="55.00").json()
     assert short["status"] == "pending_approval"
     assert not _check(short["decision"], "incident_budget")["passed"]
-    assert "50.00 USD of 200.00 USD left" in short["decision"]["summary"]
+    assert "$50.00 of $200.00 left" in short["decision"]["summary"]
     incident.refresh_from_db()
     assert incident.spent == D("150.00")
 

@@ -64,7 +64,7 @@ def test_the_summary_and_checks_under_the_incident():
     decision = decide("60.00", terms(spent=D("3700.00")))
     assert (
         decision.summary
-        == "Applies under incident #4 'Outage 3 Dec'; 1,240.00 of 5,000.00 USD left."
+        == "Applies under incident #4 'Outage 3 Dec'; $1,240.00 of $5,000.00 left."
     )
     assert [c.name for c in decision.checks] == [
         "incident_per_remedy_max",
@@ -73,7 +73,7 @@ def test_the_summary_and_checks_under_the_incident():
     ]
     over = decide("61.00", terms(), limits=None)  # no own limit at all: still a sentence
     assert over.outcome == "escalate"
-    assert over.summary.startswith("Goes to a supervisor: 61.00 USD refund — over the 60.00 USD")
+    assert over.summary.startswith("Goes to a supervisor: $61.00 refund — over the $60.00")
     assert "no trust limit set" in over.summary
 
 

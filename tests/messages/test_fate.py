@@ -102,7 +102,7 @@ def test_approved_lower_turns_it_back_into_a_draft_with_the_new_facts(agent, cas
     message = message_of(resolution)
     assert message.status == "draft" and not message.held
     first, _, rest = message.body.partition("\n\n")
-    assert "40.00 USD" in first and "150.00 USD" in first and rest == PROMISE
+    assert "$40.00" in first and "$150.00" in first and rest == PROMISE
     assert message.draft_reason == "The refund was lowered to $40.00: edit and send."
     told = Notification.objects.get(recipient=agent, kind="message_draft")
     assert f"case #{case.pk}" in told.title and "lowered to $40.00" in told.body
@@ -117,7 +117,7 @@ def test_denied_turns_it_back_into_a_draft_and_tells_the_agent(agent, case, limi
     message = message_of(resolution)
     assert message.status == "draft" and not message.held
     assert message.body.startswith("A correction to the message below: we are not able to give")
-    assert "150.00 USD refund" in message.body and message.body.endswith(PROMISE)
+    assert "$150.00 refund" in message.body and message.body.endswith(PROMISE)
     assert "denied" in message.draft_reason
     assert Notification.objects.filter(recipient=agent, kind="message_draft").count() == 1
 
@@ -128,7 +128,7 @@ def test_rejected_by_a_rule_is_a_draft_at_once_and_the_agent_is_told(agent, case
     assert resolution.status == "rejected"
     message = message_of(resolution)
     assert message.status == "draft" and not message.held
-    assert "not able to give you the 40.00 USD refund" in message.body
+    assert "not able to give you the $40.00 refund" in message.body
     assert "policy rule" in message.draft_reason
     assert Notification.objects.filter(recipient=agent, kind="message_draft").count() == 1
 

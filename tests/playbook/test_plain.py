@@ -51,7 +51,7 @@ def test_each_variant_is_found_with_exact_offsets(body, phrase):
 
 def test_plain_text_has_no_findings():
     body = (
-        "I'm sorry your jacket let the rain in. I've refunded 80.00 USD; you'll see it in "
+        "I'm sorry your jacket let the rain in. I've refunded $80.00; you'll see it in "
         "3-5 days. I'll check back on Friday to make sure it arrived. Our policy page "
         "explains returns, and I can walk you through it."
     )

@@ -93,8 +93,8 @@ def test_sent_on_the_timeline_then_a_lowered_one_is_a_draft_the_agent_edits_and_
     expect(timeline).to_contain_text("Draft — The refund was lowered to $40.00", timeout=10_000)
     body = draft.get_by_role("textbox", name="Message to ana@example.com")
     expect(body).to_have_value(
-        "A correction to the message below: the refund we can give you is 40.00 USD, "
-        "not the 70.00 USD it mentions.\n\nWe will refund your trip costs of 70.00 USD."
+        "A correction to the message below: the refund we can give you is $40.00, "
+        "not the $70.00 it mentions.\n\nWe will refund your trip costs of 70.00 USD."
     )
     assert_no_axe_violations(page)
     body.fill("We have refunded 40.00 USD of your trip costs.")

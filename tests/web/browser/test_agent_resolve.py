@@ -75,7 +75,7 @@ def test_agent_resolves_within_limits(page, login_as, live_url, limited_agent):
     expect(message).to_have_value(
         "You're right, and I'm sorry it was late.\n\n"
         "This is within what I can do for you right away.\n\n"
-        "I've refunded 25.00 USD; you'll see it on your statement in 3–5 days."  # noqa: RUF001
+        "I've refunded $25.00; you'll see it on your statement in 3–5 days."  # noqa: RUF001
     )
     assert_no_axe_violations(page)
     screenshot(page, "agent-case-resolve")

@@ -89,7 +89,7 @@ def test_every_main_screen_works_under_the_policy(page, login_as, live_url, peop
     page.get_by_label("1 · Acknowledge").fill("Sorry about that.")
     expect(page.get_by_label("Message to the customer")).to_have_value(
         "Sorry about that.\n\nThis is within what I can do for you right away.\n\n"
-        "I've refunded 20.00 USD; you'll see it on your statement in 3–5 days."  # noqa: RUF001
+        "I've refunded $20.00; you'll see it on your statement in 3–5 days."  # noqa: RUF001
     )
     # Typing fires a preview after 300 ms: let it land before submitting, so a late
     # preview cannot repaint the meter over the submit's.

@@ -139,7 +139,7 @@ def test_case_page_meter_and_outcome_above_the_fold_split_repeat_withdraw_and_su
     split.click()
     summary = page.get_by_test_id("split-summary")
     expect(summary).to_have_text(
-        "Applied 25.00 USD now (your limit per remedy); 35.00 USD went to Pam Beesly for approval."
+        "Applied $25.00 now (your limit per remedy); $35.00 went to Pam Beesly for approval."
     )
     outcomes = page.locator("#submit-result").get_by_test_id("outcome")
     expect(outcomes).to_have_count(2)
@@ -152,7 +152,7 @@ def test_case_page_meter_and_outcome_above_the_fold_split_repeat_withdraw_and_su
     # The same remedy again within minutes: the preview warns (another tab?).
     page.get_by_label("Amount (USD)").fill("10")
     expect(page.get_by_test_id("repeat-warning")).to_contain_text(
-        "You already asked for 35.00 USD refund on this case"
+        "You already asked for $35.00 refund on this case"
     )
 
     # Withdraw the pending rest: its card says so, the escalation is gone from the queue.

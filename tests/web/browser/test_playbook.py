@@ -51,7 +51,7 @@ def test_agent_fills_the_playbook_fixes_the_wording_and_follows_up(page, login_a
         "This is within what I can do for you right away."
     )
     expect(page.get_by_label("3 · Make it right")).to_have_value(
-        "I've refunded 25.00 USD; you'll see it on your statement in 3–5 days."  # noqa: RUF001
+        "I've refunded $25.00; you'll see it on your statement in 3–5 days."  # noqa: RUF001
     )
     expect(page.get_by_label("4 · What we stand for")).to_have_value(
         "If it isn't right, we make it right."
@@ -72,7 +72,7 @@ def test_agent_fills_the_playbook_fixes_the_wording_and_follows_up(page, login_a
     expect(message).to_have_value(
         "I'm sorry your jacket let the rain in.\n\n"
         "This is within what I can do for you right away.\n\n"
-        "I've refunded 25.00 USD; you'll see it on your statement in 3–5 days.\n\n"  # noqa: RUF001
+        "I've refunded $25.00; you'll see it on your statement in 3–5 days.\n\n"  # noqa: RUF001
         "If it isn't right, we make it right."
     )
     message.fill(message.input_value() + "\n\nIt's our policy to refund to the card you paid with.")
