@@ -212,6 +212,34 @@ def test_routing_reads_who_is_on_call_in_a_bounded_number_of_queries():
     assert len(statements) == 9
 
 
+@pytest.mark.django_db(transaction=True)  # the task commits, as on a worker
+def test_the_routing_task_is_eleven_statements_e_mail_included(
+    django_assert_num_queries, mailoutbox
+):
+    """The whole task, as the worker runs it: BEGIN, the escalation with its joins, the
+    rotations' members, the people on call, the conditional UPDATE, one batch (history
+    and timeline), the notification, COMMIT; then the e-mail, sent right after the
+    commit: BEGIN, its claim and read in one UPDATE … RETURNING, COMMIT. It was 15 (the
+    notification in a savepoint of its own, a round trip per row, the claim and a
+    SELECT of what to send)."""
+    from discretion.escalations.tasks import route_escalation
+
+    sam = person("Sam Rivera", "5000.00")
+    sam.email = "sam@example.com"
+    sam.save(update_fields=["email"])
+    on_call(sam, level=1)
+    escalation = open_escalation(amount="300.00")
+    with django_assert_num_queries(11):
+        assert route_escalation(escalation.pk) is True
+    assert Escalation.objects.get(pk=escalation.pk).assigned_to == sam
+    assert history(escalation) == [("created", 1, None), ("assigned", 1, sam.pk)]
+    assert [m.to for m in mailoutbox] == [["sam@example.com"]]
+    assert "Approval needed" in mailoutbox[0].subject
+    # A second run (a redelivered message) moves nothing and sends nothing.
+    assert route_escalation(escalation.pk) is False
+    assert len(mailoutbox) == 1
+
+
 def test_the_chain_repeats_from_level_one_before_going_overdue():
     factories.EscalationPolicyFactory(
         levels=[{"level": 1, "timeout_seconds": 60}, {"level": 2, "timeout_seconds": 60}],
