@@ -13,13 +13,13 @@ Fresh ``disc_bench`` (as bench/run.py does), then three measurements:
 2. **One routing task, in-process**: the statements of ``route_escalation`` (the task's
    body, the assignee's e-mail included) and its CPU, Python and PostgreSQL backend.
 3. **The routing on a live worker** (bench/harness.py's production shape): over-limit
-   requests at ``--rate`` per second; when every escalation is routed, the worker's CPU
-   (main process and pool children apart) and PostgreSQL's CPU apart from this process's
-   own backend (the backends of the worker, and those that ended meanwhile: the
-   postmaster's reaped children), per routing, and the PostgreSQL sessions opened per
-   routing (``pg_stat_database.sessions``). With ``--py-spy`` (``pip install py-spy``),
-   py-spy samples the worker meanwhile and the top functions are printed (flame data in
-   ``bench/results/routing.pyspy.txt``).
+   requests at ``--rate`` per second; when every escalation is routed, per routing: the
+   worker's CPU (main process and pool children apart), the CPU of this database's
+   PostgreSQL backends but this script's own, apart the CPU of backends that ended
+   meanwhile (the postmaster's reaped children, of any database: on a shared server,
+   other users' too), and the PostgreSQL sessions opened (``pg_stat_database.sessions``).
+   With ``--py-spy`` (``pip install py-spy``), py-spy samples the worker meanwhile and the
+   top functions are printed (raw samples in ``bench/results/routing.pyspy.txt``).
 
 Results also go to ``bench/results/profile_escalation.json``.
 """
@@ -288,7 +288,16 @@ def main(argv: list[str] | None = None) -> int:
     n = args.requests
     live = {
         **{f"{role} cpu_ms": (after[role] - before[role]) * 1e3 / n for role in procs},
-        "postgres cpu_ms (worker's backends)": (pg_after - pg_before) * 1e3 / n,
+        "postgres cpu_ms (this database's live backends but this script's)": (
+            pg_after[0] - pg_before[0]
+        )
+        * 1e3
+        / n,
+        "postgres cpu_ms (backends that ended meanwhile, any database)": (
+            pg_after[1] - pg_before[1]
+        )
+        * 1e3
+        / n,
         "postgres sessions per routing": (sessions_after - sessions_before) / n,
         "seconds": elapsed,
     }
@@ -302,14 +311,18 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _postgres_cpu(postmaster: int, *, exclude: int) -> float:
-    """CPU of every PostgreSQL process but ``exclude``, ended backends included (the
-    postmaster's reaped children). Background processes are counted too (a few ms/s)."""
-    total = cpu_seconds(postmaster, children=True) - cpu_seconds(exclude)
+def _postgres_cpu(postmaster: int, *, exclude: int) -> tuple[float, float]:
+    """(CPU of this database's live backends but ``exclude``, CPU of the backends that
+    ended meanwhile: the postmaster's reaped children, of every database on the server,
+    so on a shared server it includes other users' sessions)."""
+    database = harness.db_params()["dbname"]
+    live = 0.0
     for pid in _children(postmaster):
-        if pid != exclude:
-            total += cpu_seconds(pid)
-    return total
+        if pid != exclude and f" {database} " in _cmdline(str(pid)):
+            live += cpu_seconds(pid)
+    fields = _stat(postmaster)
+    ended = (int(fields[13]) + int(fields[14])) / TICKS if fields else 0.0
+    return live, ended
 
 
 def _wait_routed(timeout: float = 60) -> None:
