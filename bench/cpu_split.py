@@ -45,6 +45,16 @@ def _cpu_by_pid() -> dict[str, tuple[str, float]]:
 
 
 def _group(command: str) -> str:
+    """Only this benchmark's processes count in a group (on a shared machine, other
+    users' servers, workers and PostgreSQL sessions go to "other"): gunicorn on its port,
+    the Celery worker with its var dir, PostgreSQL backends of its database."""
+    if "gunicorn" in command:
+        return "gunicorn" if f"127.0.0.1:{harness.PORT}" in command else "other"
+    if "celery" in command:
+        return "celery" if str(harness.VAR_DIR) in command else "other"
+    if command.startswith("postgres"):
+        database = harness.db_params()["dbname"]
+        return "postgres" if f" {database} " in command else "other"
     return next((name for name in GROUPS if name in command), "other")
 
 
