@@ -45,7 +45,14 @@ def test_noop_endpoint_goes_through_drf_validation(client):
 
 @pytest.mark.parametrize(
     "script",
-    ["run.py", "scale.py", "escalation_latency.py", "profile_decision.py", "cpu_split.py"],
+    [
+        "run.py",
+        "scale.py",
+        "escalation_latency.py",
+        "profile_decision.py",
+        "profile_escalation.py",
+        "cpu_split.py",
+    ],
 )
 def test_bench_scripts_start(script):
     # --help imports the script and its helpers (and Django), touching no database.
