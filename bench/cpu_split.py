@@ -49,16 +49,29 @@ def _group(command: str) -> str:
     return next((name for name in GROUPS if name in command), "other")
 
 
+def _ours(pid: str, command: str) -> bool:
+    """Only this benchmark's processes count (on a shared machine, other users' servers,
+    workers and PostgreSQL sessions do not): gunicorn on its port, the Celery worker with
+    its var dir, PostgreSQL backends of its database."""
+    if "gunicorn" in command:
+        return f"127.0.0.1:{harness.PORT}" in command
+    if "celery" in command:
+        return str(harness.VAR_DIR) in command
+    if command.startswith("postgres"):
+        return f" {harness.db_params()['dbname']} " in command
+    return True
+
+
 def measure(label: str, runner, scope: Callable[[str, str], bool] | None = None) -> dict:
-    """CPU per request of ``runner()``'s requests, by group. ``scope(pid, command)``, when
-    given, keeps only the processes it accepts (bench/peer_run.py: the benchmark's own,
-    on a machine shared with other work)."""
+    """CPU per request of ``runner()``'s requests, by group. ``scope(pid, command)`` keeps
+    only the processes it accepts: by default this benchmark's own (``_ours``);
+    bench/peer_run.py passes the peer's."""
     before = _cpu_by_pid()
     result = runner()
     after = _cpu_by_pid()
     spent: dict[str, float] = dict.fromkeys((*GROUPS, "other"), 0.0)
     for pid, (command, seconds) in after.items():
-        if scope is not None and not scope(pid, command):
+        if not (scope or _ours)(pid, command):
             continue
         spent[_group(command)] += seconds - before.get(pid, (command, 0.0))[1]
     per_request = {name: seconds * 1000 / result["requests"] for name, seconds in spent.items()}

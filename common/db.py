@@ -112,6 +112,29 @@ def insert(instance: M, *, batch: Batch | None = None, using: str = DEFAULT_DB_A
     return instance
 
 
+def insert_or_skip(instance: M, *, constraint: str, using: str = DEFAULT_DB_ALIAS) -> M | None:
+    """``insert()`` unless the row would break the unique ``constraint``: ``INSERT …
+    ON CONFLICT ON CONSTRAINT <constraint> DO NOTHING``. Returns the instance with its
+    pk, or None when such a row exists. A skipped duplicate raises nothing, so the
+    caller's transaction needs no savepoint to survive it."""
+    connection = connections[using]
+    plan = _insert_plan(type(instance), using)
+    sql = (
+        f"{plan.sql} ON CONFLICT ON CONSTRAINT {connection.ops.quote_name(constraint)} "
+        f"DO NOTHING{plan.returning}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _insert_params(instance, plan, connection))
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    meta = instance._meta
+    setattr(instance, meta.pk.attname, meta.pk.to_python(row[0]))
+    instance._state.adding = False
+    instance._state.db = using
+    return instance
+
+
 class Loader:
     """Columns of one model under a table alias, and rows of them turned into instances.
 

@@ -5,8 +5,9 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import setup_logging
+from celery.signals import setup_logging, task_postrun, task_prerun
 from django.conf import settings
+from django.db import close_old_connections
 from kombu import Queue
 
 from common.request_id import celery_signals_connect
@@ -34,6 +35,20 @@ app.autodiscover_tasks(
 
 # Tasks published during a request carry its id; the worker's log lines of them show it.
 celery_signals_connect()
+
+
+def _connections_check(task: Any = None, **_: Any) -> None:
+    """Around every task, what Django does around every request: close a connection older
+    than CONN_MAX_AGE or left unusable by an error, keep the others (the next query
+    health-checks it). Celery's own close of every connection per task is off
+    (CELERY_DB_REUSE_MAX in settings). Not for an eager run, which may be inside the
+    caller's transaction (as Celery's fixup skips it too)."""
+    if not getattr(getattr(task, "request", None), "is_eager", False):
+        close_old_connections()
+
+
+task_prerun.connect(_connections_check, weak=False, dispatch_uid="db-pre")
+task_postrun.connect(_connections_check, weak=False, dispatch_uid="db-post")
 
 
 @setup_logging.connect

@@ -205,6 +205,15 @@ CELERY_TIMEZONE = os.environ.get("TIME_ZONE", "UTC")
 # already committed and the sweeper routes it once the broker is back.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
+# Celery's Django fixup closes every database connection before and after each task
+# unless this is set: every routing then opened a new PostgreSQL session (a backend
+# fork, authentication and cold catalog caches, about as much CPU as the routing's own
+# statements; bench/README.md, "Escalation cost"). With it, the worker keeps its
+# connection as a web process does: config/celery.py checks it around every task with
+# close_old_connections(), so CONN_MAX_AGE, the health check and a connection left
+# broken by an error still close it. The fixup's own close every 2 x this many tasks
+# stays as a backstop.
+CELERY_DB_REUSE_MAX = 10_000
 # How often the periodic tasks run, and the beat schedule: config/schedule.py.
 # --- Customer messages (the outbox, discretion/messages): config/messaging.py ---------
 from config.messaging import (  # noqa: E402, F401

@@ -15,9 +15,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
+from common.db import insert_or_skip
 from common.tasks import task_send
 from discretion.models import Escalation, Notification, User
 
@@ -41,21 +42,21 @@ def notification_create(
 ) -> Notification | None:
     """Insert one notification unless ``(recipient, dedupe_key)`` exists. Call inside the
     transaction of the change it announces; returns None for a duplicate."""
-    try:
-        # A savepoint, so a duplicate does not poison the caller's transaction.
-        with transaction.atomic():
-            notification = Notification.objects.create(
-                recipient=recipient,
-                kind=kind,
-                title=title[:200],
-                body=body,
-                link=link[:300],
-                escalation=escalation,
-                dedupe_key=dedupe_key[:120],
-            )
-    except IntegrityError:
+    notification = Notification(
+        recipient=recipient,
+        kind=kind,
+        title=title[:200],
+        body=body,
+        link=link[:300],
+        escalation=escalation,
+        dedupe_key=dedupe_key[:120],
+    )
+    # One statement: a duplicate is skipped by ON CONFLICT, so no savepoint is needed to
+    # keep it from poisoning the caller's transaction (every routing writes one).
+    if insert_or_skip(notification, constraint="notification_once_per_recipient") is None:
         return None
-    transaction.on_commit(lambda: _enqueue_delivery(notification.pk))
+    notification_id = notification.pk
+    transaction.on_commit(lambda: _enqueue_delivery(notification_id))
     return notification
 
 
@@ -94,6 +95,14 @@ def _enqueue_delivery(notification_id: int) -> None:
     task_send("discretion.deliver_notification", notification_id)
 
 
+# The claim and the read of what to send, in one statement.
+_CLAIM_SQL = (
+    f"UPDATE {Notification._meta.db_table} n SET emailed_at = %(now)s "
+    f"FROM {User._meta.db_table} u WHERE n.id = %(id)s AND n.emailed_at IS NULL "
+    "AND u.id = n.recipient_id RETURNING u.email, n.title, n.body, n.link"
+)
+
+
 def notification_deliver(*, notification_id: int) -> bool:
     """Send the e-mail copy once. Returns True if this call sent it.
 
@@ -101,22 +110,19 @@ def notification_deliver(*, notification_id: int) -> bool:
     committed after the mail went out: a concurrent duplicate waits on the row lock and
     then matches nothing; a failed send rolls the claim back so a retry sends it.
     """
-    with transaction.atomic():
-        claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
-            emailed_at=timezone.now()
-        )
-        if not claimed:
+    with transaction.atomic(), connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, {"now": timezone.now(), "id": notification_id})
+        claimed = cursor.fetchone()
+        if claimed is None:
             return False
-        notification = Notification.objects.select_related("recipient").get(pk=notification_id)
-        address = notification.recipient.email
+        address, title, body, link = claimed
         if not address:
             return False  # nothing to send; emailed_at marks it handled
-        body = notification.body
-        if notification.link:
-            body = f"{body}\n\nOpen it in Discretion: {absolute_url(notification.link)}".strip()
+        if link:
+            body = f"{body}\n\nOpen it in Discretion: {absolute_url(link)}".strip()
         send_mail(
-            subject=f"[Discretion] {notification.title}",
-            message=body or notification.title,
+            subject=f"[Discretion] {title}",
+            message=body or title,
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[address],
         )

@@ -82,30 +82,44 @@ class RotationPlan:
     members: tuple[int, ...]
 
 
+# Every rotation's members in turn order, with what the turn maths reads of the rotation.
+_PLANS_SQL = (
+    "SELECT r.id, r.name, r.level, r.starts_on, r.handoff_time, r.time_zone, r.turn_days,"
+    f" m.supervisor_id FROM {OnCallRotationMember._meta.db_table} m"
+    f" JOIN {OnCallRotation._meta.db_table} r ON r.id = m.rotation_id"
+    " {where} ORDER BY m.rotation_id, m.position"
+)
+
+
 def rotation_plans(*, levels: Iterable[int] | None = None) -> list[RotationPlan]:
-    """Every rotation (of ``levels``) with its members, in one query (a rotation with no
-    members is left out: it puts nobody on call)."""
-    rows = OnCallRotationMember.objects.order_by("rotation_id", "position")
+    """Every rotation (of ``levels``) with its members, in one plain statement (every
+    routing runs it); a rotation with no members is left out: it puts nobody on call."""
+    params: dict[str, Any] = {}
+    where = ""
     if levels is not None:
-        rows = rows.filter(rotation__level__in=list(levels))
-    plans: dict[int, tuple[OnCallRotation, list[int]]] = {}
-    for member in rows.select_related("rotation"):
-        entry = plans.setdefault(member.rotation_id, (member.rotation, []))
-        entry[1].append(member.supervisor_id)
+        where, params["levels"] = "WHERE r.level = ANY(%(levels)s)", list(levels)
+    with connection.cursor() as cursor:
+        cursor.execute(_PLANS_SQL.format(where=where), params)
+        rows = cursor.fetchall()
+    plans: dict[int, tuple[tuple[Any, ...], list[int]]] = {}
+    for *rotation, supervisor_id in rows:
+        plans.setdefault(rotation[0], (tuple(rotation), []))[1].append(supervisor_id)
     return [
         RotationPlan(
-            id=rotation.pk,
-            name=rotation.name,
-            level=rotation.level,
+            id=rotation_id,
+            name=name,
+            level=level,
             schedule=Schedule(
-                starts_on=rotation.starts_on,
-                handoff_time=rotation.handoff_time,
-                time_zone=rotation.time_zone,
-                turn_days=rotation.turn_days,
+                starts_on=starts_on,
+                handoff_time=handoff_time,
+                time_zone=time_zone,
+                turn_days=turn_days,
             ),
             members=tuple(members),
         )
-        for rotation, members in plans.values()
+        for (rotation_id, name, level, starts_on, handoff_time, time_zone, turn_days), members in (
+            plans.values()
+        )
     ]
 
 

@@ -50,6 +50,7 @@ def test_noop_endpoint_goes_through_drf_validation(client):
         "scale.py",
         "escalation_latency.py",
         "profile_decision.py",
+        "profile_escalation.py",
         "cpu_split.py",
         "hot_rows.py",
     ],

@@ -63,8 +63,7 @@ def test_the_schedule_replaces_the_agents_limit_while_it_covers(amount, incident
 def test_the_summary_and_checks_under_the_incident():
     decision = decide("60.00", terms(spent=D("3700.00")))
     assert (
-        decision.summary
-        == "Applies under incident #4 'Outage 3 Dec'; $1,240.00 of $5,000.00 left."
+        decision.summary == "Applies under incident #4 'Outage 3 Dec'; $1,240.00 of $5,000.00 left."
     )
     assert [c.name for c in decision.checks] == [
         "incident_per_remedy_max",

@@ -116,3 +116,18 @@ def test_a_failed_inline_send_is_left_to_the_sweeper(
         note = notify(user, "down")  # does not raise: the notification is committed
     note.refresh_from_db()
     assert note.emailed_at is None  # the claim rolled back; redelivery will find it
+
+
+def test_a_duplicate_is_skipped_and_the_transaction_goes_on(django_assert_num_queries):
+    """Notify once per key, in one statement (INSERT … ON CONFLICT DO NOTHING): the
+    duplicate returns None without a savepoint, and the caller's transaction still
+    writes after it."""
+    user = factories.UserFactory()
+    with transaction.atomic():
+        first = notification_create(recipient=user, kind="test", title="One", dedupe_key="k")
+        with django_assert_num_queries(1):
+            again = notification_create(recipient=user, kind="test", title="Two", dedupe_key="k")
+        other = notification_create(recipient=user, kind="test", title="Three", dedupe_key="j")
+    assert first is not None and first.pk and again is None and other is not None
+    assert sorted(Notification.objects.values_list("title", flat=True)) == ["One", "Three"]
+    assert Notification.objects.get(pk=first.pk).title == "One"

@@ -197,9 +197,11 @@ def test_routing_reads_who_is_on_call_in_a_bounded_number_of_queries():
     assert routed.assigned_to == able and routed.level == 5
     # The escalation with its joins, the rotations' members (none), the people on call.
     assert len(reads) == 3
-    # + savepoints, the conditional UPDATE, two rows (history, timeline) per entry (four
-    # levels passed over, one assigned), the notification in its own savepoint.
-    assert len(statements) == 19
+    # + the savepoint and its release, the conditional UPDATE, one batch (one round trip)
+    # of two rows (history, timeline) per entry (four levels passed over, one assigned),
+    # the notification (ON CONFLICT DO NOTHING: no savepoint of its own). The count no
+    # longer grows with the levels passed over.
+    assert len(statements) == 8
 
     for level in range(1, 6):
         rotation = rotation_with(person(f"Turn {level}", "100.00"), level=level)
@@ -207,7 +209,35 @@ def test_routing_reads_who_is_on_call_in_a_bounded_number_of_queries():
     statements, reads, routed = _route_reads()
     assert routed.level == 5
     assert len(reads) == 4  # + the overrides running now, for all five rotations at once
-    assert len(statements) == 20
+    assert len(statements) == 9
+
+
+@pytest.mark.django_db(transaction=True)  # the task commits, as on a worker
+def test_the_routing_task_is_eleven_statements_e_mail_included(
+    django_assert_num_queries, mailoutbox
+):
+    """The whole task, as the worker runs it: BEGIN, the escalation with its joins, the
+    rotations' members, the people on call, the conditional UPDATE, one batch (history
+    and timeline), the notification, COMMIT; then the e-mail, sent right after the
+    commit: BEGIN, its claim and read in one UPDATE … RETURNING, COMMIT. It was 15 (the
+    notification in a savepoint of its own, a round trip per row, the claim and a
+    SELECT of what to send)."""
+    from discretion.escalations.tasks import route_escalation
+
+    sam = person("Sam Rivera", "5000.00")
+    sam.email = "sam@example.com"
+    sam.save(update_fields=["email"])
+    on_call(sam, level=1)
+    escalation = open_escalation(amount="300.00")
+    with django_assert_num_queries(11):
+        assert route_escalation(escalation.pk) is True
+    assert Escalation.objects.get(pk=escalation.pk).assigned_to == sam
+    assert history(escalation) == [("created", 1, None), ("assigned", 1, sam.pk)]
+    assert [m.to for m in mailoutbox] == [["sam@example.com"]]
+    assert "Approval needed" in mailoutbox[0].subject
+    # A second run (a redelivered message) moves nothing and sends nothing.
+    assert route_escalation(escalation.pk) is False
+    assert len(mailoutbox) == 1
 
 
 def test_the_chain_repeats_from_level_one_before_going_overdue():
