@@ -62,7 +62,6 @@ class RemedyRowOutput(serializers.Serializer):
 # The schema of an incident body; the body itself is ``discretion.incidents.body``'s (the
 # webhook events' ``data`` too).
 class IncidentOutput(serializers.Serializer):
-
     id = serializers.IntegerField()
     title = serializers.CharField()
     status = serializers.ChoiceField(choices=Incident.Status.choices)

@@ -19,6 +19,7 @@ from cases.selectors import remedy_type_list
 from common.money import ZERO, money, money_display
 from common.roles import supervising_q
 from discretion import engine
+from discretion.engine.incidents import IncidentTerms
 from discretion.models import BudgetWindow, TrustLimit, TrustTier, User
 from discretion.proposals.selectors import limit_note
 from discretion.raises.wording import until_phrase
@@ -197,6 +198,10 @@ class Meter:
     temporary_note: str = ""
     # Why the limit rose, when an accepted proposal raised it.
     limit_note: str | None = None
+    # A case in an active incident: the id of the incident whose schedule and budget the
+    # bars show (None: the user's own limits), and the meter's line saying which applies.
+    incident_id: int | None = None
+    incident_note: str = ""
 
 
 def _bar(label: str, cap: Decimal | None, used: Decimal, requested: Decimal) -> MeterBar:
@@ -231,15 +236,27 @@ def case_applied_total(*, case_id: int, remedy_type: RemedyType) -> Decimal:
 
 
 def meter_get(
-    *, user: User, case_id: int, remedy_type: RemedyType | None, requested: Decimal = ZERO
+    *,
+    user: User,
+    case_id: int,
+    remedy_type: RemedyType | None,
+    requested: Decimal = ZERO,
+    incident: IncidentTerms | None = None,
 ) -> Meter | None:
     """The meter for ``remedy_type`` on a case, with ``requested`` drawn on every bar.
 
     None without a remedy type or for a disabled one. Three queries: the effective limit,
     the budget windows, the case's applied total. The figures are /me/'s (``Allowance``).
-    """
-    if remedy_type is None:
+
+    ``incident``: the terms of the incident the case is linked to (``incidents.selectors.
+    incident_terms_get``). While its schedule covers the remedy type the decision reads
+    the incident's cap and budget, not the user's limits (``engine.incidents``): so does
+    the meter, with two bars (the schedule's cap per remedy, the incident budget left)
+    and a line naming the incident; no query of the user's windows then."""
+    if remedy_type is None or not remedy_type.enabled:
         return None
+    if incident is not None and incident.covers(monetary=remedy_type.monetary):
+        return _incident_meter(user, remedy_type, requested, incident)
     allowance = allowance_get(user=user, remedy_type=remedy_type)
     if allowance is None:
         return None
@@ -251,6 +268,12 @@ def meter_get(
         _bar(METER_LABELS["daily_max"], allowance.daily_max, allowance.daily_used, requested),
         _bar(METER_LABELS["monthly_max"], allowance.monthly_max, allowance.monthly_used, requested),
     )
+    note = ""
+    if incident is not None and incident.active and remedy_type.monetary:
+        note = (
+            f"{remedy_type.name} is not in the schedule of incident #{incident.id} "
+            f"'{incident.title}': your own limits apply."
+        )
     return Meter(
         remedy=remedy_type,
         bars=bars,
@@ -260,6 +283,30 @@ def meter_get(
         temporary_until=allowance.expires_at,
         temporary_note=_temporary_note(allowance.limit),
         limit_note=allowance.limit_note,
+        incident_note=note,
+    )
+
+
+def _incident_meter(
+    user: User, remedy_type: RemedyType, requested: Decimal, incident: IncidentTerms
+) -> Meter:
+    assert incident.per_remedy_max is not None  # covers() said so
+    limit = effective_limit_get(user=user, remedy_type=remedy_type)
+    bars = (
+        _bar(METER_LABELS["incident_per_remedy_max"], incident.per_remedy_max, ZERO, requested),
+        _bar(METER_LABELS["incident_budget"], incident.budget, incident.spent, requested),
+    )
+    return Meter(
+        remedy=remedy_type,
+        bars=bars,
+        monetary=True,
+        no_limit=False,
+        approval_max=limit.approval_max if limit else None,
+        incident_id=incident.id,
+        incident_note=(
+            f"Under incident #{incident.id} '{incident.title}': its schedule and budget "
+            f"apply to this {remedy_type.name.lower()}, not your own limits."
+        ),
     )
 
 
