@@ -61,7 +61,7 @@ def test_the_spread_flags_customers_treated_unlike_the_others(small_agent, big_i
         D("60.00"),
         D("200.00"),
     )
-    # 200.00 > 2 × 60.00 (above) and 20.00 < 60.00 / 2 (below); 55 and 65 are alike.
+    # 200.00 > 2 x 60.00 (above) and 20.00 < 60.00 / 2 (below); 55 and 65 are alike.
     assert sorted((o["case"], o["amount"], o["side"]) for o in refunds.outliers) == sorted(
         [(cases[4].pk, D("200.00"), "above"), (cases[5].pk, D("20.00"), "below")]
     )
