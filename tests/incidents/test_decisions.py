@@ -197,12 +197,13 @@ def test_a_rule_reads_incident_active_and_id(api, small_agent, incident, linked_
     Incident.objects.filter(pk=incident.pk).update(
         status="ended", ended_at=timezone.now(), ends_at=timezone.now()
     )
-    after = post(api, small_agent, linked_case, amount="20.00").json()
+    # Within the agent's own limits (40.00 of the case's 50.00 is used): no rule matches.
+    after = post(api, small_agent, linked_case, amount="5.00").json()
     assert after["status"] == "applied" and after["decision"]["rules"] == []
 
 
-def test_the_validate_endpoint_knows_the_incident_variables(api, small_agent):
-    client = api.as_user(small_agent)
+def test_the_validate_endpoint_knows_the_incident_variables(api, admin_user):
+    client = api.as_user(admin_user)
     ok = client.post(
         "/api/v1/policy-rules/validate/",
         {
@@ -211,7 +212,8 @@ def test_the_validate_endpoint_knows_the_incident_variables(api, small_agent):
         },
         format="json",
     ).json()
-    assert ok == {"valid": True, "error": None, "result": True}
+    assert (ok["valid"], ok["error"], ok["result"]) == (True, None, True)
+    assert ok["variables"] == ["incident.active", "incident.id"]
     empty = client.post(
         "/api/v1/policy-rules/validate/", {"expression": "incident.id == 0"}, format="json"
     ).json()
