@@ -198,8 +198,7 @@ class Meter:
     temporary_note: str = ""
     # Why the limit rose, when an accepted proposal raised it.
     limit_note: str | None = None
-    # A case in an active incident: the id of the incident whose schedule and budget the
-    # bars show (None: the user's own limits), and the meter's line saying which applies.
+    # The incident whose schedule and budget the bars show (None: the user's own limits).
     incident_id: int | None = None
     incident_note: str = ""
 
@@ -246,34 +245,29 @@ def meter_get(
     """The meter for ``remedy_type`` on a case, with ``requested`` drawn on every bar.
 
     None without a remedy type or for a disabled one. Three queries: the effective limit,
-    the budget windows, the case's applied total. The figures are /me/'s (``Allowance``).
-
-    ``incident``: the terms of the incident the case is linked to (``incidents.selectors.
-    incident_terms_get``). While its schedule covers the remedy type the decision reads
-    the incident's cap and budget, not the user's limits (``engine.incidents``): so does
-    the meter, with two bars (the schedule's cap per remedy, the incident budget left)
-    and a line naming the incident; no query of the user's windows then."""
-    if remedy_type is None or not remedy_type.enabled:
-        return None
-    if incident is not None and incident.covers(monetary=remedy_type.monetary):
+    the budget windows, the case's applied total (/me/'s figures, ``Allowance``). With the
+    ``incident`` terms of the case (``incident_terms_get``) covering the remedy type, the
+    bars are what the decision reads then: the schedule's cap and the budget left."""
+    if (
+        remedy_type
+        and remedy_type.enabled
+        and incident
+        and incident.covers(monetary=remedy_type.monetary)
+    ):
         return _incident_meter(user, remedy_type, requested, incident)
-    allowance = allowance_get(user=user, remedy_type=remedy_type)
-    if allowance is None:
+    allowance = allowance_get(user=user, remedy_type=remedy_type) if remedy_type else None
+    if remedy_type is None or allowance is None:
         return None
     case_used = case_applied_total(case_id=case_id, remedy_type=remedy_type)
-    bars = (
-        # A single remedy's cap: nothing is "used" of it, only this request counts.
+    bars = (  # a single remedy's cap: nothing is "used" of it, only this request counts
         _bar(METER_LABELS["per_remedy_max"], allowance.per_remedy_max, ZERO, requested),
         _bar(METER_LABELS["per_case_max"], allowance.per_case_max, case_used, requested),
         _bar(METER_LABELS["daily_max"], allowance.daily_max, allowance.daily_used, requested),
         _bar(METER_LABELS["monthly_max"], allowance.monthly_max, allowance.monthly_used, requested),
     )
-    note = ""
-    if incident is not None and incident.active and remedy_type.monetary:
-        note = (
-            f"{remedy_type.name} is not in the schedule of incident #{incident.id} "
-            f"'{incident.title}': your own limits apply."
-        )
+    outside = bool(incident and incident.active and remedy_type.monetary)
+    named = incident.label if incident else ""
+    note = f"{remedy_type.name} is not in the schedule of {named}: your own limits apply."
     return Meter(
         remedy=remedy_type,
         bars=bars,
@@ -283,14 +277,13 @@ def meter_get(
         temporary_until=allowance.expires_at,
         temporary_note=_temporary_note(allowance.limit),
         limit_note=allowance.limit_note,
-        incident_note=note,
+        incident_note=note if outside else "",
     )
 
 
 def _incident_meter(
     user: User, remedy_type: RemedyType, requested: Decimal, incident: IncidentTerms
 ) -> Meter:
-    assert incident.per_remedy_max is not None  # covers() said so
     limit = effective_limit_get(user=user, remedy_type=remedy_type)
     bars = (
         _bar(METER_LABELS["incident_per_remedy_max"], incident.per_remedy_max, ZERO, requested),
@@ -303,10 +296,8 @@ def _incident_meter(
         no_limit=False,
         approval_max=limit.approval_max if limit else None,
         incident_id=incident.id,
-        incident_note=(
-            f"Under incident #{incident.id} '{incident.title}': its schedule and budget "
-            f"apply to this {remedy_type.name.lower()}, not your own limits."
-        ),
+        incident_note=f"Under {incident.label}: its schedule and budget apply to this "
+        f"{remedy_type.name.lower()}, not your own limits.",
     )
 
 
