@@ -1,11 +1,14 @@
 """The one place where an error becomes an HTTP status and a JSON body.
 
 Every error body under ``/api/v1/`` is ``{"detail": <human sentence>, "code": <machine
-code>, "request_id": <the X-Request-ID of the response>}``, except a 400 that names
-fields: that one stays ``{field: [messages]}`` (the contract's "a 400 keeps naming each
-offending field"; clients and tests read the field names as the body's keys), its
-request id in the ``X-Request-ID`` header only, as on every response. The request id
-(``common.request_id``) finds the request's log lines.
+code>, "request_id": <the X-Request-ID of the response>}`` (CONTRACT.md, "Conventions,
+tightened": every 4xx and 5xx body has a human ``detail`` and a machine ``code``). A 400
+that names fields keeps naming each one as a key of the body, as before
+(``{"amount": ["…"], "detail": "amount: …", "code": "invalid", "request_id": …}``), and
+under ``fields`` too: a field called ``detail``, ``code``, ``request_id`` or ``fields``
+(a trust tier's ``code``) is named there only, since those keys are the envelope's. The
+request id (``common.request_id``) finds the request's log lines; it is also in the
+``X-Request-ID`` header of every response.
 
 - ``exception_handler`` is DRF's ``EXCEPTION_HANDLER``: a ``common.errors.DomainError``
   maps by kind (``http_status``); DRF's own errors keep their status and get a ``code``
@@ -26,7 +29,7 @@ The HTML views map the same errors with ``http_status`` (``web.common``).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -91,11 +94,58 @@ def http_status(error: DomainError) -> int:
     return 400
 
 
+# The keys of the error envelope; a field of the same name is named under ``fields`` only.
+ENVELOPE = ("detail", "code", REQUEST_ID, "fields")
+
+
+def field_errors_body(
+    fields: Mapping[str, Any], *, detail: str | None = None, code: str | None = None
+) -> dict[str, Any]:
+    """The 400 that names fields: ``{field: [messages]…, fields, detail, code, request_id}``.
+    ``detail`` defaults to the first field's first message, prefixed with its name;
+    ``code`` to that message's DRF code (``required``, ``max_length``…) or ``invalid``."""
+    named = {str(name): _messages(value) for name, value in fields.items()}
+    first_name, first = next(iter(named.items()), ("", [""]))
+    first_message = _first_leaf(first)
+    if detail is None:
+        where = "" if first_name in ("non_field_errors", "") else f"{first_name}: "
+        detail = f"{where}{first_message}" if first_message else STATUS_DETAILS[400]
+        if len(named) > 1:
+            detail += f" (and {len(named) - 1} more: {', '.join(list(named)[1:])})"
+    if code is None:
+        code = str(getattr(first_message, "code", None) or "invalid")
+    body: dict[str, Any] = {name: value for name, value in named.items() if name not in ENVELOPE}
+    body.update(detail=str(detail), code=code, fields=named)
+    body[REQUEST_ID] = request_id_get()
+    return body
+
+
+def _first_leaf(value: Any) -> Any:
+    """The first message in a field's errors, however nested (a nested serializer's
+    mapping, a list serializer's list of mappings)."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        for item in value:
+            leaf = _first_leaf(item)
+            if leaf:
+                return leaf
+        return ""
+    return value
+
+
+def _messages(value: Any) -> Any:
+    """A field's messages as a list (a nested serializer's stay a mapping)."""
+    if isinstance(value, (list, dict)):
+        return value
+    return [value]
+
+
 def error_body(error: DomainError) -> dict[str, Any]:
-    """``{field: [messages]}`` for a 400 that names fields, else ``{detail, code}``."""
+    """``{detail, code, request_id}``, with each field named for a 400 that names fields."""
     status = http_status(error)
     if error.fields and status == 400:
-        return dict(error.fields)
+        return field_errors_body(error.fields, detail=error.message, code=error.code)
     body: dict[str, Any] = {"detail": error.message, "code": error.code}
     if error.fields:
         body["fields"] = dict(error.fields)
@@ -136,8 +186,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 def _drf_body(exc: Exception, data: Any, status: int) -> Any:
     if isinstance(exc, drf_exceptions.ValidationError):
-        # Field errors stay as they are; a bare message list gets the usual field name.
-        return data if isinstance(data, dict) else {"non_field_errors": data}
+        # Each field named; a bare message list gets the usual field name.
+        return field_errors_body(data if isinstance(data, dict) else {"non_field_errors": data})
     if isinstance(data, dict) and set(data) == {"detail"}:
         detail = data["detail"]
         code = getattr(detail, "code", None) or status_body(status)["code"]
@@ -169,22 +219,32 @@ class ApiErrorsMiddleware:
                     replaced[header] = response[header]
             return replaced
         if response.status_code >= 400:
-            _request_id_add(response)
+            _envelope_add(response)
         return response
 
 
-def _request_id_add(response: HttpResponse) -> None:
-    """A ``{detail, code}`` body built outside this module gets the request id too (errors
-    only: a success never pays for the parse; a 400 naming fields stays as it is)."""
+def _envelope_add(response: HttpResponse) -> None:
+    """A JSON error body built outside the handler (a view's own ``Response(…,
+    status=400)``, a third-party view) gets the envelope too: ``{detail, code,
+    request_id}``, each field named for a 400. Errors only: a success never pays for the
+    parse."""
     if getattr(response, "streaming", False):
         return
     try:
         body = json.loads(response.content)
     except ValueError:
         return
-    if isinstance(body, dict) and "detail" in body and REQUEST_ID not in body:
-        body[REQUEST_ID] = request_id_get()
-        response.content = json.dumps(body).encode()
+    if not isinstance(body, dict) or {"detail", "code", REQUEST_ID} <= set(body):
+        return
+    status = response.status_code
+    if "detail" in body:
+        body.setdefault("code", status_body(status)["code"])
+        body.setdefault(REQUEST_ID, request_id_get())
+    elif status == 400 and body:
+        body = field_errors_body(body)
+    else:
+        body = {**status_body(status), **body}
+    response.content = json.dumps(body).encode()
 
 
 def _too_large(request: HttpRequest) -> bool:

@@ -320,6 +320,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "CaseStatusEnum": "cases.models.Case.Status",
+        "IncidentStatusEnum": "discretion.incidents.models.Incident.Status",
         "PolicyRuleEffectEnum": "policies.models.Effect",
         "ProblemStatusEnum": "discretion.problems.models.Problem.Status",
     },

@@ -45,6 +45,7 @@ urlpatterns = [
 ]
 
 # The app's own error pages (plain words, a link home, the request id): web/errors.py.
+handler400 = "web.errors.bad_request"
 handler403 = "web.errors.permission_denied"
 handler404 = "web.errors.page_not_found"
 handler500 = "web.errors.server_error"

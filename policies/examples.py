@@ -43,13 +43,14 @@ EXAMPLE_RULES: list[dict] = [
     {
         "name": "Crisis cases: approval for anything over 200",
         "description": "Crisis cases (outages, safety, press) are coordinated centrally; large "
-        "remedies must be consistent across customers.",
-        "expression": "case.category == 'crisis' && amount > 200.0",
+        "remedies must be consistent across customers. A case in an active incident is "
+        "already coordinated: its schedule and budget decide.",
+        "expression": "case.category == 'crisis' && !incident.active && amount > 200.0",
         "effect": "require_approval",
         "message": "On crisis cases, remedies over 200 are coordinated by a supervisor so "
         "every affected customer is treated alike.",
         "priority": 15,
-        "variables": ["case.category", "amount"],
+        "variables": ["case.category", "incident.active", "amount"],
     },
     {
         "name": "Fresh case, big refund",

@@ -1,4 +1,4 @@
-"""The app's own 403, 404 and 500 pages (``handler403``/``handler404``/``handler500`` in
+"""The app's own 400, 403, 404 and 500 pages (``handler400``…``handler500`` in
 ``config/urls.py``): plain words, a link home and the request id, which finds the
 request's log lines. Under ``/api/v1/`` ``common.api_errors`` turns them into JSON.
 
@@ -20,6 +20,12 @@ def _message(exception: Exception | None) -> str:
     ``Http404("No case #7.")``); not a URL resolver's technical details."""
     args = getattr(exception, "args", ())
     return args[0] if args and isinstance(args[0], str) else ""
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A request Django refused before any view (a bad Host, a suspicious operation):
+    not the exception's technical words, which may echo what the client sent."""
+    return render(request, "400.html", {"request_id": request_id_get()}, status=400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

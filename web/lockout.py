@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from common.api_errors import is_api, status_body
+from common.request_id import request_id_get
 from discretion.trust.lockouts import login_lockout_remaining, retry_after_seconds
 
 THROTTLED = 429
@@ -41,7 +42,11 @@ def lockout_response(
     if is_api(request):
         response = JsonResponse(status_body(THROTTLED, detail), status=THROTTLED)
     else:
-        context = {"detail": detail, "retry_at": timezone.now() + remaining}
+        context = {
+            "detail": detail,
+            "retry_at": timezone.now() + remaining,
+            "request_id": request_id_get(),
+        }
         response = render(request, "registration/locked_out.html", context, status=THROTTLED)
     response["Retry-After"] = str(seconds)
     return response

@@ -29,7 +29,11 @@ DETAIL = inline_serializer(
 )
 
 
-E400 = OpenApiResponse(OpenApiTypes.OBJECT, description="Validation failed: `{field: [messages]}`.")
+E400 = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description="Validation failed: each offending field named as a key (`{field: "
+    "[messages]}`, and under `fields`), with `detail`, `code` and `request_id`.",
+)
 
 
 E401 = OpenApiResponse(DETAIL, description="No credentials (or bad ones).")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
@@ -31,9 +30,10 @@ from cases.selectors import case_exists
 from common.errors import Invalid, NotFound
 from common.query import id_parse, query_id
 from discretion.api.common import acting_user
-from discretion.api.fields import MoneyField, money
+from discretion.api.fields import MoneyField
 from discretion.api.flow_schema import PREVIEW_EXTRAS, REPEAT_OF_SCHEMA
 from discretion.api.idempotency import idempotent_response
+from discretion.decisions.body import resolution_body
 from discretion.decisions.offers import preview_offers
 from discretion.decisions.record import decision_payload
 from discretion.decisions.rules import (
@@ -150,78 +150,23 @@ RESOLUTION_SCHEMA = inline_serializer(
 )
 
 
-_DATETIME = serializers.DateTimeField()  # one instance: building a DRF field is not free
-
-
-def _iso(value) -> str | None:
-    return _DATETIME.to_representation(value) if value else None
-
-
 _LOADED = object()
-
-# The summary another agent reads instead of the one that names the requester's limits.
-OUTCOME_SUMMARIES = {
-    "apply": "Applied within the requester's limits.",
-    "escalate": "Went to a supervisor for approval.",
-    "reject": "Not allowed by a policy rule.",
-}
 
 
 def resolution_data(
     resolution: Resolution, escalation: Any = _LOADED, *, viewer: object = None
 ) -> dict[str, Any]:
-    """The resolution body of docs/api.md. Expects ``remedy_type`` and ``escalation`` loaded
-    (select_related), or the escalation passed in.
-
-    With a ``viewer`` who may not see the details (another agent: ``rules.
-    resolution_details_visible``), ``decision.checks`` is empty and the escalation is only
-    ``{id, status}``: no one else's limits, usage or assignee."""
-    stored = resolution.decision or {}
+    """The resolution body (``discretion.decisions.body``, which the webhook events use
+    too). Expects ``remedy_type`` and ``escalation`` loaded (select_related), or the
+    escalation passed in. With a ``viewer`` who may not see the details (another agent),
+    the body without anyone else's limits, usage or assignee."""
     if escalation is _LOADED:
         try:
             escalation = resolution.escalation
         except Escalation.DoesNotExist:
             escalation = None
     full = viewer is None or resolution_details_visible(user=viewer, agent_id=resolution.agent_id)
-    body: dict[str, Any] = {
-        "id": resolution.pk,
-        "case": resolution.case_id,
-        "agent": resolution.agent_id,
-        "remedy_type": resolution.remedy_type.code,
-        "amount": money(resolution.amount),
-        "requested_amount": money(resolution.requested_amount),
-        "currency": settings.DISCRETION_CURRENCY,
-        "reason": resolution.reason,
-        "customer_message": resolution.customer_message,
-        "status": resolution.status,
-        "created_at": _iso(resolution.created_at),
-        "applied_at": _iso(resolution.applied_at),
-        "decision": {
-            "outcome": stored.get("outcome"),
-            "summary": stored.get("summary"),
-            "checks": stored.get("checks", []),
-            "rules": stored.get("rules", []),
-            "repeat_of": stored.get("repeat_of"),
-        },
-        "escalation": (
-            {
-                "id": escalation.pk,
-                "status": escalation.status,
-                "level": escalation.level,
-                "assigned_to": escalation.assigned_to_id,
-                "due_at": _iso(escalation.due_at),
-            }
-            if escalation
-            else None
-        ),
-    }
-    if not full:
-        # The summary names limits and headroom too: another agent gets the outcome only.
-        body["decision"]["summary"] = OUTCOME_SUMMARIES.get(str(stored.get("outcome")), "")
-        body["decision"]["checks"] = []
-        if escalation:
-            body["escalation"] = {"id": escalation.pk, "status": escalation.status}
-    return body
+    return resolution_body(resolution, escalation=escalation, full=full)
 
 
 def _no_case(case_id: int) -> NotFound:

@@ -24,6 +24,7 @@ from common.db import Batch, insert
 from common.errors import Conflict, NotFound
 from common.money import ZERO
 from discretion import engine
+from discretion.decisions.body import resolution_body
 from discretion.decisions.inputs import decision_inputs_gather
 from discretion.decisions.record import decision_record
 from discretion.decisions.repeats import repeat_of_get, repeat_record
@@ -36,7 +37,7 @@ from discretion.models import User
 from discretion.reviews.services import review_sample
 from discretion.trust.budgets import budget_spend
 from discretion.trust.locks import budget_windows_lock, case_lock
-from discretion.webhooks.payloads import RESOLUTION_EVENT, resolution_data
+from discretion.webhooks.payloads import RESOLUTION_EVENT
 from discretion.webhooks.services import webhook_event_add
 
 
@@ -179,7 +180,7 @@ def resolution_request(
         # batch (nothing is written, and no round trip added, when nobody subscribes).
         webhook_event_add(
             type=RESOLUTION_EVENT[status],
-            data=resolution_data(resolution, escalation=escalation),
+            data=resolution_body(resolution, escalation=escalation),
             batch=writes,
         )
         if applied and amount > ZERO and under_incident:

@@ -49,6 +49,11 @@ class IncidentTerms:
     def left(self) -> Decimal:
         return max(self.budget - self.spent, ZERO)
 
+    @property
+    def label(self) -> str:
+        """How a sentence names it: ``incident #4 'Outage 3 Dec'``."""
+        return f"incident #{self.id} '{self.title}'"
+
     def covers(self, *, monetary: bool) -> bool:
         """Whether its schedule decides a request of this remedy type at all."""
         return self.active and monetary and self.per_remedy_max is not None
@@ -82,16 +87,12 @@ def incident_checks(*, amount: Decimal, incident: IncidentTerms) -> tuple[Check,
     )
 
 
-def _label(incident: IncidentTerms) -> str:
-    return f"incident #{incident.id} '{incident.title}'"
-
-
 def _incident_reason(check: Check, incident: IncidentTerms, currency: str) -> str:
     if check.name == "incident_per_remedy_max":
         assert check.limit is not None
-        return f"over the {_fmt(check.limit, currency)} per remedy of {_label(incident)}"
+        return f"over the {_fmt(check.limit, currency)} per remedy of {incident.label}"
     return (
-        f"{_label(incident)} has {_fmt(incident.left, currency)} of "
+        f"{incident.label} has {_fmt(incident.left, currency)} of "
         f"{_fmt(incident.budget, currency)} left"
     )
 
@@ -135,7 +136,7 @@ def decide_with_incident(
             return decision  # a policy rule still rejects or asks for approval
         left = incident.left - amount
         summary = (
-            f"Applies under {_label(incident)}; {_fmt(left, currency)} of "
+            f"Applies under {incident.label}; {_fmt(left, currency)} of "
             f"{_fmt(incident.budget, currency)} left."
         )
         return Decision("apply", summary, decision.checks, decision.rules)

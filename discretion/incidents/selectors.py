@@ -22,7 +22,8 @@ from discretion.engine.incidents import IncidentTerms
 from discretion.incidents.models import Incident, IncidentCase, IncidentRemedy
 
 BIGINT_MAX = 2**63 - 1
-# A grant this many times the median of its remedy type is flagged as an outlier.
+# A grant this many times the median of its remedy type, or below the median divided by
+# it, is flagged as an outlier: that customer was treated unlike the others.
 OUTLIER_FACTOR = Decimal(2)
 
 
@@ -201,7 +202,17 @@ class Spread:
     minimum: Decimal
     median: Decimal
     maximum: Decimal
-    outliers: tuple[dict[str, Any], ...]  # {case, amount} above OUTLIER_FACTOR times the median
+    # {case, amount, side: "above"|"below"}: above OUTLIER_FACTOR times the median, or
+    # below the median divided by it.
+    outliers: tuple[dict[str, Any], ...]
+
+
+def _outlier_side(amount: Decimal, median: Decimal) -> str:
+    if amount > OUTLIER_FACTOR * median:
+        return "above"
+    if amount * OUTLIER_FACTOR < median:
+        return "below"
+    return ""
 
 
 def incident_spread(*, incident: Incident) -> list[Spread]:
@@ -219,9 +230,9 @@ def incident_spread(*, incident: Incident) -> list[Spread]:
         amounts = [amount for amount, _ in rows]
         median = Decimal(statistics.median(amounts)).quantize(Decimal("0.01"))
         outliers = tuple(
-            {"case": case_id, "amount": amount}
+            {"case": case_id, "amount": amount, "side": side}
             for amount, case_id in rows
-            if median > 0 and amount > OUTLIER_FACTOR * median
+            if median > 0 and (side := _outlier_side(amount, median))
         )
         spreads.append(Spread(name, len(rows), amounts[0], median, amounts[-1], outliers))
     return spreads

@@ -26,6 +26,7 @@ from common.db import Batch
 from common.errors import Conflict, Forbidden, Invalid, NotFound
 from common.money import ZERO, money
 from common.roles import is_supervising
+from discretion.incidents.body import incident_body
 from discretion.incidents.matcher import matcher_check
 from discretion.incidents.models import (
     EXPLANATION_MAX_LENGTH,
@@ -34,8 +35,9 @@ from discretion.incidents.models import (
     Incident,
     IncidentRemedy,
 )
-from discretion.incidents.selectors import incident_due_ids
+from discretion.incidents.selectors import incident_due_ids, incident_get
 from discretion.models import User
+from discretion.webhooks.services import webhook_event_add
 from policies.expressions import ExpressionError
 
 EDITABLE = ("title", "customer_explanation", "ends_at", "budget", "remedies", "matcher", "status")
@@ -171,6 +173,7 @@ def incident_declare(
         created_at=now,
     )
     _schedule_write(incident, remedies)
+    _event(incident, "incident.started")
     audit_record(
         actor=acting_user,
         action="incident.declare",
@@ -180,6 +183,14 @@ def incident_declare(
         after=_snapshot(incident, remedies),
     )
     return incident
+
+
+def _event(incident: Incident, type: str) -> None:
+    """The webhook event of a start or an end, in this transaction (two reads: the
+    schedule and the count of linked cases; an incident starts and ends once)."""
+    fresh = incident_get(incident_id=incident.pk)
+    cases_count = getattr(fresh, "cases_count", 0)  # annotated by incident_get
+    webhook_event_add(type=type, data=incident_body(fresh, cases_count=cases_count))
 
 
 def lock(incident_id: int) -> Incident:
@@ -281,6 +292,7 @@ def _end(*, incident: Incident, acting_user: User | None, now: datetime) -> Inci
     if incident.starts_at < now < incident.ends_at:
         incident.ends_at = now  # ended early: its window says so
     incident.save(update_fields=["status", "ended_at", "ended_by", "ends_at"])
+    _event(incident, "incident.ended")
     audit_record(
         actor=acting_user,
         action="incident.end",

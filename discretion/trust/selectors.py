@@ -19,6 +19,7 @@ from cases.selectors import remedy_type_list
 from common.money import ZERO, money, money_display
 from common.roles import supervising_q
 from discretion import engine
+from discretion.engine.incidents import IncidentTerms
 from discretion.models import BudgetWindow, TrustLimit, TrustTier, User
 from discretion.proposals.selectors import limit_note
 from discretion.raises.wording import until_phrase
@@ -197,6 +198,9 @@ class Meter:
     temporary_note: str = ""
     # Why the limit rose, when an accepted proposal raised it.
     limit_note: str | None = None
+    # The incident whose schedule and budget the bars show (None: the user's own limits).
+    incident_id: int | None = None
+    incident_note: str = ""
 
 
 def _bar(label: str, cap: Decimal | None, used: Decimal, requested: Decimal) -> MeterBar:
@@ -231,26 +235,39 @@ def case_applied_total(*, case_id: int, remedy_type: RemedyType) -> Decimal:
 
 
 def meter_get(
-    *, user: User, case_id: int, remedy_type: RemedyType | None, requested: Decimal = ZERO
+    *,
+    user: User,
+    case_id: int,
+    remedy_type: RemedyType | None,
+    requested: Decimal = ZERO,
+    incident: IncidentTerms | None = None,
 ) -> Meter | None:
     """The meter for ``remedy_type`` on a case, with ``requested`` drawn on every bar.
 
     None without a remedy type or for a disabled one. Three queries: the effective limit,
-    the budget windows, the case's applied total. The figures are /me/'s (``Allowance``).
-    """
-    if remedy_type is None:
-        return None
-    allowance = allowance_get(user=user, remedy_type=remedy_type)
-    if allowance is None:
+    the budget windows, the case's applied total (/me/'s figures, ``Allowance``). With the
+    ``incident`` terms of the case (``incident_terms_get``) covering the remedy type, the
+    bars are what the decision reads then: the schedule's cap and the budget left."""
+    if (
+        remedy_type
+        and remedy_type.enabled
+        and incident
+        and incident.covers(monetary=remedy_type.monetary)
+    ):
+        return _incident_meter(user, remedy_type, requested, incident)
+    allowance = allowance_get(user=user, remedy_type=remedy_type) if remedy_type else None
+    if remedy_type is None or allowance is None:
         return None
     case_used = case_applied_total(case_id=case_id, remedy_type=remedy_type)
-    bars = (
-        # A single remedy's cap: nothing is "used" of it, only this request counts.
+    bars = (  # a single remedy's cap: nothing is "used" of it, only this request counts
         _bar(METER_LABELS["per_remedy_max"], allowance.per_remedy_max, ZERO, requested),
         _bar(METER_LABELS["per_case_max"], allowance.per_case_max, case_used, requested),
         _bar(METER_LABELS["daily_max"], allowance.daily_max, allowance.daily_used, requested),
         _bar(METER_LABELS["monthly_max"], allowance.monthly_max, allowance.monthly_used, requested),
     )
+    outside = bool(incident and incident.active and remedy_type.monetary)
+    named = incident.label if incident else ""
+    note = f"{remedy_type.name} is not in the schedule of {named}: your own limits apply."
     return Meter(
         remedy=remedy_type,
         bars=bars,
@@ -260,6 +277,27 @@ def meter_get(
         temporary_until=allowance.expires_at,
         temporary_note=_temporary_note(allowance.limit),
         limit_note=allowance.limit_note,
+        incident_note=note if outside else "",
+    )
+
+
+def _incident_meter(
+    user: User, remedy_type: RemedyType, requested: Decimal, incident: IncidentTerms
+) -> Meter:
+    limit = effective_limit_get(user=user, remedy_type=remedy_type)
+    bars = (
+        _bar(METER_LABELS["incident_per_remedy_max"], incident.per_remedy_max, ZERO, requested),
+        _bar(METER_LABELS["incident_budget"], incident.budget, incident.spent, requested),
+    )
+    return Meter(
+        remedy=remedy_type,
+        bars=bars,
+        monetary=True,
+        no_limit=False,
+        approval_max=limit.approval_max if limit else None,
+        incident_id=incident.id,
+        incident_note=f"Under {incident.label}: its schedule and budget apply to this "
+        f"{remedy_type.name.lower()}, not your own limits.",
     )
 
 

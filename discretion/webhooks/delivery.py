@@ -25,7 +25,8 @@ from django.utils import timezone
 
 from discretion.webhooks.models import WebhookDelivery, WebhookEndpoint
 from discretion.webhooks.signing import event_body, request_headers
-from discretion.webhooks.targets import TargetRefused, webhook_target_check
+from discretion.webhooks.targets import TargetRefused, webhook_url_parts
+from discretion.webhooks.transport import checked_session
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str]:
     """One attempt: (the answer's status code or None, the error; "" when 2xx)."""
     endpoint, event = delivery.endpoint, delivery.event
     try:
-        webhook_target_check(endpoint.url)  # again now: the name may point elsewhere today
+        webhook_url_parts(endpoint.url)
     except TargetRefused as refusal:
         return None, f"Not sent: {refusal}"
     body = event_body(event)
@@ -91,19 +92,25 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str]:
     )
     timeout = settings.DISCRETION_WEBHOOK_TIMEOUT_SECONDS
     try:
-        # No redirects: a 3xx could point at an address the check above never saw.
-        with requests.post(
-            endpoint.url,
-            data=body,
-            headers=headers,
-            timeout=timeout,
-            allow_redirects=False,
-            stream=True,
-        ) as response:
+        # The session's connections check the address they connect to (the name may point
+        # elsewhere today: DNS rebinding). No redirects: a 3xx is an answer, not a hop.
+        with (
+            checked_session() as session,
+            session.post(
+                endpoint.url,
+                data=body,
+                headers=headers,
+                timeout=timeout,
+                allow_redirects=False,
+                stream=True,
+            ) as response,
+        ):
             code = response.status_code
             if 200 <= code < 300:
                 return code, ""
             text = response.raw.read(BODY_SHOWN, decode_content=True).decode(errors="replace")
+    except TargetRefused as refusal:
+        return None, f"Not sent: {refusal}"
     except requests.Timeout:
         return None, f"No answer within {timeout:g} s."
     except requests.RequestException as error:

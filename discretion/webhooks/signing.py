@@ -12,8 +12,8 @@ import hashlib
 import hmac
 import json
 
+from common.times import iso_time
 from discretion.webhooks.models import WebhookEvent
-from discretion.webhooks.payloads import iso
 
 SIGNATURE_HEADER = "Discretion-Signature"
 EVENT_ID_HEADER = "Discretion-Event-Id"
@@ -27,7 +27,7 @@ def event_body(event: WebhookEvent) -> bytes:
         {
             "id": event.id,
             "type": event.type,
-            "created_at": iso(event.created_at),
+            "created_at": iso_time(event.created_at),
             "data": event.data,
         },
         separators=(",", ":"),

@@ -1,15 +1,19 @@
 """Where a webhook may be sent: an http(s) URL whose host resolves only to public
 addresses, unless the host is listed in ``DISCRETION_WEBHOOK_ALLOW_HOSTS``.
 
-Checked when an endpoint is saved (a 400 naming ``url``) and again before every attempt,
+Checked when an endpoint is saved (a 400 naming ``url``) and again at every attempt,
 because a name that resolved to a public address then may resolve to an internal one
-now (DNS rebinding): such an attempt fails with the reason as its ``last_error``.
+now (DNS rebinding): such an attempt fails with the reason as its ``last_error``. At an
+attempt the check is made on the very addresses the connection then uses
+(``webhook_addresses``, called by ``transport``'s connection when it opens its socket):
+the name is resolved once, so no second lookup can answer differently in between.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -22,7 +26,8 @@ class TargetRefused(Exception):
     """The URL may not be called now; the message says why, in plain words."""
 
 
-def _host_port(url: str) -> tuple[str, int]:
+def webhook_url_parts(url: str) -> tuple[str, int]:
+    """(host, port) of an http(s) URL without credentials; raises TargetRefused."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -57,15 +62,21 @@ def _internal(address: str) -> str | None:
     return None
 
 
-def webhook_target_check(url: str) -> None:
-    """Raise TargetRefused unless ``url`` may be called now (resolves the host)."""
-    host, port = _host_port(url)
-    if host in settings.DISCRETION_WEBHOOK_ALLOW_HOSTS:
-        return
+# One getaddrinfo answer: (family, type, proto, canonname, sockaddr).
+AddressInfo = tuple[Any, ...]
+
+
+def webhook_addresses(host: str, port: int) -> list[AddressInfo]:
+    """The addresses ``host`` resolves to now, every one of them allowed; raises
+    TargetRefused otherwise. A host listed in ``DISCRETION_WEBHOOK_ALLOW_HOSTS`` may
+    resolve anywhere. Connect to these answers, never to the name again."""
+    host = host.lower()
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, ValueError) as error:  # ValueError: a NUL; UnicodeError: bad IDNA
         raise TargetRefused(f"The host {host} could not be resolved ({error}).") from None
+    if host in settings.DISCRETION_WEBHOOK_ALLOW_HOSTS:
+        return list(found)
     for *_, sockaddr in found:
         kind = _internal(str(sockaddr[0]))
         if kind:
@@ -74,6 +85,16 @@ def webhook_target_check(url: str) -> None:
                 "to public addresses only (an admin may list the host in "
                 "DISCRETION_WEBHOOK_ALLOW_HOSTS)."
             )
+    return list(found)
+
+
+def webhook_target_check(url: str) -> None:
+    """Raise TargetRefused unless ``url`` may be called now (resolves the host; an
+    allow-listed host is not looked up)."""
+    host, port = webhook_url_parts(url)
+    if host in settings.DISCRETION_WEBHOOK_ALLOW_HOSTS:
+        return
+    webhook_addresses(host, port)
 
 
 def webhook_url_clean(url: str) -> str:

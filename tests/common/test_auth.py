@@ -121,7 +121,7 @@ def test_a_wrong_old_password_is_a_400_naming_it(agent):
         format="json",
     )
     assert response.status_code == 400
-    assert set(response.json()) == {"old_password"}
+    assert set(response.json()["fields"]) == {"old_password"}
     assert client_with(token).get("/api/v1/me/").status_code == 200
 
 
@@ -132,7 +132,7 @@ def test_weak_new_passwords_are_a_400_naming_the_field(agent, weak):
         "/api/v1/me/password/", {"old_password": PASSWORD, "new_password": weak}, format="json"
     )
     assert response.status_code == 400
-    assert set(response.json()) == {"new_password"}
+    assert set(response.json()["fields"]) == {"new_password"}
     agent.refresh_from_db()
     assert agent.check_password(PASSWORD)
 
@@ -140,7 +140,7 @@ def test_weak_new_passwords_are_a_400_naming_the_field(agent, weak):
 def test_missing_fields_are_named(agent):
     response = client_with(token_of(agent)).post("/api/v1/me/password/", {}, format="json")
     assert response.status_code == 400
-    assert set(response.json()) == {"old_password", "new_password"}
+    assert set(response.json()["fields"]) == {"old_password", "new_password"}
 
 
 def test_creating_a_user_with_a_common_password_is_refused(api, admin_user):
@@ -236,6 +236,7 @@ def test_ten_failures_lock_the_api_login_even_with_the_right_password(agent):
     assert response.status_code == 429
     assert response.json()["code"] == "throttled"
     assert "detail" in response.json()
+    assert response.json()["request_id"] == response["X-Request-ID"]
     assert 14 * 60 < int(response["Retry-After"]) <= 15 * 60
     # The login form is locked for that username too; other usernames are not.
     page = APIClient().post("/login/", {"username": agent.username, "password": PASSWORD})
@@ -264,10 +265,15 @@ def test_the_login_form_locks_after_ten_failures(client, agent):
     for _ in range(10):
         page = client.post("/login/", {"username": agent.username, "password": "wrong"})
         assert page.status_code == 200
-    page = client.post("/login/", {"username": agent.username, "password": PASSWORD})
+    page = client.post(
+        "/login/",
+        {"username": agent.username, "password": PASSWORD},
+        HTTP_X_REQUEST_ID="trace-lockout-429",
+    )
     assert page.status_code == 429
     assert int(page["Retry-After"]) > 0
     assert "Too many failed logins" in page.content.decode()
+    assert "trace-lockout-429" in page.content.decode()  # the request id, for support
     assert login(agent.username).status_code == 429
 
 

@@ -226,18 +226,38 @@ def test_html_pages_outside_the_api_are_untouched(client):
     assert not response["Content-Type"].startswith("application/json")
 
 
-# --- 400s keep naming fields ----------------------------------------------------------------
+# --- 400s keep naming fields, inside the envelope -------------------------------------------
+
+ENVELOPE = {"detail", "code", "request_id", "fields"}
 
 
-def test_400_from_a_serializer_names_the_fields_only(api, agent, case):
+def test_400_from_a_serializer_names_each_field_with_detail_code_and_request_id(api, agent, case):
     response = api.as_user(agent).post(
         RESOLVE.format(case.pk), {"remedy_type": "refund", "amount": "1.001"}, format="json"
     )
     assert response.status_code == 400
-    assert set(response.json()) == {"amount", "reason"}
+    body = response.json()
+    assert set(body) == {"amount", "reason"} | ENVELOPE
+    assert set(body["fields"]) == {"amount", "reason"}
+    assert body["fields"]["amount"] == body["amount"]
+    assert body["detail"].startswith("amount: ") and "reason" in body["detail"]
+    assert body["code"] == "amount_places"
+    assert body["request_id"] == response["X-Request-ID"]
 
 
-def test_400_from_a_service_names_the_fields_only(api, admin_user):
+def test_a_field_named_like_the_envelope_is_named_under_fields(api, admin_user):
+    """A trust tier's ``code``: the machine ``code`` stays a string."""
+    factories.tier("new")
+    response = api.as_user(admin_user).post(
+        "/api/v1/trust-tiers/", {"code": "new", "name": "Again"}, format="json"
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert isinstance(body["code"], str) and "code" in body["fields"]
+    assert "already exists" in body["detail"]
+
+
+def test_400_from_a_service_names_the_fields(api, admin_user):
     tier = factories.tier("new")
     factories.TrustLimitFactory(tier=tier)
     response = api.as_user(admin_user).post(
@@ -246,8 +266,11 @@ def test_400_from_a_service_names_the_fields_only(api, admin_user):
         format="json",
     )
     assert response.status_code == 400
-    assert list(response.json()) == ["non_field_errors"]
-    assert "already a limit" in response.json()["non_field_errors"][0]
+    body = response.json()
+    assert set(body) == {"non_field_errors"} | ENVELOPE
+    assert "already a limit" in body["non_field_errors"][0]
+    assert body["detail"] == body["non_field_errors"][0]  # no field to name
+    assert body["request_id"] == response["X-Request-ID"]
 
 
 def test_400_for_a_bad_idempotency_key_names_the_header(api, agent, case):
@@ -255,7 +278,7 @@ def test_400_for_a_bad_idempotency_key_names_the_header(api, agent, case):
         RESOLVE.format(case.pk), BODY, format="json", HTTP_IDEMPOTENCY_KEY=" "
     )
     assert response.status_code == 400
-    assert set(response.json()) == {"Idempotency-Key"}
+    assert set(response.json()) == {"Idempotency-Key"} | ENVELOPE
     assert not IdempotencyKey.objects.exists()
 
 
@@ -264,9 +287,14 @@ def test_400_for_a_bad_idempotency_key_names_the_header(api, agent, case):
 
 KINDS = [
     (
-        Invalid("Bad.", fields={"amount": ["Too many decimals."]}),
+        Invalid("Bad.", code="amount_places", fields={"amount": ["Too many decimals."]}),
         400,
-        {"amount": ["Too many decimals."]},
+        {
+            "amount": ["Too many decimals."],
+            "fields": {"amount": ["Too many decimals."]},
+            "detail": "Bad.",
+            "code": "amount_places",
+        },
     ),
     (Invalid("Bad.", code="limit_invalid"), 400, {"detail": "Bad.", "code": "limit_invalid"}),
     (Forbidden("No.", code="four_eyes"), 403, {"detail": "No.", "code": "four_eyes"}),
@@ -292,9 +320,8 @@ def test_a_service_refusal_maps_by_kind(api, admin_user, monkeypatch, refusal, s
     assert response.status_code == status
     assert api_errors.http_status(refusal) == status
     if body is not None:
-        # {detail, code} bodies carry the request id; a 400 naming fields names only them.
-        request_id = {} if "detail" not in body else {"request_id": response["X-Request-ID"]}
-        assert response.json() == {**body, **request_id}
+        # Every error body carries the request id (a 400 naming fields too).
+        assert response.json() == {**body, "request_id": response["X-Request-ID"]}
 
 
 def test_a_subclass_maps_like_its_kind():

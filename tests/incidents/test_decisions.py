@@ -169,3 +169,56 @@ def test_the_end_sweeper_is_on_the_beat_schedule(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["discretion-end-incidents"]
     assert entry["task"] == "discretion.end_incidents"
     assert entry["schedule"] <= 30
+
+
+# --- CEL: incident.active and incident.id in the rule context ------------------------------
+
+
+def test_a_rule_reads_incident_active_and_id(api, small_agent, incident, linked_case):
+    """``incident.active`` / ``incident.id`` (CONTRACT.md: "The CEL context gains …"): a
+    rule naming this incident asks for approval on its cases only, and not once it ended."""
+    factories.PolicyRuleFactory(
+        name="Second look in this outage",
+        expression=f"incident.active && incident.id == {incident.pk} && amount > 50.0",
+        effect="require_approval",
+    )
+    plain = factories.CaseFactory()
+    factories.TrustLimitFactory(
+        tier=factories.tier("standard"), per_remedy_max=D("100.00"), per_case_max=None
+    )
+    linked = post(api, small_agent, linked_case).json()
+    assert linked["status"] == "pending_approval"
+    assert [r["name"] for r in linked["decision"]["rules"]] == ["Second look in this outage"]
+    within = post(api, small_agent, linked_case, amount="40.00").json()
+    assert within["status"] == "applied" and within["decision"]["rules"] == []
+    # A case in no incident: incident.active is false (and incident.id 0).
+    senior = factories.UserFactory(role="agent", tier=factories.tier("standard"))
+    assert post(api, senior, plain).json()["status"] == "applied"
+    Incident.objects.filter(pk=incident.pk).update(
+        status="ended", ended_at=timezone.now(), ends_at=timezone.now()
+    )
+    # Within the agent's own limits (40.00 of the case's 50.00 is used): no rule matches.
+    after = post(api, small_agent, linked_case, amount="5.00").json()
+    assert after["status"] == "applied" and after["decision"]["rules"] == []
+
+
+def test_the_validate_endpoint_knows_the_incident_variables(api, admin_user):
+    client = api.as_user(admin_user)
+    ok = client.post(
+        "/api/v1/policy-rules/validate/",
+        {
+            "expression": "incident.active && incident.id == 4",
+            "context": {"incident": {"active": True, "id": 4}},
+        },
+        format="json",
+    ).json()
+    assert (ok["valid"], ok["error"], ok["result"]) == (True, None, True)
+    assert ok["variables"] == ["incident.active", "incident.id"]
+    empty = client.post(
+        "/api/v1/policy-rules/validate/", {"expression": "incident.id == 0"}, format="json"
+    ).json()
+    assert empty["valid"] is True and empty["result"] is True  # 0 when none
+    wrong = client.post(
+        "/api/v1/policy-rules/validate/", {"expression": "incident.active + 1"}, format="json"
+    ).json()
+    assert wrong["valid"] is False and wrong["error"]

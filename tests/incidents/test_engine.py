@@ -60,6 +60,53 @@ def test_the_schedule_replaces_the_agents_limit_while_it_covers(amount, incident
     assert applied_under_incident(decision) == (covered and outcome == "apply")
 
 
+# (case, amount, incident, outcome, incident_per_remedy_max passed, incident_budget passed)
+# None: the check is not made (the schedule does not cover the request).
+CHECK_TABLE = [
+    ("within schedule", "40.00", terms(), "apply", True, True),
+    ("at the schedule's cap", "60.00", terms(), "apply", True, True),
+    ("above schedule", "60.01", terms(), "escalate", False, True),
+    ("budget exactly used up", "60.00", terms(spent=D("4940.00")), "apply", True, True),
+    ("budget exhausted", "0.01", terms(spent=D("5000.00")), "escalate", True, False),
+    ("budget short by a cent", "60.00", terms(spent=D("4940.01")), "escalate", True, False),
+    ("above schedule and budget", "61.00", terms(spent=D("4990.00")), "escalate", False, False),
+    ("ended incident", "60.00", terms(active=False), "escalate", None, None),
+    ("ended, within own limit", "20.00", terms(active=False), "apply", None, None),
+    ("remedy not in the schedule", "60.00", terms(per_remedy_max=None), "escalate", None, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("amount", "incident", "outcome", "per_remedy", "budget"),
+    [row[1:] for row in CHECK_TABLE],
+    ids=[row[0] for row in CHECK_TABLE],
+)
+def test_the_incident_checks_table(amount, incident, outcome, per_remedy, budget):
+    decision = decide(amount, incident)
+    assert decision.outcome == outcome
+    checks = {c.name: c for c in decision.checks}
+    if per_remedy is None:
+        # Not covered: the agent's own four checks decide, the incident's are not made.
+        assert "incident_per_remedy_max" not in checks and "incident_budget" not in checks
+        assert checks["per_remedy_max"].limit == D("25.00")
+        assert not applied_under_incident(decision)
+        return
+    schedule, room = checks["incident_per_remedy_max"], checks["incident_budget"]
+    assert (schedule.passed, room.passed) == (per_remedy, budget)
+    assert (schedule.limit, schedule.used, schedule.requested) == (
+        D("60.00"),
+        D("0.00"),
+        D(amount),
+    )
+    assert (room.limit, room.used, room.requested) == (incident.budget, incident.spent, D(amount))
+    assert applied_under_incident(decision) == (outcome == "apply")
+    if outcome == "escalate":
+        # The agent's own checks are reported too (the request escalates as usual) and
+        # the sentence names the incident's failed check.
+        assert "per_remedy_max" in checks
+        assert f"incident #{incident.id} 'Outage 3 Dec'" in decision.summary
+
+
 def test_the_summary_and_checks_under_the_incident():
     decision = decide("60.00", terms(spent=D("3700.00")))
     assert (

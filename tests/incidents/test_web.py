@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal as D
+from html import escape
 
 import pytest
 from django.utils import timezone
@@ -110,6 +111,52 @@ def test_the_case_page_shows_the_banner_and_the_standard_remedy(
     assert (
         "incident-banner" not in client_for(small_agent).get(f"/cases/{plain.pk}/").content.decode()
     )
+
+
+def test_the_meter_of_a_linked_case_shows_the_incidents_headroom(
+    client_for, small_agent, incident, linked_case
+):
+    """The decision reads the incident's schedule and budget, not the agent's refund
+    limit of 25: the meter says so and shows them, and 60.00 is not "over by" anything."""
+    factories.IncidentCaseFactory(incident=incident)  # another case, 50.00 already paid
+    Incident.objects.filter(pk=incident.pk).update(spent=D("50.00"))
+    client = client_for(small_agent)
+    page = client.get(f"/cases/{linked_case.pk}/").content.decode()
+    note = escape(f"Under incident #{incident.pk} 'Outage 3 Dec': its schedule and budget apply")
+    assert note in page
+    assert "<strong>$60.00</strong> of $60.00 left per remedy" in page
+    assert "<strong>$150.00</strong> of $200.00 left in the incident's budget" in page
+    assert "of $25.00 left per remedy" not in page  # the agent's own cap is not shown
+    preview = client.post(
+        f"/cases/{linked_case.pk}/preview/", {"remedy_type": "refund", "amount": "60.00"}
+    ).content.decode()
+    assert note in preview and "over by" not in preview
+    assert "$90.00 after this" in preview  # the incident budget after this request
+    over = client.post(
+        f"/cases/{linked_case.pk}/preview/", {"remedy_type": "refund", "amount": "160.00"}
+    ).content.decode()
+    assert "over by $100.00" in over and "over by $10.00" in over  # schedule, then budget
+    # Ended: the same case's meter is the agent's own again.
+    Incident.objects.filter(pk=incident.pk).update(
+        status="ended", ended_at=timezone.now(), ends_at=timezone.now()
+    )
+    after = client.get(f"/cases/{linked_case.pk}/").content.decode()
+    assert "Under incident" not in after and "of $25.00 left per remedy" in after
+
+
+def test_a_remedy_outside_the_schedule_meters_the_agents_own_limits_and_says_why(
+    client_for, small_agent, incident, linked_case
+):
+    factories.TrustLimitFactory(
+        tier=small_agent.tier, remedy_type=factories.remedy("store_credit"), per_remedy_max=D("30")
+    )
+    preview = (
+        client_for(small_agent)
+        .post(f"/cases/{linked_case.pk}/preview/", {"remedy_type": "store_credit", "amount": "40"})
+        .content.decode()
+    )
+    assert f"is not in the schedule of incident #{incident.pk}" in preview
+    assert "over by $10.00" in preview
 
 
 def test_bulk_link_from_the_case_list(client_for, supervisor, incident):

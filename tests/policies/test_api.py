@@ -103,7 +103,7 @@ def test_bad_rules_are_400_naming_the_field_and_change_nothing(
 def test_missing_required_fields_are_named(api, admin_user):
     response = api.as_user(admin_user).post(URL, {}, format="json")
     assert response.status_code == 400
-    assert set(response.json()) == {"name", "expression", "effect"}
+    assert set(response.json()["fields"]) == {"name", "expression", "effect"}
 
 
 def test_edit_bumps_the_version_keeps_the_old_one_and_audits(api, admin_user):

@@ -41,6 +41,7 @@ CASES = [
     ("New agents: goodwill over 50 needs approval", _ctx(remedy="goodwill_gesture", amount=60.0, agent__tenure_days=30), True),
     ("New agents: goodwill over 50 needs approval", _ctx(remedy="goodwill_gesture", amount=60.0, agent__tenure_days=400, agent__tier="standard"), False),
     ("Crisis cases: approval for anything over 200", _ctx(case__category="crisis", amount=201.0), True),
+    ("Crisis cases: approval for anything over 200", _ctx(case__category="crisis", amount=201.0, incident__active=True, incident__id=4), False),
     ("Fresh case, big refund", _ctx(remedy="refund", amount=150.0, case__age_hours=0.5), True),
     ("Fresh case, big refund", _ctx(remedy="refund", amount=150.0, case__age_hours=2.0), False),
     ("Case total over 500", _ctx(amount=100.0, case__remedies_total=450.0), True),

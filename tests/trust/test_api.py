@@ -52,7 +52,7 @@ def test_token_bad_credentials_is_400(api, agent):
 def test_token_missing_fields_named(api):
     response = api.post("/api/v1/auth/token/", {}, format="json")
     assert response.status_code == 400
-    assert set(response.json()) == {"username", "password"}
+    assert set(response.json()["fields"]) == {"username", "password"}
 
 
 def test_token_inactive_user_refused(api):
@@ -157,7 +157,7 @@ def test_create_agent_unknown_tier_and_role_400(api, admin_user):
         format="json",
     )
     assert response.status_code == 400
-    assert set(response.json()) == {"tier", "role"}
+    assert set(response.json()["fields"]) == {"tier", "role"}
     assert not User.objects.filter(username="z").exists()
     assert not AuditEvent.objects.exists()
 
@@ -463,7 +463,7 @@ def test_limit_money_validation_on_nullable_cap(api, admin_user):
     response = api.as_user(admin_user).post(
         "/api/v1/trust-limits/", limit_body(daily_max="-5"), format="json"
     )
-    assert response.status_code == 400 and set(response.json()) == {"daily_max"}
+    assert response.status_code == 400 and set(response.json()["fields"]) == {"daily_max"}
 
 
 def test_limit_max_amount_accepted(api, admin_user):
@@ -687,7 +687,7 @@ def test_overlong_agent_fields_400(api, admin_user):
         format="json",
     )
     assert response.status_code == 400
-    assert set(response.json()) == {"username", "email", "display_name", "team"}
+    assert set(response.json()["fields"]) == {"username", "email", "display_name", "team"}
 
 
 def test_limit_for_huge_agent_id_400(api, admin_user):

@@ -1,4 +1,4 @@
-"""The app's own 403, 404 and 500 pages, and an htmx request after the session expired."""
+"""The app's own 400, 403, 404 and 500 pages, and an htmx request after the session expired."""
 
 from __future__ import annotations
 
@@ -19,6 +19,15 @@ def test_404_is_the_apps_page_with_the_request_id(client, agent):
     assert "trace-page-0404" in page
     assert 'href="/"' in page
     assert 'class="topbar"' in page  # extends base: the signed-in user keeps the nav
+
+
+def test_400_is_the_apps_page_with_the_request_id(client):
+    """A request Django refuses before any view (a Host not in ALLOWED_HOSTS)."""
+    response = client.get("/login/", HTTP_HOST="evil.example", HTTP_X_REQUEST_ID="trace-page-0400")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "We couldn't read that request" in page and "trace-page-0400" in page
+    assert "evil.example" not in page  # the refusal's technical words are not echoed
 
 
 def test_403_names_who_the_page_is_for(client, agent):

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from common.errors import Conflict
 from discretion.models import WebhookDelivery
-from discretion.webhooks import targets
+from discretion.webhooks import targets, transport
 from discretion.webhooks.delivery import webhook_backoff, webhook_deliver, webhook_due_ids
 from discretion.webhooks.services import webhook_delivery_resend
 from tests import factories
@@ -130,6 +130,76 @@ def test_a_host_that_now_resolves_inside_is_not_called(applied, webhook_receiver
     assert delivery.status == "pending" and delivery.attempts == 1  # retried like any error
     assert "10.0.0.7" in delivery.last_error and "private" in delivery.last_error
     assert webhook_receiver.requests == []
+
+
+PUBLIC = "93.184.216.34"  # a global address; the test never really connects to it
+
+
+def test_a_name_that_rebinds_between_the_check_and_the_connection_is_not_followed(
+    applied, webhook_receiver, monkeypatch
+):
+    """The classic rebinding: the name answers a public address first and the loopback
+    receiver on every later lookup. A check followed by a connection by name would reach
+    the receiver; the delivery connects to the address it checked, or to nothing."""
+    applied.endpoint.url = f"http://rebind.example.com:{webhook_receiver.port}/hook"
+    applied.endpoint.save()
+    real_getaddrinfo = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host != "rebind.example.com":
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        answer = PUBLIC if not lookups else "127.0.0.1"
+        lookups.append(answer)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answer, port))]
+
+    connected: list[tuple[str, int]] = []
+    real_connect = transport.socket_connect
+
+    def socket_connect(address, timeout, options=()):
+        connected.append(address[4])
+        if address[4][0] == PUBLIC:  # stands in for the public host: nobody answers
+            raise ConnectionRefusedError(111, "Connection refused")
+        return real_connect(address, timeout, options)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(transport, "socket_connect", socket_connect)
+    assert not webhook_deliver(delivery_id=applied.pk)
+    assert lookups == [PUBLIC]  # resolved once, at the connection
+    assert connected == [(PUBLIC, webhook_receiver.port)]
+    assert webhook_receiver.requests == []
+    delivery = WebhookDelivery.objects.get(pk=applied.pk)
+    assert delivery.status == "pending" and "Connection refused" in delivery.last_error
+
+    # Rebound for good: the next attempt resolves to the loopback and is refused before
+    # any socket is opened.
+    lookups.append("127.0.0.1")
+    assert not attempt_when_due(applied)
+    assert connected == [(PUBLIC, webhook_receiver.port)] and webhook_receiver.requests == []
+    delivery = WebhookDelivery.objects.get(pk=applied.pk)
+    assert "127.0.0.1" in delivery.last_error and "loopback" in delivery.last_error
+
+
+def test_an_allowed_host_is_reached_at_its_address_and_still_named(
+    applied, webhook_receiver, monkeypatch, settings
+):
+    """An allow-listed name resolving to the loopback receiver: delivered, and the pinned
+    connection still speaks HTTP by name (the Host header; TLS would use it for SNI)."""
+    settings.DISCRETION_WEBHOOK_ALLOW_HOSTS = ["hooks.internal.test"]
+    applied.endpoint.url = f"http://hooks.internal.test:{webhook_receiver.port}/hook"
+    applied.endpoint.save()
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host == "hooks.internal.test":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    assert webhook_deliver(delivery_id=applied.pk)
+    [request] = webhook_receiver.requests
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    assert headers["host"] == f"hooks.internal.test:{webhook_receiver.port}"
 
 
 def test_a_leased_delivery_is_not_attempted_again_until_its_lease_ends(applied, webhook_receiver):

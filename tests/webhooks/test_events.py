@@ -4,13 +4,16 @@ back, and no extra round trip on the decision path."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from discretion.decisions.services import resolution_request
 from discretion.escalations.services import escalation_decide
+from discretion.incidents.services import incident_declare, incident_end, incidents_end_due
 from discretion.messages.delivery import message_deliver, message_of_resolution
 from discretion.models import WebhookDelivery, WebhookEvent
 from discretion.webhooks import services
@@ -76,11 +79,66 @@ def test_each_decision_outcome_is_an_event_for_its_subscribers(agent, case, limi
         "id": escalated.escalation.pk,
         "status": "pending",
         "level": 1,
+        "assigned_to": None,  # routing runs after commit
+        "due_at": None,
     }
     assert [d.endpoint_id for d in event.deliveries.all()] == [everything.pk]
     [event] = events("resolution.rejected")
     assert event.data["id"] == rejected.pk and event.data["status"] == "rejected"
     assert WebhookDelivery.objects.filter(status="pending", attempts=0).count() == 4
+
+
+def test_a_resolution_events_data_is_the_resolution_as_the_api_shows_it(
+    api, admin_user, agent, case, limits
+):
+    """One builder (discretion.decisions.body): what a receiver gets is what an admin
+    reads at GET /api/v1/resolutions/{id}/, field for field, for each outcome."""
+    factories.WebhookEndpointFactory()
+    factories.PolicyRuleFactory(expression="amount > 400.0", effect="deny")
+    made = [decide(agent, case, "30.00"), decide(agent, case, "500.00")]
+    client = api.as_user(admin_user)
+    for resolution in made:
+        [event] = WebhookEvent.objects.filter(data__id=resolution.pk)
+        read = client.get(f"/api/v1/resolutions/{resolution.pk}/").json()
+        assert event.data == read
+    escalated = decide(agent, case, "300.00")
+    [event] = events("resolution.escalated")
+    read = client.get(f"/api/v1/resolutions/{escalated.pk}/").json()
+    # Routing (after commit) may since have assigned it; everything else is the same.
+    assert {**event.data, "escalation": None} == {**read, "escalation": None}
+    assert event.data["escalation"]["id"] == read["escalation"]["id"]
+
+
+def test_an_incidents_start_and_end_are_events_with_the_incident_as_the_api_shows_it(
+    api, admin_user, supervisor
+):
+    factories.WebhookEndpointFactory(events=["incident.started", "incident.ended"])
+    incident = incident_declare(
+        acting_user=supervisor,
+        title="Outage 3 Dec",
+        customer_explanation="Payments failed this morning.",
+        ends_at=timezone.now() + timedelta(hours=4),
+        budget=D("5000.00"),
+        remedies=[(factories.remedy("refund"), D("60.00"))],
+    )
+    [started] = events("incident.started")
+    client = api.as_user(admin_user)
+    assert started.data == client.get(f"/api/v1/incidents/{incident.pk}/").json()
+    assert started.data["status"] == "active" and started.data["remedies"] == [
+        {"remedy_type": "refund", "per_remedy_max": "60.00"}
+    ]
+    incident_end(acting_user=supervisor, incident_id=incident.pk)
+    [ended] = events("incident.ended")
+    assert ended.data == client.get(f"/api/v1/incidents/{incident.pk}/").json()
+    assert ended.data["status"] == "ended" and ended.data["ended_by"] == supervisor.pk
+
+
+def test_an_incident_that_ends_by_itself_is_an_event_too(supervisor):
+    factories.WebhookEndpointFactory(events=["incident.ended"])
+    incident = factories.IncidentFactory(ends_at=timezone.now() + timedelta(minutes=1))
+    assert incidents_end_due(now=timezone.now() + timedelta(minutes=2)) == 1
+    [ended] = events("incident.ended")
+    assert ended.data["id"] == incident.pk and ended.data["ended_by"] is None
 
 
 def test_nobody_subscribed_writes_nothing(agent, case, limits):

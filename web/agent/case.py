@@ -18,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import services as case_services
@@ -35,7 +36,11 @@ from discretion.decisions.selectors import (
 )
 from discretion.decisions.services import resolution_preview, resolution_request
 from discretion.escalations.selectors import oncall_supervisor_get
-from discretion.incidents.selectors import incident_active_for_case, incident_standard_remedy
+from discretion.incidents.selectors import (
+    incident_active_for_case,
+    incident_standard_remedy,
+    incident_terms_get,
+)
 from discretion.metrics.instruments import decision_observe, decision_started
 from discretion.models import User
 from discretion.playbook.wording import say_why
@@ -68,8 +73,15 @@ def _remedy(code: str) -> RemedyType | None:
 def meter_for(
     *, user: User, case: Case, remedy: RemedyType | None, requested: Decimal = ZERO
 ) -> Meter | None:
-    """What the user may still grant here, per check, for one remedy type."""
-    return meter_get(user=user, case_id=case.pk, remedy_type=remedy, requested=requested)
+    """What the user may still grant here, per check, for one remedy type: under an
+    active incident whose schedule covers it, the incident's cap and budget left (what
+    the decision reads)."""
+    incident = (
+        incident_terms_get(case=case, remedy_type=remedy, now=timezone.now()) if remedy else None
+    )
+    return meter_get(
+        user=user, case_id=case.pk, remedy_type=remedy, requested=requested, incident=incident
+    )
 
 
 def _new_key() -> str:

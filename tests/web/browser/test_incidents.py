@@ -49,6 +49,12 @@ def test_supervisor_declares_and_links_then_the_agent_applies_in_one_click(
     )
     expect(agent.get_by_label("Amount (USD)")).to_have_value("60.00")
     expect(agent.get_by_test_id("preview")).to_contain_text("Applies under incident")
+    # The meter shows what the decision reads: the incident's cap and budget, not Nina's 25.
+    meter = agent.locator("#meter")
+    expect(meter.get_by_test_id("meter-incident")).to_contain_text(
+        f"Under incident #{incident.pk} 'Outage 3 Dec'"
+    )
+    expect(meter).not_to_contain_text("over by")
     assert_no_axe_violations(agent)
     agent.get_by_role("button", name="Submit remedy").click()
     outcome = agent.locator("#submit-result").get_by_test_id("outcome")
