@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from discretion.decisions.services import resolution_request
+from discretion.incidents import selectors
 from discretion.incidents.selectors import (
     incident_get,
     incident_spend_by_day,
@@ -74,3 +75,23 @@ def test_alike_grants_flag_nobody_and_an_empty_incident_has_no_spread(small_agen
         grant(small_agent, factories.IncidentCaseFactory(incident=big_incident).case, "60.00")
     [refunds] = incident_spread(incident=incident_get(incident_id=big_incident.pk))
     assert refunds.count == 3 and refunds.outliers == ()
+
+
+def test_the_page_lists_the_farthest_outliers_and_counts_the_rest(
+    small_agent, big_incident, django_assert_num_queries, monkeypatch
+):
+    monkeypatch.setattr(selectors, "OUTLIERS_SHOWN", 2)
+    amounts = ["60.00", "60.00", "60.00", "60.00", "150.00", "200.00", "10.00", "25.00"]
+    cases = [factories.IncidentCaseFactory(incident=big_incident).case for _ in amounts]
+    for case, amount in zip(cases, amounts, strict=True):
+        assert grant(small_agent, case, amount).status == "applied"
+    incident = incident_get(incident_id=big_incident.pk)
+    with django_assert_num_queries(1):
+        [refunds] = incident_spread(incident=incident)
+    assert refunds.median == D("60.00") and refunds.outliers_total == 4
+    # Farthest from the median first: 200 (140 away), then 150 (90 away); 10 and 25 counted.
+    assert [(o["amount"], o["side"]) for o in refunds.outliers] == [
+        (D("200.00"), "above"),
+        (D("150.00"), "above"),
+    ]
+    assert refunds.outliers_more == 2

@@ -40,12 +40,13 @@ def _axis_label(index: int, day, count: int) -> str:
     return day.strftime("%b %-d") if last or (index % 7 == 0 and count - 1 - index >= 4) else ""
 
 
-def _spend_text(row) -> str:
-    if row.uncapped_users:
-        return f"{money_display(row.total)} · uncapped"
-    if not row.monthly_caps:
-        return f"{money_display(row.total)} · no limits set"
-    return f"{money_display(row.total)} of {money_display(row.monthly_caps)}"
+def _team_spend_text(team) -> str:
+    spent = money_display(team.own_spend + team.approved_spend)
+    if team.budget is None:
+        return f"{spent} · someone's monthly spend is uncapped"
+    if not team.budget:
+        return f"{spent} · no limits set"
+    return f"{money_display(team.own_spend)} of {money_display(team.budget)} own · {spent} in all"
 
 
 @supervisor_required
@@ -100,25 +101,30 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         css="chart-escalations",
     )
     spend_chart = hbar_chart(
-        title="Remedy spend this month against the agents' monthly caps",
-        desc="Per remedy type: applied on the agents' own authority, applied on a supervisor's "
-        "approval, and the sum of the monthly caps in force.",
+        title=f"Spend per team against its budget, {span_words}",
+        desc="Per team: applied on the agents' own authority, applied on a supervisor's "
+        "approval, and the team's budget for the period (its agents' monthly caps, "
+        "prorated; the table below says how).",
         bars=[
             HBar(
-                label=row.remedy_type.name,
+                label=team.name,
                 segments=[
-                    Segment(float(row.own), "seg-own", f"Own authority: {money_display(row.own)}"),
                     Segment(
-                        float(row.approved),
+                        float(team.own_spend),
+                        "seg-own",
+                        f"Own authority: {money_display(team.own_spend)}",
+                    ),
+                    Segment(
+                        float(team.approved_spend),
                         "seg-approved",
-                        f"Approved: {money_display(row.approved)}",
+                        f"Approved: {money_display(team.approved_spend)}",
                     ),
                 ],
-                display=_spend_text(row),
-                marker=None if row.uncapped_users else float(row.monthly_caps),
-                marker_label=f"Sum of monthly caps: {money_display(row.monthly_caps)}",
+                display=_team_spend_text(team),
+                marker=float(team.budget) if team.budget else None,
+                marker_label=f"Budget: {money_display(team.budget or 0)}",
             )
-            for row in m.spend
+            for team in tables.teams
         ],
         css="chart-spend",
     )
@@ -151,11 +157,12 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "autonomy_chart": autonomy_chart,
         "escalations_chart": escalations_chart,
         "spend_chart": spend_chart,
+        "period_words": span_words,
         "spend_legend": legend(
             [
                 ("seg-own", "Own authority"),
                 ("seg-approved", "Approved by a supervisor"),
-                ("marker", "Sum of monthly caps"),
+                ("marker", "Budget"),
             ]
         ),
         "failing_chart": failing_chart,

@@ -141,7 +141,7 @@ def test_dashboard_charts_are_accessible(page, new_page, login_as, live_url, tie
     expect(charts).to_be_visible()
     expect(page.get_by_role("img", name="Escalations per day, last 30 days")).to_be_visible()
     expect(
-        page.get_by_role("img", name="Remedy spend this month against the agents' monthly caps")
+        page.get_by_role("img", name="Spend per team against its budget, last 30 days")
     ).to_be_visible()
     expect(
         page.get_by_role("img", name="Checks and rules that fail most, last 30 days")
