@@ -253,9 +253,9 @@ def incident_spread(*, incident: Incident) -> list[Spread]:
         link=IncidentCase._meta.db_table,
         remedy=RemedyType._meta.db_table,
     )
-    params = {
+    params: dict[str, int | str | Decimal | datetime] = {
         "incident": incident.pk,
-        "applied": Resolution.Status.APPLIED,
+        "applied": str(Resolution.Status.APPLIED),
         "since": incident.starts_at,
         "factor": OUTLIER_FACTOR,
         "shown": OUTLIERS_SHOWN,
