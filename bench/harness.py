@@ -81,8 +81,9 @@ if not urlparse(DATABASE_URL).scheme.startswith("postgres"):
     sys.exit("The benchmark needs PostgreSQL: set BENCH_DATABASE_URL=postgres://...")
 
 
-def db_params() -> dict:
-    url = urlparse(DATABASE_URL)
+def db_params(database_url: str | None = None) -> dict:
+    """psycopg2's connection keywords for ``database_url`` (default: the bench database)."""
+    url = urlparse(database_url or DATABASE_URL)
     return {
         "host": url.hostname or "127.0.0.1",
         "port": url.port or 5432,
@@ -92,11 +93,11 @@ def db_params() -> dict:
     }
 
 
-def fresh_database() -> None:
-    """Drop and recreate the bench database, then migrate it (a subprocess, like deploys)."""
+def recreate_database(database_url: str | None = None) -> None:
+    """Drop (ending its sessions) and create the database of ``database_url``, empty."""
     import psycopg2
 
-    params = db_params()
+    params = db_params(database_url)
     name = params.pop("dbname")
     admin = psycopg2.connect(dbname="postgres", connect_timeout=5, **params)
     admin.autocommit = True
@@ -109,6 +110,11 @@ def fresh_database() -> None:
         cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
         cur.execute(f'CREATE DATABASE "{name}"')
     admin.close()
+
+
+def fresh_database() -> None:
+    """Drop and recreate the bench database, then migrate it (a subprocess, like deploys)."""
+    recreate_database()
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
         cwd=ROOT,

@@ -104,27 +104,11 @@ def ensure_peer_venv() -> None:
 
 
 def _peer_db_params() -> dict:
-    url = urlparse(PEER_DATABASE_URL)
-    return {
-        "host": url.hostname or "127.0.0.1",
-        "port": url.port or 5432,
-        "user": url.username or "postgres",
-        "password": url.password or None,
-        "dbname": url.path.lstrip("/"),
-    }
+    return harness.db_params(PEER_DATABASE_URL)
 
 
 def fresh_peer_database() -> None:
-    import psycopg2
-
-    params = _peer_db_params()
-    name = params.pop("dbname")
-    admin = psycopg2.connect(dbname="postgres", connect_timeout=5, **params)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
+    harness.recreate_database(PEER_DATABASE_URL)
     subprocess.run(
         [str(PEER_PYTHON), "-m", "django", "migrate", "--noinput", "-v0"],
         cwd=harness.BENCH_DIR,
