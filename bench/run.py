@@ -155,7 +155,13 @@ END;
 """
 
 
-def write_pgbench_script(directory: Path, name: str, seeded: harness.Seeded, hot: bool) -> Path:
+def write_pgbench_script(
+    directory: Path,
+    name: str,
+    seeded: harness.Seeded,
+    hot: bool,
+    over_percent: int | None = None,
+) -> Path:
     from django.utils import timezone
 
     agents = seeded.agent_ids
@@ -175,7 +181,7 @@ def write_pgbench_script(directory: Path, name: str, seeded: harness.Seeded, hot
     day = timezone.localdate()
     script = PGBENCH_SCRIPT.format(
         pick=pick,
-        over_percent=OVER_PERCENT,
+        over_percent=OVER_PERCENT if over_percent is None else over_percent,
         rt=seeded.remedy_type_id,
         day=day.isoformat(),
         month=day.replace(day=1).isoformat(),

@@ -22,6 +22,7 @@ from cases.models import Case, RemedyType, Resolution
 from common.money import ZERO
 from common.roles import role_of
 from discretion import engine
+from discretion.decisions.repeats import NOT_REPEATED, REPEAT_WINDOW, RepeatOf
 from discretion.engine.incidents import IncidentTerms
 from discretion.incidents.selectors import incident_terms_get
 from discretion.models import BudgetWindow, User
@@ -38,6 +39,9 @@ class DecisionInputs:
     context: dict[str, Any]
     rule_hits: tuple[engine.RuleHit, ...]
     rule_versions: tuple[tuple[int, int], ...]
+    # The latest request for this remedy on this case in the repeat window
+    # (discretion.decisions.repeats), read in the totals' statement; None when none.
+    repeat: RepeatOf | None = None
     # The incident the case is linked to (active or not), None when none: no query then.
     incident: IncidentTerms | None = None
 
@@ -50,8 +54,11 @@ def decision_inputs_gather(
     amount: Decimal,
     now,
     windows: LockedWindows | None = None,
+    repeat_exclude_id: int | None = None,
 ) -> DecisionInputs:
-    """Everything the engine needs, in a fixed, small number of queries."""
+    """Everything the engine needs, in a fixed, small number of queries, and the repeat
+    of this request (``repeat_exclude_id``: a request that is not one, a split's applied
+    part)."""
     row = effective_limit_get(user=user, remedy_type=remedy_type)
     limit = (
         engine.Limits(
@@ -68,9 +75,14 @@ def decision_inputs_gather(
         daily_used, monthly_used = windows.day.used, windows.month.used
     else:
         daily_used, monthly_used = _window_usage(user=user, remedy_type=remedy_type, now=now)
-    case_used, history_total, history_count, rules_generation = _applied_totals(
-        case=case, remedy_type=remedy_type, since=now - timedelta(days=30)
+    totals = _applied_totals(
+        case=case,
+        remedy_type=remedy_type,
+        since=now - timedelta(days=30),
+        repeat_since=now - REPEAT_WINDOW,
+        repeat_exclude_id=repeat_exclude_id,
     )
+    case_used, history_total, history_count, rules_generation, repeat = totals
     usage = engine.Usage(case_used=case_used, daily_used=daily_used, monthly_used=monthly_used)
     # The request locks the incident row last (after the case and the windows).
     incident = incident_terms_get(
@@ -107,6 +119,7 @@ def decision_inputs_gather(
         context=context,
         rule_hits=hits,
         rule_versions=tuple(ruleset.versions),
+        repeat=repeat,
         incident=incident,
     )
 
@@ -127,31 +140,50 @@ def _window_usage(*, user: User, remedy_type: RemedyType, now) -> tuple[Decimal,
     return daily, monthly
 
 
-# The customer's total and count in one aggregate (half the planning of two), and the
-# policy rules' generation joined in, so current_ruleset() needs no query of its own.
+# The customer's total and count in one aggregate (half the planning of two), the policy
+# rules' generation joined in, so current_ruleset() needs no query of its own, and the
+# repeat (the latest request for this remedy on this case in the last minutes, on the
+# case/remedy index) joined in too: every decision runs this statement.
 _TOTALS_SQL = f"""
 SELECT
   (SELECT COALESCE(SUM(amount), 0) FROM cases_resolution
     WHERE case_id = %(case_id)s AND remedy_type_id = %(remedy_type_id)s
       AND status = %(applied)s),
-  history.total, history.n, {", ".join(f"rules.{column}" for column in GENERATION_COLUMNS)}
+  history.total, history.n,
+  repeat.id, repeat.agent_id, repeat.requested_amount, repeat.status, repeat.created_at,
+  {", ".join(f"rules.{column}" for column in GENERATION_COLUMNS)}
 FROM (
   SELECT COALESCE(SUM(r.amount), 0) AS total, COUNT(*) AS n
     FROM cases_resolution r JOIN cases_case c ON c.id = r.case_id
    WHERE c.customer_id = %(customer_id)s AND r.status = %(applied)s AND r.applied_at >= %(since)s
-) history, {GENERATION_TABLE} rules
+) history
+CROSS JOIN {GENERATION_TABLE} rules
+LEFT JOIN LATERAL (
+  SELECT id, agent_id, requested_amount, status, created_at FROM cases_resolution
+   WHERE case_id = %(case_id)s AND remedy_type_id = %(remedy_type_id)s
+     AND created_at >= %(repeat_since)s AND NOT (status = ANY(%(not_repeated)s))
+     AND (%(exclude_id)s::bigint IS NULL OR id <> %(exclude_id)s::bigint)
+   ORDER BY created_at DESC, id DESC
+   LIMIT 1
+) repeat ON true
 """
 
 
 def _applied_totals(
-    *, case: Case, remedy_type: RemedyType, since
-) -> tuple[Decimal, Decimal, int, tuple]:
+    *,
+    case: Case,
+    remedy_type: RemedyType,
+    since,
+    repeat_since,
+    repeat_exclude_id: int | None = None,
+) -> tuple[Decimal, Decimal, int, tuple, RepeatOf | None]:
     """(this remedy's applied total on the case, the customer's applied total and count
-    since ``since``, the policy rules' generation) in one round trip.
+    since ``since``, the policy rules' generation, the repeat since ``repeat_since`` or
+    None) in one round trip.
 
-    Plain SQL: this runs on every decision, and building these three aggregates with the
-    ORM cost more CPU than PostgreSQL spends answering them (bench/README.md). Run it
-    after the case lock, so the per-case total sees every committed resolution.
+    Plain SQL: this runs on every decision, and building these aggregates with the ORM
+    cost more CPU than PostgreSQL spends answering them (bench/README.md). Run it after
+    the case lock, so the per-case total and the repeat see every committed resolution.
     """
     with connection.cursor() as cursor:
         cursor.execute(
@@ -162,14 +194,30 @@ def _applied_totals(
                 "customer_id": case.customer_id,
                 "applied": Resolution.Status.APPLIED.value,
                 "since": since,
+                "repeat_since": repeat_since,
+                "not_repeated": [status.value for status in NOT_REPEATED],
+                "exclude_id": repeat_exclude_id,
             },
         )
-        case_used, history_total, history_count, *rules_generation = cursor.fetchone()
+        case_used, history_total, history_count, *rest = cursor.fetchone()
+    repeat_id, agent_id, requested_amount, status, created_at, *rules_generation = rest
+    repeat = (
+        RepeatOf(
+            pk=repeat_id,
+            agent_id=agent_id,
+            requested_amount=requested_amount,
+            status=status,
+            created_at=created_at,
+        )
+        if repeat_id is not None
+        else None
+    )
     return (
         _decimal(case_used),
         _decimal(history_total),
         int(history_count or 0),
         tuple(rules_generation),
+        repeat,
     )
 
 

@@ -7,7 +7,9 @@ withdrawn request granted nothing and is no repeat to warn about.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from cases.models import Resolution
@@ -17,11 +19,24 @@ REPEAT_WINDOW = timedelta(minutes=10)
 NOT_REPEATED = (Resolution.Status.REJECTED, Resolution.Status.WITHDRAWN)
 
 
+@dataclass(frozen=True)
+class RepeatOf:
+    """What a decision records of its repeat: read in the decision's own totals statement
+    (discretion.decisions.inputs), so the request pays no round trip for it."""
+
+    pk: int
+    agent_id: int
+    requested_amount: Decimal
+    status: str
+    created_at: datetime
+
+
 def repeat_of_get(
     *, case_id: int, remedy_type_id: int, now: datetime, exclude_id: int | None = None
 ) -> Resolution | None:
     """The latest request for this remedy on this case in the last ten minutes (one
-    query, on the case/remedy/status index), or None."""
+    query, on the case/remedy/status index), or None. The preview's lookup; the request
+    reads the same in its totals statement (discretion.decisions.inputs)."""
     rows = (
         Resolution.objects.filter(
             case_id=case_id, remedy_type_id=remedy_type_id, created_at__gte=now - REPEAT_WINDOW
@@ -35,7 +50,7 @@ def repeat_of_get(
     return rows.first()
 
 
-def repeat_record(repeat: Resolution | None) -> dict[str, Any] | None:
+def repeat_record(repeat: RepeatOf | Resolution | None) -> dict[str, Any] | None:
     """What the decision stores about the earlier request (``decision.repeat_of``)."""
     if repeat is None:
         return None

@@ -27,7 +27,7 @@ from discretion import engine
 from discretion.decisions.body import resolution_body
 from discretion.decisions.inputs import decision_inputs_gather
 from discretion.decisions.record import decision_record
-from discretion.decisions.repeats import repeat_of_get, repeat_record
+from discretion.decisions.repeats import repeat_record
 from discretion.engine.incidents import applied_under_incident, decide_with_incident
 from discretion.engine.split import rest_decision
 from discretion.escalations.services import escalation_open
@@ -80,6 +80,7 @@ def resolution_request(
             amount=amount,
             now=now,
             windows=windows,
+            repeat_exclude_id=split_of.pk if split_of is not None else None,
         )
         decision = decide_with_incident(
             remedy_name=remedy_type.name,
@@ -98,12 +99,6 @@ def resolution_request(
                 remedy_name=remedy_type.name,
                 currency=settings.DISCRETION_CURRENCY,
             )
-        repeat = repeat_of_get(
-            case_id=case.pk,
-            remedy_type_id=remedy_type.pk,
-            now=now,
-            exclude_id=split_of.pk if split_of is not None else None,
-        )
         status = {
             "apply": Resolution.Status.APPLIED,
             "escalate": Resolution.Status.PENDING_APPROVAL,
@@ -124,7 +119,7 @@ def resolution_request(
                 counts_against_budget=applied and not under_incident,
                 decision={
                     **decision_record(decision, inputs),
-                    "repeat_of": repeat_record(repeat),
+                    "repeat_of": repeat_record(inputs.repeat),
                     **({"split_of": split_of.pk} if split_of is not None else {}),
                 },
                 created_at=now,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal as D
@@ -141,9 +140,13 @@ def test_concurrent_duplicates_one_wins_the_rest_get_409(monkeypatch):
     case = factories.CaseFactory()
     token = api_token(agent)
     real = decisions.resolution_request
+    answered: list[int] = []
+    others_answered = threading.Event()
 
     def slow(**kwargs):
-        time.sleep(0.5)  # keep the first request in flight while the others arrive
+        # Keep the first request in flight until the other five have their answer (a
+        # fixed sleep let a slow machine's late thread arrive after it and get a replay).
+        others_answered.wait(timeout=20)
         return real(**kwargs)
 
     monkeypatch.setattr("discretion.api.resolutions.resolution_request", slow)
@@ -157,6 +160,9 @@ def test_concurrent_duplicates_one_wins_the_rest_get_409(monkeypatch):
             response = client.post(
                 URL.format(case.pk), BODY, format="json", HTTP_IDEMPOTENCY_KEY="same"
             )
+            answered.append(response.status_code)
+            if len(answered) == 5:
+                others_answered.set()
             return response.status_code
         finally:
             connections.close_all()

@@ -224,13 +224,13 @@ def test_decision_path_query_count(api, agent, case, limits, django_assert_num_q
     post(api, agent, case)  # warm: budget windows exist, rules cache primed
     # token+user+tier+team (1), SAVEPOINT (1; BEGIN in production),
     # case lock (1), budget windows lock (1), effective limit (1),
-    # case total + customer 30-day history + rules generation (1), the same remedy on
-    # the case in the last ten minutes (1, discretion.decisions.repeats), insert resolution (1),
+    # case total + customer 30-day history + rules generation + the same remedy on the
+    # case in the last ten minutes (1, discretion.decisions.inputs), insert resolution (1),
     # one batch (1; on PostgreSQL one round trip: timeline, audit, the review draw's
     # INSERT … SELECT on the review policy, case total UPDATE, and the day + month budget
     # UPDATE last), RELEASE SAVEPOINT (1; COMMIT in production).
     # The response needs no reload.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.post(
             URL.format(case.pk),
             {"remedy_type": "refund", "amount": "5.00", "reason": "x"},

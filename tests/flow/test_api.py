@@ -1,8 +1,10 @@
 """Fewer clicks through the API: the split, withdraw and the repeat flag."""
 
+from datetime import datetime, timedelta
 from decimal import Decimal as D
 
 import pytest
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from cases.models import CaseEvent, Resolution
@@ -128,6 +130,9 @@ def test_a_repeat_within_ten_minutes_is_recorded_not_blocked(api, agent, case, l
     assert second.status_code == 201
     repeat = second.json()["decision"]["repeat_of"]
     assert repeat["resolution"] == first["id"] and repeat["amount"] == "20.00"
+    assert repeat["agent"] == agent.pk and repeat["status"] == "applied"
+    recorded = Resolution.objects.get(pk=first["id"]).created_at
+    assert datetime.fromisoformat(repeat["created_at"]) == recorded
     # Another remedy type is no repeat; a withdrawn request is none either.
     other = post(api, agent, case, amount="5.00", remedy_type="store_credit").json()
     assert other["decision"]["repeat_of"] is None
@@ -135,6 +140,21 @@ def test_a_repeat_within_ten_minutes_is_recorded_not_blocked(api, agent, case, l
     Resolution.objects.filter(pk=first["id"]).update(status="rejected", counts_against_budget=False)
     third = post(api, agent, case, amount="5.00").json()
     assert third["decision"]["repeat_of"] is None
+
+
+def test_a_request_older_than_ten_minutes_is_no_repeat(api, agent, case, limits):
+    first = post(api, agent, case, amount="20.00").json()
+    Resolution.objects.filter(pk=first["id"]).update(
+        created_at=timezone.now() - timedelta(minutes=10, seconds=5)
+    )
+    second = post(api, agent, case, amount="5.00").json()
+    assert second["decision"]["repeat_of"] is None
+    # Within the window, the latest request is the one named.
+    Resolution.objects.filter(pk=second["id"]).update(
+        created_at=timezone.now() - timedelta(minutes=9)
+    )
+    third = post(api, agent, case, amount="5.00").json()
+    assert third["decision"]["repeat_of"]["resolution"] == second["id"]
 
 
 def test_preview_offers_the_split_and_the_repeat_warning(api, agent, case, limits):
