@@ -242,11 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     harness.flush_redis()
     seeded = harness.seed(agents=200)
     workdir = Path(tempfile.mkdtemp(prefix="cpu-", dir=harness.VAR_DIR))
-    pairs = [
-        (token, case_id)
-        for agent_id, token in zip(seeded.agent_ids, seeded.tokens, strict=True)
-        for case_id in seeded.cases_by_agent[agent_id]
-    ]
+    pairs = seeded.pairs()
     files = {
         "within": run.write_data_file(workdir, "within", "decision", pairs, over_percent=0),
         "mix": run.write_data_file(

@@ -63,11 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     harness.flush_redis()
     seeded = harness.seed(agents=20, cases_per_agent=5)
     rng = random.Random(11)
-    pairs = [
-        (token, case_id)
-        for agent_id, token in zip(seeded.agent_ids, seeded.tokens, strict=True)
-        for case_id in seeded.cases_by_agent[agent_id]
-    ]
+    pairs = seeded.pairs()
     stack = harness.Stack(celery_concurrency=args.celery_concurrency)
     with stack:
         time.sleep(3)  # let the worker connect to the broker

@@ -11,6 +11,7 @@ The benchmark never touches your data: it drops and recreates ``BENCH_DATABASE_U
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -151,9 +152,50 @@ class Seeded:
     within_amount: str
     over_amount: str
 
+    def pairs(self) -> list[tuple[str, int]]:
+        """Every (agent's token, one of that agent's own cases): what the load picks from."""
+        return [
+            (token, case_id)
+            for agent_id, token in zip(self.agent_ids, self.tokens, strict=True)
+            for case_id in self.cases_by_agent[agent_id]
+        ]
+
 
 WITHIN = "25.00"
 OVER = "250.00"
+
+
+def decision_body(amount: str) -> dict:
+    return {"remedy_type": "refund", "amount": amount, "reason": "Benchmark: parcel damaged"}
+
+
+class InProcess:
+    """Decisions through Django's whole stack in this process (the test client:
+    middleware, DRF, token auth, the decision, rendering), as a random seeded agent on
+    one of its own cases; for the profiles."""
+
+    def __init__(self, seeded: Seeded, *, seed: int = 7) -> None:
+        from django.test import Client
+
+        self.client = Client()
+        self.pairs = seeded.pairs()
+        self.rng = random.Random(seed)
+
+    def decide(self, amount: str, pair: tuple[str, int] | None = None):
+        token, case_id = pair or self.rng.choice(self.pairs)
+        response = self.client.post(
+            f"/api/v1/cases/{case_id}/resolutions/",
+            decision_body(amount),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Token {token}",
+        )
+        assert response.status_code == 201, response.content
+        return response
+
+    def noop(self):
+        return self.client.post(
+            "/api/v1/bench/noop/", decision_body("1.00"), content_type="application/json"
+        )
 
 
 def seed(*, agents: int = 200, cases_per_agent: int = 10, customers: int = 500) -> Seeded:

@@ -383,11 +383,7 @@ def main(args) -> int:
     harness.flush_redis()
     seeded = harness.seed(agents=args.agents)
     workdir = Path(tempfile.mkdtemp(prefix="peer-", dir=harness.VAR_DIR))
-    pairs = [
-        (token, case_id)
-        for agent_id, token in zip(seeded.agent_ids, seeded.tokens, strict=True)
-        for case_id in seeded.cases_by_agent[agent_id]
-    ]
+    pairs = seeded.pairs()
     print(f"==> peer: fresh database {_peer_db_params()['dbname']}, seeding", file=sys.stderr)
     fresh_peer_database()
     peer_data, peer_statements = seed_peer(args.agents, 10, workdir)

@@ -23,12 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import harness
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
-
-
-def _body(amount: str) -> dict:
-    return {"remedy_type": "refund", "amount": amount, "reason": "Benchmark: parcel damaged"}
 
 
 class DbTimer:
@@ -57,29 +52,14 @@ def main(argv: list[str] | None = None) -> int:
     harness.fresh_database()
     harness.flush_redis()
     seeded = harness.seed(agents=50)
-    client = Client()
-    pairs = [
-        (token, case_id)
-        for agent_id, token in zip(seeded.agent_ids, seeded.tokens, strict=True)
-        for case_id in seeded.cases_by_agent[agent_id]
-    ]
+    live = harness.InProcess(seeded)
+    request = live.decide
     rng = random.Random(7)
-
-    def request(amount: str):
-        token, case_id = rng.choice(pairs)
-        response = client.post(
-            f"/api/v1/cases/{case_id}/resolutions/",
-            _body(amount),
-            content_type="application/json",
-            HTTP_AUTHORIZATION=f"Token {token}",
-        )
-        assert response.status_code == 201, response.content
-        return response
 
     # Warm up: imports, compiled rules, the connection.
     for _ in range(20):
         request(harness.WITHIN)
-    client.post("/api/v1/bench/noop/", _body("1.00"), content_type="application/json")
+    live.noop()
 
     for label, amount in (("within limit (applied)", harness.WITHIN), ("over limit", harness.OVER)):
         with CaptureQueriesContext(connection) as queries:
@@ -103,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     cpu_start = time.process_time()
     for _ in range(args.requests):
         start = time.perf_counter()
-        client.post("/api/v1/bench/noop/", _body("1.00"), content_type="application/json")
+        live.noop()
         noop_walls.append(time.perf_counter() - start)
     cpu_noop = (time.process_time() - cpu_start) / args.requests
     total = sum(walls)

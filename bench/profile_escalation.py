@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import shutil
 import subprocess
 import sys
@@ -42,7 +41,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness
 import redis
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -102,10 +100,6 @@ def sessions() -> int:
         return cur.fetchone()[0]
 
 
-def _body(amount: str) -> dict:
-    return {"remedy_type": "refund", "amount": amount, "reason": "Benchmark: parcel damaged"}
-
-
 class PublishTimer:
     """Wraps common.tasks.task_send (via current_app.send_task) to sum its CPU."""
 
@@ -149,25 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     harness.fresh_database()
     harness.flush_redis()
     seeded = harness.seed(agents=50)
-    client = Client()
     broker = redis.Redis.from_url(harness.REDIS_URL)
-    pairs = [
-        (token, case_id)
-        for agent_id, token in zip(seeded.agent_ids, seeded.tokens, strict=True)
-        for case_id in seeded.cases_by_agent[agent_id]
-    ]
-    rng = random.Random(7)
-
-    def request(amount: str, pair=None):
-        token, case_id = pair or rng.choice(pairs)
-        response = client.post(
-            f"/api/v1/cases/{case_id}/resolutions/",
-            _body(amount),
-            content_type="application/json",
-            HTTP_AUTHORIZATION=f"Token {token}",
-        )
-        assert response.status_code == 201, response.content
-        return response
+    live = harness.InProcess(seeded)
+    request = live.decide
 
     def show(label: str, queries: CaptureQueriesContext) -> None:
         print(f"--- {label}: {len(queries)} statements")

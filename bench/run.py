@@ -226,7 +226,9 @@ def run_pgbench(pgbench: str, script: Path, clients: int, duration: float, logdi
     for log in logdir.glob("pgb*"):
         for line in log.read_text().splitlines():
             parts = line.split()
-            if len(parts) >= 6:
+            # A failed transaction (a deadlock, a serialization failure) logs "failed"
+            # for its time: pgbench counts it in "number of failed transactions".
+            if len(parts) >= 6 and parts[2].isdigit():
                 latencies.append(int(parts[2]))
     tps = re.search(r"tps = ([\d.]+) \(without initial connection time\)", out.stdout)
     failed = re.search(r"number of failed transactions: (\d+)", out.stdout)
@@ -431,11 +433,7 @@ def main(argv: list[str] | None = None) -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-", dir=harness.VAR_DIR))
     hot_token = seeded.tokens[0]
-    many_pairs = [
-        (token, case_id)
-        for agent_id, token in zip(seeded.agent_ids, seeded.tokens, strict=True)
-        for case_id in seeded.cases_by_agent[agent_id]
-    ]
+    many_pairs = seeded.pairs()
     files = {
         "decision-many": write_data_file(workdir, "decision-many", "decision", many_pairs),
         "decision-one": write_data_file(
