@@ -293,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
                     if key == "sql"
                     else wrk_run(key)
                 )
+                run.wait_idle()
                 rows[key] = measure(labels[key], runner, ended_sessions=key == "sql")
                 _check(rows[key], args.over_percent if key == "mix" else 0)
                 row = rows[key]

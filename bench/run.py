@@ -276,6 +276,27 @@ def wait_routed(timeout: float = 30.0) -> float:
     return -1.0
 
 
+def wait_idle(timeout: float = 15.0) -> None:
+    """Until no other session of the benchmark's database is inside a statement: the
+    requests gunicorn was still serving when wrk stopped must not overlap the next point.
+    pgbench's script does not take the app's locks in the app's order (it has no case
+    lock), so the two overlapping can deadlock each other, and any point would count the
+    other's work."""
+    from django.db import connection
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND backend_type = 'client backend' AND pid <> pg_backend_pid() "
+                "AND state <> 'idle'"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+        time.sleep(0.05)
+
+
 def one_pass(
     *,
     wrk: str,
@@ -296,6 +317,7 @@ def one_pass(
             ("pgbench", "one"),
         ):
             drain = wait_routed()
+            wait_idle()
             first = _last_resolution_id()
             if kind == "pgbench":
                 result = run_pgbench(pgbench, files[f"pg-{scenario}"], clients, duration, logdir)
