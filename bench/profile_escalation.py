@@ -144,8 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     harness.flush_redis()
     seeded = harness.seed(agents=50)
     broker = redis.Redis.from_url(harness.REDIS_URL)
-    live = harness.InProcess(seeded)
-    request = live.decide
+    in_process = harness.InProcess(seeded)
+    request = in_process.decide
 
     def show(label: str, queries: CaptureQueriesContext) -> None:
         print(f"--- {label}: {len(queries)} statements")
