@@ -154,9 +154,9 @@ def test_the_incident_path_adds_one_read(
 ):
     client = api.as_user(small_agent)
     post(api, small_agent, linked_case, amount="1.00")  # warm: windows exist, rules cached
-    # The decision path's 10 (tests/decisions) plus the incident and its schedule row,
+    # The decision path's 9 (tests/decisions) plus the incident and its schedule row,
     # locked, in one statement; the incident spend joins the batch.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         response = client.post(
             URL.format(linked_case.pk),
             {"remedy_type": "refund", "amount": "5.00", "reason": "x"},
