@@ -138,7 +138,11 @@ def case_update(
     row is locked so the "from" of each event is the value actually replaced.
     """
     # Row lock: resolutions move remedies_total under the same lock.
-    case = Case.objects.select_for_update(of=("self",)).select_related("customer").get(pk=case.pk)
+    case = (
+        Case.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("customer")
+        .get(pk=case.pk)
+    )
     fields: list[str] = []
     if status is not None and status != case.status:
         previous = case.status
@@ -183,7 +187,7 @@ def _ticket_case_locked(*, source: str, external_ref: str) -> Case | None:
     # Row lock: two updates of one ticket apply one after the other, each event's "from"
     # the value it replaced (and a resolution's remedies_total move waits its turn).
     return (
-        Case.objects.select_for_update(of=("self",))
+        Case.objects.select_for_update(of=("self",), no_key=True)
         .select_related("customer")
         .filter(source=source, external_ref=external_ref)
         .exclude(source="")

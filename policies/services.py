@@ -56,7 +56,9 @@ def _validate(values: dict[str, Any]) -> None:
 
 def _live_rule_lock(rule_id: int) -> PolicyRule:
     # Row lock: two concurrent edits make two versions, not one lost update.
-    live = PolicyRule.objects.select_for_update().filter(pk=rule_id, deleted_at__isnull=True)
+    live = PolicyRule.objects.select_for_update(no_key=True).filter(
+        pk=rule_id, deleted_at__isnull=True
+    )
     rule = live.first()
     if rule is None:
         raise NotFound("No such policy rule.")

@@ -38,11 +38,13 @@ def resolution_withdraw(*, acting_user: User, resolution_id: int) -> Resolution:
             "Only the agent who asked for this remedy may withdraw it.", code="not_yours"
         )
     escalation = (
-        Escalation.objects.select_for_update(of=("self",)).filter(resolution_id=row.pk).first()
+        Escalation.objects.select_for_update(of=("self",), no_key=True)
+        .filter(resolution_id=row.pk)
+        .first()
     )
-    Case.objects.select_for_update(of=("self",)).filter(pk=row.case_id).first()
+    Case.objects.select_for_update(of=("self",), no_key=True).filter(pk=row.case_id).first()
     resolution = (
-        Resolution.objects.select_for_update(of=("self",))
+        Resolution.objects.select_for_update(of=("self",), no_key=True)
         .select_related("remedy_type", "case")
         .get(pk=row.pk)
     )

@@ -83,7 +83,11 @@ def oncall_shift_update(
     *, acting_user: User, shift: OnCallShift, changes: dict[str, Any]
 ) -> OnCallShift:
     # Lock so two admins editing the same shift write two coherent before/after pairs.
-    shift = OnCallShift.objects.select_for_update().select_related("supervisor").get(pk=shift.pk)
+    shift = (
+        OnCallShift.objects.select_for_update(no_key=True)
+        .select_related("supervisor")
+        .get(pk=shift.pk)
+    )
     before = _shift_snapshot(shift)
     for field in SHIFT_FIELDS:
         if field in changes:
@@ -204,7 +208,11 @@ def oncall_shift_cut(
     Each change is its own audit row (update, create for the second half of a split,
     delete), so the trail says exactly which hours were removed.
     """
-    shift = OnCallShift.objects.select_for_update().select_related("supervisor").get(pk=shift.pk)
+    shift = (
+        OnCallShift.objects.select_for_update(no_key=True)
+        .select_related("supervisor")
+        .get(pk=shift.pk)
+    )
     lo, hi = max(starts_at, shift.starts_at), min(ends_at, shift.ends_at)
     if hi <= lo:
         raise Invalid(
@@ -305,7 +313,7 @@ def escalation_policy_update(
         message = f"Repeat the chain 0 to {REPEAT_TIMES_MAX} times."
         raise Invalid(message, code="policy_repeat_invalid", fields={"repeat_times": [message]})
     escalation_policy_get()
-    policy = EscalationPolicy.objects.select_for_update().get(pk=1)
+    policy = EscalationPolicy.objects.select_for_update(no_key=True).get(pk=1)
     before = {"levels": policy.levels, "repeat_times": policy.repeat_times}
     policy.levels = clean
     if repeat_times is not None:

@@ -240,7 +240,7 @@ def escalation_sweep(*, now: datetime | None = None, limit: int = 200) -> int:
             # Stranded (overdue, nobody was ever on call): someone may be on call now.
             due |= Q(overdue=True, assigned_to__isnull=True)
         ids = list(
-            Escalation.objects.select_for_update(skip_locked=True)
+            Escalation.objects.select_for_update(skip_locked=True, no_key=True)
             .filter(due, status=Escalation.Status.PENDING)
             .order_by("id")
             .values_list("id", flat=True)[:limit]

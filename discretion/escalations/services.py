@@ -124,14 +124,18 @@ def escalation_decide(
     ``no_approval_max``, ``approval_max``), Conflict (``already_decided``) or Invalid
     (``amount_raised``), and writes nothing then.
     """
-    escalation = Escalation.objects.select_for_update(of=("self",)).filter(pk=escalation_id).first()
+    escalation = (
+        Escalation.objects.select_for_update(of=("self",), no_key=True)
+        .filter(pk=escalation_id)
+        .first()
+    )
     if escalation is None:
         raise NotFound("No such escalation.")
     # Lock order: escalation, then case, then resolution.
     resolution_row = Resolution.objects.only("case_id").get(pk=escalation.resolution_id)
-    case = Case.objects.select_for_update().get(pk=resolution_row.case_id)
+    case = Case.objects.select_for_update(no_key=True).get(pk=resolution_row.case_id)
     resolution = (
-        Resolution.objects.select_for_update(of=("self",))
+        Resolution.objects.select_for_update(of=("self",), no_key=True)
         .select_related("remedy_type", "agent")
         .get(pk=escalation.resolution_id)
     )

@@ -81,7 +81,9 @@ def follow_up_update(
     assignee is notified once.
     """
     # Locked for the edit, so a concurrent "done" cannot slip between check and save.
-    locked = FollowUp.objects.select_for_update().select_related("case").get(pk=follow_up.pk)
+    locked = (
+        FollowUp.objects.select_for_update(no_key=True).select_related("case").get(pk=follow_up.pk)
+    )
     if locked.status == FollowUp.Status.DONE:
         raise Conflict("This follow-up is done; it cannot be changed.", code="follow_up_done")
     unknown = set(changes) - set(EDITABLE)

@@ -138,13 +138,13 @@ def incident_terms_get(
 ) -> IncidentTerms | None:
     """The incident terms a decision on ``case`` reads: None (no query) when the case is
     in no incident, else one statement. With ``lock`` (the request, not the preview) the
-    incident row is locked FOR UPDATE, after the case and budget-window locks
+    incident row is locked (FOR NO KEY UPDATE), after the case and budget-window locks
     (docs/concurrency.md), so concurrent requests under one incident read its ``spent``
     one after the other and the conditional UPDATE never finds it moved."""
     if not case.active_incident_id:
         return None
     # Plain SQL: the incident and the schedule row of this remedy type in one round trip.
-    sql = _TERMS_SQL + (" FOR UPDATE OF i" if lock else "")
+    sql = _TERMS_SQL + (" FOR NO KEY UPDATE OF i" if lock else "")
     with connection.cursor() as cursor:
         cursor.execute(
             sql, {"incident_id": case.active_incident_id, "remedy_type_id": remedy_type.pk}

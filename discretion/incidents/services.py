@@ -195,7 +195,7 @@ def _event(incident: Incident, type: str) -> None:
 
 def lock(incident_id: int) -> Incident:
     # Row lock: links, edits, ends and the decision's budget reads take turns on it.
-    incident = Incident.objects.select_for_update().filter(pk=incident_id).first()
+    incident = Incident.objects.select_for_update(no_key=True).filter(pk=incident_id).first()
     if incident is None:
         raise NotFound(f"No incident #{incident_id}.")
     return incident

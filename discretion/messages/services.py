@@ -127,7 +127,7 @@ def message_create(
 
 def _locked(message_id: int) -> CustomerMessage:
     message = (
-        CustomerMessage.objects.select_for_update(of=("self",))
+        CustomerMessage.objects.select_for_update(of=("self",), no_key=True)
         .select_related("case__customer")
         .filter(pk=message_id)
         .first()
@@ -268,7 +268,7 @@ def resolution_message_decided(
     ``resolution`` holds the decided amount.
     """
     message = (
-        CustomerMessage.objects.select_for_update(of=("self",))
+        CustomerMessage.objects.select_for_update(of=("self",), no_key=True)
         .select_related("author")
         .filter(resolution=resolution, status=Status.DRAFT, held=True)
         .first()

@@ -24,7 +24,7 @@ def brand_promise_update(*, acting_user: User, brand_promise: str) -> MessagingS
         message = f"Keep it under {BRAND_PROMISE_MAX_LENGTH} characters."
         raise Invalid(message, code="brand_promise_too_long", fields={"brand_promise": [message]})
     brand_promise_get()
-    row = MessagingSettings.objects.select_for_update().get(pk=1)
+    row = MessagingSettings.objects.select_for_update(no_key=True).get(pk=1)
     before = {"brand_promise": row.brand_promise}
     row.brand_promise = text
     row.updated_by = acting_user

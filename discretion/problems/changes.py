@@ -139,7 +139,7 @@ def limit_change_propose(
 
 def _lock_open(proposal_id: int) -> ChangeProposal:
     # One decision per proposal: a second decider waits on the lock, then sees it decided.
-    proposal = ChangeProposal.objects.select_for_update().filter(pk=proposal_id).first()
+    proposal = ChangeProposal.objects.select_for_update(no_key=True).filter(pk=proposal_id).first()
     if proposal is None:
         raise NotFound(f"There is no proposal {proposal_id}.")
     if proposal.status != ChangeProposal.Status.OPEN:

@@ -63,7 +63,7 @@ def root_cause_update(
 ) -> RootCause:
     """Rename or (de)activate a code; its code never changes (reports refer to it)."""
     _require_admin(acting_user)
-    locked = RootCause.objects.select_for_update().get(pk=cause.pk)
+    locked = RootCause.objects.select_for_update(no_key=True).get(pk=cause.pk)
     before = root_cause_snapshot(locked)
     if name is not None:
         locked.name = _clean_name(name)
@@ -88,7 +88,7 @@ def resolution_root_cause_set(
     """Tag a decided resolution with a root cause (None clears it). Only an active code
     may be set; a resolution still waiting for approval has not been decided yet."""
     locked = (
-        Resolution.objects.select_for_update(of=("self",))
+        Resolution.objects.select_for_update(of=("self",), no_key=True)
         .select_related("root_cause")
         .get(pk=resolution_id)
     )

@@ -127,7 +127,7 @@ def problem_update(*, acting_user: User, problem: Problem, changes: dict[str, An
             fields={name: ["This field cannot be changed here."] for name in sorted(unknown)},
         )
     # Locked, so an edit and a fix do not interleave (the fix reads the title it sends).
-    locked = Problem.objects.select_for_update().get(pk=problem.pk)
+    locked = Problem.objects.select_for_update(no_key=True).get(pk=problem.pk)
     before = problem_snapshot(locked)
     _clean_text(title=changes.get("title"), description=changes.get("description"))
     if "owner" in changes:
@@ -185,7 +185,7 @@ def problem_case_link(*, acting_user: User, problem: Problem, case: Case) -> Pro
     a fixed problem, Invalid ``case_already_linked`` (naming ``case``) for a case that is
     in a problem already."""
     # Shares the fix's lock: a case linked while the fix runs would get no draft.
-    locked = Problem.objects.select_for_update().filter(pk=problem.pk).first()
+    locked = Problem.objects.select_for_update(no_key=True).filter(pk=problem.pk).first()
     if locked is None:
         raise NotFound(f"There is no problem {problem.pk}.")
     if locked.status == Problem.Status.FIXED:
@@ -217,7 +217,7 @@ def problem_fix(*, acting_user: User, problem_id: int, what_we_changed: str) -> 
             message, code="what_we_changed_too_long", fields={"what_we_changed": [message]}
         )
     # The row lock serializes fixes (and links, which take it too): one fix wins.
-    problem = Problem.objects.select_for_update().filter(pk=problem_id).first()
+    problem = Problem.objects.select_for_update(no_key=True).filter(pk=problem_id).first()
     if problem is None:
         raise NotFound(f"There is no problem {problem_id}.")
     if problem.status == Problem.Status.FIXED:

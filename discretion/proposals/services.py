@@ -110,7 +110,7 @@ def _lock_open(proposal_id: int) -> LimitProposal:
         raise NotFound("No such limit proposal.", code="not_found")
     # The row lock makes deciding one at a time: a second decider waits, then sees it decided.
     proposal = (
-        LimitProposal.objects.select_for_update(of=("self",))
+        LimitProposal.objects.select_for_update(of=("self",), no_key=True)
         .select_related("agent", "remedy_type")
         .filter(pk=proposal_id)
         .first()

@@ -118,7 +118,7 @@ def limit_request_sweep(*, now: datetime | None = None, limit: int = 200) -> int
         if oncall_anyone_maybe(at=now):
             due |= Q(overdue=True, assigned_to__isnull=True)
         ids = list(
-            LimitRequest.objects.select_for_update(skip_locked=True)
+            LimitRequest.objects.select_for_update(skip_locked=True, no_key=True)
             .filter(due, status=LimitRequest.Status.PENDING, expires_at__gt=now)
             .order_by("id")
             .values_list("id", flat=True)[:limit]

@@ -214,7 +214,7 @@ def limit_request_decide(
     Approved, its caps are the requester's effective limit at once (no cache to clear).
     """
     request = (
-        LimitRequest.objects.select_for_update(of=("self",))
+        LimitRequest.objects.select_for_update(of=("self",), no_key=True)
         .select_related("requester", "remedy_type", "decided_by")
         .filter(pk=limit_request_id)
         .first()

@@ -82,7 +82,7 @@ def review_policy_update(
     with transaction.atomic():
         review_policy_get()
         # One row, locked for one edit so its audit event has a coherent before/after.
-        policy = ReviewPolicy.objects.select_for_update().get(pk=1)
+        policy = ReviewPolicy.objects.select_for_update(no_key=True).get(pk=1)
         before = _policy_fields(policy)
         policy.sample_percent = sample_percent
         policy.always_above = always_above

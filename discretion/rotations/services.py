@@ -142,7 +142,7 @@ def oncall_rotation_update(
 ) -> OnCallRotation:
     """Change any of the fields; ``changes["members"]`` (users in turn order) replaces
     the turn order. The row is locked so two admins write coherent before/after pairs."""
-    rotation = OnCallRotation.objects.select_for_update().get(pk=rotation.pk)
+    rotation = OnCallRotation.objects.select_for_update(no_key=True).get(pk=rotation.pk)
     before = _rotation_snapshot(rotation, _member_ids(rotation))
     for name in ROTATION_FIELDS:
         if name in changes:

@@ -18,14 +18,16 @@ from discretion.models import BudgetWindow, User
 CASE_LOCK_SQL = (
     f"SELECT {{columns}} FROM {Case._meta.db_table} c "
     f"JOIN {Customer._meta.db_table} cu ON cu.id = c.customer_id WHERE c.id = %(case_id)s "
-    "FOR UPDATE OF c"
+    "FOR NO KEY UPDATE OF c"
 )
 
 
 def case_lock(case_id: int) -> Case:
     """Lock the case row (not the customer's) and load it with its customer, in one
     plain statement. Raises NotFound."""
-    # FOR UPDATE OF c: the customer row stays unlocked (other cases of theirs go on).
+    # OF c: the customer row stays unlocked (other cases of theirs go on). NO KEY: a row
+    # that merely references the case (its foreign-key check at commit takes KEY SHARE)
+    # never waits for this lock (docs/concurrency.md, "Lock modes").
     loaded = select_one(CASE_LOCK_SQL, {"case_id": case_id}, ((Case, "c"), (Customer, "cu")))
     if loaded is None:
         raise NotFound(f"No case #{case_id}.")
@@ -46,7 +48,7 @@ _WINDOWS_SQL = (
     "WHERE w.user_id = %(user_id)s AND w.remedy_type_id = %(remedy_type_id)s "
     "AND ((w.period = %(day)s AND w.starts_on = %(day_start)s) "
     "OR (w.period = %(month)s AND w.starts_on = %(month_start)s)) "
-    "ORDER BY w.id FOR UPDATE"
+    "ORDER BY w.id FOR NO KEY UPDATE"
 )
 
 

@@ -103,7 +103,7 @@ def trust_tier_update(
     unknown = set(changes) - set(TIER_EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"trust_tier_update cannot change {sorted(unknown)}")
-    tier = TrustTier.objects.select_for_update().get(pk=tier.pk)
+    tier = TrustTier.objects.select_for_update(no_key=True).get(pk=tier.pk)
     before = trust_tier_snapshot(tier)
     for name, value in changes.items():
         setattr(tier, name, value)
@@ -207,7 +207,7 @@ def trust_limit_update(
     if unknown:
         raise TypeError(f"trust_limit_update cannot change {sorted(unknown)}")
     limit = (
-        TrustLimit.objects.select_for_update(of=("self",))
+        TrustLimit.objects.select_for_update(of=("self",), no_key=True)
         .select_related("tier", "remedy_type")
         .get(pk=trust_limit.pk)
     )
@@ -234,7 +234,7 @@ def trust_limit_delete(
     *, acting_user: User | None, trust_limit: TrustLimit, reason: str = ""
 ) -> None:
     limit = (
-        TrustLimit.objects.select_for_update(of=("self",))
+        TrustLimit.objects.select_for_update(of=("self",), no_key=True)
         .select_related("tier", "remedy_type")
         .get(pk=trust_limit.pk)
     )

@@ -125,7 +125,9 @@ def user_update(
         raise TypeError(f"user_update cannot change {sorted(unknown)}")
     # Row lock: the before snapshot must be the row as it is when we change it.
     user = (
-        User.objects.select_for_update(of=("self",)).select_related("team", "tier").get(pk=user.pk)
+        User.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("team", "tier")
+        .get(pk=user.pk)
     )
     before = user_snapshot(user)
     for name, value in changes.items():

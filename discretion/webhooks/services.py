@@ -103,7 +103,7 @@ def webhook_endpoint_create(
 
 def _locked(endpoint_id: int) -> WebhookEndpoint:
     endpoint = (
-        WebhookEndpoint.objects.select_for_update().filter(pk=endpoint_id).first()
+        WebhookEndpoint.objects.select_for_update(no_key=True).filter(pk=endpoint_id).first()
         if endpoint_id <= MAX_ID
         else None
     )
@@ -179,7 +179,7 @@ def webhook_delivery_resend(
     _admin_check(acting_user)
     # Row lock against a worker's claim or a second resend of the same delivery.
     delivery = (
-        WebhookDelivery.objects.select_for_update(of=("self",))
+        WebhookDelivery.objects.select_for_update(of=("self",), no_key=True)
         .select_related("event", "endpoint")
         .filter(endpoint_id=min(endpoint_id, MAX_ID), event_id=event_id)
         .first()
