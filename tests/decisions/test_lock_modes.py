@@ -41,22 +41,12 @@ def _other_connection():
     return other
 
 
-def _key_share_nowait(other, table: str, pk: int) -> bool:
-    """True if ``other`` can take KEY SHARE on the row now (what a foreign-key check does)."""
+def _can_lock_now(other, mode: str, table: str, pk: int) -> bool:
+    """True if ``other`` can lock the row in ``mode`` now: ``KEY SHARE`` is what a
+    foreign-key check takes, ``NO KEY UPDATE`` what another locker takes."""
     with other.cursor() as cursor:
         try:
-            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR KEY SHARE NOWAIT", [pk])
-        except psycopg2.errors.LockNotAvailable:
-            other.rollback()
-            return False
-    other.rollback()
-    return True
-
-
-def _update_nowait(other, table: str, pk: int) -> bool:
-    with other.cursor() as cursor:
-        try:
-            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR NO KEY UPDATE NOWAIT", [pk])
+            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR {mode} NOWAIT", [pk])
         except psycopg2.errors.LockNotAvailable:
             other.rollback()
             return False
@@ -71,9 +61,9 @@ def test_the_case_lock_serializes_lockers_but_not_rows_that_reference_the_case()
         with transaction.atomic():
             case_lock(case.pk)
             # Another decision or approval on the case still waits ...
-            assert not _update_nowait(other, "cases_case", case.pk)
+            assert not _can_lock_now(other, "NO KEY UPDATE", "cases_case", case.pk)
             # ... but a row referencing it (its FK check) does not.
-            assert _key_share_nowait(other, "cases_case", case.pk)
+            assert _can_lock_now(other, "KEY SHARE", "cases_case", case.pk)
     finally:
         other.close()
 
@@ -89,8 +79,8 @@ def test_the_incident_lock_does_not_block_rows_that_reference_the_incident():
                 case=case, remedy_type=factories.remedy("refund"), now=timezone.now(), lock=True
             )
             assert terms is not None
-            assert not _update_nowait(other, "discretion_incident", incident.pk)
-            assert _key_share_nowait(other, "discretion_incident", incident.pk)
+            assert not _can_lock_now(other, "NO KEY UPDATE", "discretion_incident", incident.pk)
+            assert _can_lock_now(other, "KEY SHARE", "discretion_incident", incident.pk)
     finally:
         other.close()
 
