@@ -57,7 +57,9 @@ def test_sent_once_even_when_its_task_is_delivered_three_times(
 ):
     worker_for(worker_factory, smtp_server).start()
     # Long enough that SMTP folds the Subject header: the customer still reads one line.
-    case = factories.CaseFactory(subject="The parcel went to the neighbour's house and was never returned")
+    case = factories.CaseFactory(
+        subject="The parcel went to the neighbour's house and was never returned"
+    )
     message = send(api, agent, case)
     assert len(f"Subject: {message.subject}") > 78
     for _ in range(2):  # duplicate deliveries of the same task
