@@ -179,10 +179,13 @@
       ev.detail.xhr.discretionGeneration = resolveGeneration;
     }
   });
-  document.addEventListener("htmx:beforeSwap", function (ev) {
-    if (!isPreview(ev.detail.elt)) return;
-    var sent = ev.detail.xhr.discretionGeneration;
-    if (sent !== undefined && sent !== resolveGeneration) ev.detail.shouldSwap = false;
+  // Checked on htmx:beforeOnLoad, fired on the preview's own element before anything of
+  // its answer is handled: cancelling it drops the out-of-band meter too. Not on
+  // htmx:beforeSwap: that one fires on the request's target, #preview, which the submit's
+  // answer has replaced by then; an event on a detached element never reaches document.
+  document.addEventListener("htmx:beforeOnLoad", function (ev) {
+    var sent = ev.detail.xhr ? ev.detail.xhr.discretionGeneration : undefined;
+    if (sent !== undefined && sent !== resolveGeneration) ev.preventDefault();
   });
 
   // What a submit answered is always in view: scrolled to only when it is not already

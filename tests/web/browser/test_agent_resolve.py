@@ -99,6 +99,51 @@ def test_agent_resolves_within_limits(page, login_as, live_url, limited_agent):
     assert case.remedies_total == Decimal("25.00")
 
 
+def test_a_preview_answered_after_the_submit_does_not_paint_over_its_meter(
+    page, login_as, live_url, limited_agent
+):
+    """A preview sent before the submit, answered after it, is for the old budget."""
+    case = factories.CaseFactory(subject="Late delivery", assignee=limited_agent)
+    login_as(page, "amy")
+    page.goto(live_url(f"/cases/{case.pk}/"))
+    meter_today = page.get_by_test_id("meter-today").first
+    page.get_by_label("Remedy", exact=True).select_option("refund")
+    page.get_by_label("Reason (internal)").fill("Parcel arrived a week late")
+    amount = page.get_by_label("Amount (USD)")
+    amount.fill("25")
+    expect(meter_today).to_contain_text("$75.00 after this")
+
+    # The next preview is answered by the server now, before the submit, and handed to
+    # the page only after the submit's answer is in.
+    held: list = []
+
+    def hold_first(route):
+        if held:
+            route.continue_()
+        else:
+            held.append((route, route.fetch()))
+
+    page.route("**/cases/*/preview/", hold_first)
+    amount.fill("30")  # an input event: a preview 300 ms later, no change event (no blur)
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the preview was never sent"
+    amount.press("Control+Enter")  # submit from the field: it keeps the focus
+    outcome = page.locator("#submit-result").get_by_test_id("outcome")
+    expect(outcome.get_by_test_id("outcome-status")).to_have_text("Applied")
+    expect(meter_today).to_have_text(re.compile(r"^\s*\$70\.00 of \$100\.00 left today\s*$"))
+
+    route, stale = held[0]
+    route.fulfill(response=stale)
+    trigger = page.locator("#resolve-form [hx-target='#preview']")
+    expect(trigger).not_to_have_class(re.compile("htmx-request"))  # its answer is handled
+    expect(meter_today).to_have_text(re.compile(r"^\s*\$70\.00 of \$100\.00 left today\s*$"))
+    expect(page.get_by_test_id("preview")).to_contain_text("Type an amount")
+    assert Resolution.objects.get(case=case).amount == Decimal("30.00")
+
+
 def test_agent_over_the_limit_waits_and_sees_the_decision_without_reload(
     page, login_as, live_url, limited_agent, pam, celery_worker
 ):
