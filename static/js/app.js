@@ -174,6 +174,7 @@
     if (isSubmit(elt)) {
       resolveGeneration += 1;
       resolveXhr = ev.detail.xhr;
+      shownPreview = null; // the submit's answer redraws the preview and the meter
     } else if (isPreview(elt)) {
       if (resolveXhr && resolveXhr.readyState !== 4) { ev.preventDefault(); return; }
       ev.detail.xhr.discretionGeneration = resolveGeneration;
@@ -183,9 +184,19 @@
   // its answer is handled: cancelling it drops the out-of-band meter too. Not on
   // htmx:beforeSwap: that one fires on the request's target, #preview, which the submit's
   // answer has replaced by then; an event on a detached element never reaches document.
+  // An answer the same as the one on screen changes nothing, so it is not redrawn either:
+  // the split offer's button stays the element under the agent's pointer (a click whose
+  // press straddles a redraw of its button never happens; the blur of the field the
+  // agent leaves to click it sends a preview).
+  var shownPreview = null; // the last preview answer swapped in since the last submit
   document.addEventListener("htmx:beforeOnLoad", function (ev) {
-    var sent = ev.detail.xhr ? ev.detail.xhr.discretionGeneration : undefined;
-    if (sent !== undefined && sent !== resolveGeneration) ev.preventDefault();
+    var xhr = ev.detail.xhr;
+    var sent = xhr ? xhr.discretionGeneration : undefined;
+    if (sent === undefined) return;
+    if (sent !== resolveGeneration) { ev.preventDefault(); return; }
+    if (xhr.status !== 200) return;
+    if (xhr.responseText === shownPreview) { ev.preventDefault(); return; }
+    shownPreview = xhr.responseText;
   });
 
   // What a submit answered is always in view: scrolled to only when it is not already

@@ -144,6 +144,41 @@ def test_a_preview_answered_after_the_submit_does_not_paint_over_its_meter(
     assert Resolution.objects.get(case=case).amount == Decimal("30.00")
 
 
+def test_a_click_on_the_split_offer_survives_a_preview_answered_while_it_is_pressed(
+    page, login_as, live_url, limited_agent, pam
+):
+    """Leaving a field for the split button sends a preview (its change event); its
+    answer, the same as the one shown, must not replace the button under the pointer."""
+    case = factories.CaseFactory(subject="Kettle leaks", assignee=limited_agent)
+    login_as(page, "amy")
+    page.goto(live_url(f"/cases/{case.pk}/"))
+    page.get_by_label("Remedy", exact=True).select_option("refund")
+    page.get_by_label("Reason (internal)").fill("Leaked twice")
+    page.get_by_label("Amount (USD)").fill("60")
+    split = page.get_by_test_id("split-action")
+    expect(split).to_have_text("Apply $50.00 now, send $10.00 to Pam Beesly")
+    trigger = page.locator("#resolve-form [hx-target='#preview']")
+    expect(trigger).not_to_have_class(re.compile("htmx-request"))
+
+    box = split.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    with page.expect_response("**/cases/*/preview/"):
+        page.evaluate(
+            "document.getElementById('resolve-form')"
+            ".dispatchEvent(new Event('change', {bubbles: true}))"
+        )
+    expect(trigger).not_to_have_class(re.compile("htmx-request"))  # its answer is handled
+    page.mouse.up()
+
+    expect(page.get_by_test_id("split-summary")).to_contain_text("Applied $50.00 now")
+    assert sorted(Resolution.objects.filter(case=case).values_list("status", "amount")) == [
+        ("applied", Decimal("50.00")),
+        ("pending_approval", Decimal("10.00")),
+    ]
+
+
 def test_agent_over_the_limit_waits_and_sees_the_decision_without_reload(
     page, login_as, live_url, limited_agent, pam, celery_worker
 ):
