@@ -162,6 +162,7 @@
   // none is sent while a submit is in flight (the submit's answer redraws the meter).
   var resolveGeneration = 0;
   var resolveXhr = null; // the submit's request; done once its readyState is 4
+  var shownPreview = null; // the last preview answer swapped in since the last submit
   // The resolve form and the preview's split offer both answer into #submit-result.
   function isSubmit(elt) {
     return elt && elt.getAttribute && elt.getAttribute("hx-target") === "#submit-result";
@@ -188,7 +189,6 @@
   // the split offer's button stays the element under the agent's pointer (a click whose
   // press straddles a redraw of its button never happens; the blur of the field the
   // agent leaves to click it sends a preview).
-  var shownPreview = null; // the last preview answer swapped in since the last submit
   document.addEventListener("htmx:beforeOnLoad", function (ev) {
     var xhr = ev.detail.xhr;
     var sent = xhr ? xhr.discretionGeneration : undefined;

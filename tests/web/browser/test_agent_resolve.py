@@ -99,6 +99,12 @@ def test_agent_resolves_within_limits(page, login_as, live_url, limited_agent):
     assert case.remedies_total == Decimal("25.00")
 
 
+def expect_preview_answered(page) -> None:
+    """The live preview has no request in flight: its last answer has been handled."""
+    trigger = page.locator("#resolve-form [hx-target='#preview']")
+    expect(trigger).not_to_have_class(re.compile("htmx-request"))
+
+
 def test_a_preview_answered_after_the_submit_does_not_paint_over_its_meter(
     page, login_as, live_url, limited_agent
 ):
@@ -133,13 +139,13 @@ def test_a_preview_answered_after_the_submit_does_not_paint_over_its_meter(
     amount.press("Control+Enter")  # submit from the field: it keeps the focus
     outcome = page.locator("#submit-result").get_by_test_id("outcome")
     expect(outcome.get_by_test_id("outcome-status")).to_have_text("Applied")
-    expect(meter_today).to_have_text(re.compile(r"^\s*\$70\.00 of \$100\.00 left today\s*$"))
+    after_submit = re.compile(r"^\s*\$70\.00 of \$100\.00 left today\s*$")  # no "after this"
+    expect(meter_today).to_have_text(after_submit)
 
     route, stale = held[0]
     route.fulfill(response=stale)
-    trigger = page.locator("#resolve-form [hx-target='#preview']")
-    expect(trigger).not_to_have_class(re.compile("htmx-request"))  # its answer is handled
-    expect(meter_today).to_have_text(re.compile(r"^\s*\$70\.00 of \$100\.00 left today\s*$"))
+    expect_preview_answered(page)
+    expect(meter_today).to_have_text(after_submit)
     expect(page.get_by_test_id("preview")).to_contain_text("Type an amount")
     assert Resolution.objects.get(case=case).amount == Decimal("30.00")
 
@@ -157,8 +163,7 @@ def test_a_click_on_the_split_offer_survives_a_preview_answered_while_it_is_pres
     page.get_by_label("Amount (USD)").fill("60")
     split = page.get_by_test_id("split-action")
     expect(split).to_have_text("Apply $50.00 now, send $10.00 to Pam Beesly")
-    trigger = page.locator("#resolve-form [hx-target='#preview']")
-    expect(trigger).not_to_have_class(re.compile("htmx-request"))
+    expect_preview_answered(page)
 
     box = split.bounding_box()
     assert box is not None
@@ -169,7 +174,7 @@ def test_a_click_on_the_split_offer_survives_a_preview_answered_while_it_is_pres
             "document.getElementById('resolve-form')"
             ".dispatchEvent(new Event('change', {bubbles: true}))"
         )
-    expect(trigger).not_to_have_class(re.compile("htmx-request"))  # its answer is handled
+    expect_preview_answered(page)
     page.mouse.up()
 
     expect(page.get_by_test_id("split-summary")).to_contain_text("Applied $50.00 now")
